@@ -1,0 +1,269 @@
+"""Command line: wiring and printing only. Heavy modules are imported inside the
+commands, so `linkage --help` answers at once (no pandas, no scikit-learn)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Bad input: printed as one line on stderr, exit code 2."""
+
+
+def _settings(args):
+    from linkage.config import ConfigError, load_settings
+
+    try:
+        return load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _state(args, out: Path | None) -> Path:
+    from linkage.job import STATE_NAME
+
+    if getattr(args, "state", None):
+        return Path(args.state)
+    if out is None:
+        raise UserError("give --state FILE (the state file the run used)")
+    return out / STATE_NAME
+
+
+def cmd_run(args) -> int:
+    from linkage.job import run_job
+
+    out = Path(args.out)
+    result = run_job(Path(args.images), Path(args.export), out, _settings(args),
+                     _state(args, out))
+    print(result.summary())
+    return 0
+
+
+def cmd_scan(args) -> int:
+    from linkage.job import scan_only
+
+    out = Path(args.out)
+    scanned, studies = scan_only(Path(args.images), out, _state(args, out), _settings(args))
+    counts = scanned.counts
+    print(f"files: {counts['files']}, DICOM files: {counts['dicom']}, instances: "
+          f"{counts['instances']} (in zips: {counts['in_zip']}), DICOMDIR: {counts['dicomdir']}, "
+          f"non-DICOM: {counts['non_dicom']}, broken: {counts['broken']}, empty: "
+          f"{counts['empty']}, unreadable: {counts['unreadable']}, without UIDs: "
+          f"{counts['dicom_no_uid']}")
+    copies = sum(s.copies - s.instances for s in studies)
+    print(f"studies: {len(studies)}, duplicate copies of images: {copies}; read this time: "
+          f"{scanned.parsed} files in {scanned.seconds:.1f} s")
+    print(f"inventory: {out / 'studies.csv'}\nproblems: {out / 'scan_problems.csv'}")
+    return 0
+
+
+def cmd_review_import(args) -> int:
+    from linkage.review.importer import ImportRefused, import_review
+    from linkage.store import Store
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"review file not found: {path}")
+    state = Path(args.state) if args.state else path.parent / "linkage_state.sqlite"
+    if not state.exists():
+        raise UserError(f"state file not found: {state} (give --state)")
+    with Store(state) as store:
+        try:
+            report = import_review(path, store)
+        except ImportRefused as exc:
+            raise UserError(str(exc)) from None
+    values = ", ".join(f"{k}: {v}" for k, v in sorted(report.by_value.items())) or "none"
+    print(f"decisions in the file: {report.read} ({values}); new: {report.added}; "
+          f"stored in {state}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def cmd_links(args) -> int:
+    import pandas as pd
+
+    from linkage.images.studies import group_studies
+    from linkage.review.links import read_key, write_links
+    from linkage.store import Store
+
+    out_dir = Path(args.out_dir) if args.out_dir else None
+    state = _state(args, out_dir)
+    matches = (out_dir or state.parent) / "matches.csv"
+    if not matches.is_file():
+        raise UserError(f"no matches.csv next to the state ({matches}); run `linkage run` first")
+    pairs = pd.read_csv(matches, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    pairs["score"] = pairs["score"].astype(float)
+    with Store(state) as store:
+        for (record, study), d in store.current_decisions().items():
+            mask = (pairs["record_id"] == record) & (pairs["study_instance_uid"] == study)
+            pairs.loc[mask, "status"] = {"yes": "confirmed", "no": "rejected"}.get(
+                d.decision, "review")
+        roots = [r[0] for r in store.db.execute("SELECT DISTINCT root FROM instances")]
+        studies = group_studies([i for root in roots for i in store.cached_instances(root)])
+    key = None
+    if args.pseudonymise:
+        try:
+            key = read_key(args.pseudonymise)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"key file: {exc}") from None
+    target = Path(args.out) if args.out else (out_dir or state.parent) / "links.csv"
+    n = write_links(target, pairs, {s.study_instance_uid: s for s in studies}, key)
+    print(f"{n} links written to {target}" + (" (pseudonymised)" if key else ""))
+    return 0
+
+
+def cmd_records_check(args) -> int:
+    from linkage.records.read import read_export
+
+    settings = _settings(args)
+    export = read_export(Path(args.file), settings.encoding, settings.delimiter, settings.columns)
+    print(f"encoding: {export.encoding}, delimiter: {export.delimiter!r}, "
+          f"header on row {export.header_row}")
+    for field, header in export.columns.items():
+        print(f"  {field:15s} <- «{header}»")
+    print(f"records: {len(export.records)}, about {export.persons} persons; rows without a "
+          f"usable name: {len(export.unusable_rows)}; problems: {len(export.problems)}")
+    for p in export.problems[: args.show]:
+        print(f"  row {p.row}, {p.column or '-'}: «{p.value}» {p.problem}")
+    return 0
+
+
+def cmd_synth(args) -> int:
+    from linkage.synth import generate
+
+    result = generate(Path(args.out), persons=args.persons, seed=args.seed,
+                      encoding=args.encoding, delimiter=args.delimiter, style=args.style)
+    print(f"persons: {result.persons}, studies: {result.studies}, records: {result.records}")
+    print(f"images: {result.images}\nexport: {result.export}\ntruth: {result.truth}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from linkage.job import run_job
+    from linkage.link.evaluate import Truth, evaluate, format_metrics
+    from linkage.synth import EXPORT_NAME
+
+    truth_dir = Path(args.truth)
+    data = truth_dir.parent if truth_dir.name == "truth" else truth_dir
+    truth_dir = data / "truth"
+    if not (truth_dir / "studies.csv").is_file():
+        raise UserError(f"no truth/studies.csv in {data}: give a folder made by `linkage synth`")
+    out = Path(args.out) if args.out else data / "out"
+    result = run_job(data / "Снимки", data / EXPORT_NAME, out, _settings(args),
+                     _state(args, out))
+    metrics = evaluate(result.linked.pairs, Truth.read(truth_dir),
+                       {s.study_instance_uid for s in result.studies})
+    print(result.summary())
+    print(format_metrics(metrics))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from linkage.config import load_settings
+    from linkage.job import run_job
+    from linkage.link.evaluate import Truth, evaluate
+    from linkage.synth import generate
+
+    base = Path(args.out)
+    data = generate(base / "data", persons=args.persons, seed=args.seed)
+    out = base / "out"
+    result = run_job(data.images, data.export, out, load_settings(None))
+    metrics = evaluate(result.linked.pairs, Truth.read(data.truth),
+                       {s.study_instance_uid for s in result.studies})
+    print(result.summary())
+    print(f"against the truth: auto precision {metrics['auto_precision']:.3f}, recall "
+          f"(auto + review) {metrics['recall_auto_review']:.3f}, review load "
+          f"{metrics['review_load']:.3f}")
+    print(f"open the review sheet: {out / 'review.xlsx'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkage", description="Link the studies of a «Снимки» folder to STMZ 3 records.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p, out_required=True):
+        p.add_argument("--config", help="TOML file with the settings to change")
+        p.add_argument("--state", help="state file (default: OUT/linkage_state.sqlite)")
+        if out_required is not None:
+            p.add_argument("--out", required=out_required, help="output folder")
+
+    p = sub.add_parser("run", help="the whole job: scan, read export, link, write outputs")
+    p.add_argument("--images", required=True, help="the «Снимки» folder (read only)")
+    p.add_argument("--export", required=True, help="STMZ 3 export (.csv)")
+    common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("scan", help="inventory of the image folder: studies.csv and problems")
+    p.add_argument("--images", required=True)
+    common(p)
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("review", help="review sheet commands")
+    review_sub = p.add_subparsers(dest="review_command", required=True)
+    q = review_sub.add_parser("import", help="read decisions back from a filled review.xlsx")
+    q.add_argument("file")
+    q.add_argument("--state", help="state file (default: next to the xlsx)")
+    q.set_defaults(func=cmd_review_import)
+
+    p = sub.add_parser("links", help="write links.csv (auto + confirmed links)")
+    p.add_argument("--out", help="file to write (default: links.csv next to the state)")
+    p.add_argument("--out-dir", help="the run's output folder (default: the state's folder)")
+    p.add_argument("--state")
+    p.add_argument("--pseudonymise", metavar="KEYFILE",
+                   help="replace identifiers by keyed hashes made with this secret key")
+    p.set_defaults(func=cmd_links)
+
+    p = sub.add_parser("records", help="export (registry CSV) commands")
+    records_sub = p.add_subparsers(dest="records_command", required=True)
+    q = records_sub.add_parser("check", help="show what is understood in an export")
+    q.add_argument("file")
+    q.add_argument("--config")
+    q.add_argument("--show", type=int, default=30, help="problems to print")
+    q.set_defaults(func=cmd_records_check)
+
+    p = sub.add_parser("synth", help="generate a synthetic folder, export and truth")
+    p.add_argument("--out", required=True)
+    p.add_argument("--persons", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--encoding", default="cp1251")
+    p.add_argument("--delimiter", default=";")
+    p.add_argument("--style", choices=("fio", "split"), default="fio")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("evaluate", help="run on synthetic data and compare with the truth")
+    p.add_argument("--truth", required=True, help="folder made by `linkage synth`")
+    common(p, out_required=False)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("demo", help="generate demo data, run the job, show accuracy")
+    p.add_argument("--out", default="demo", help="folder for demo data and outputs")
+    p.add_argument("--persons", type=int, default=80)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from linkage.config import ConfigError
+    from linkage.errors import expected_errors
+
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"linkage: {exc}", file=sys.stderr)
+    except (ConfigError, *expected_errors()) as exc:
+        print(f"linkage: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("linkage: interrupted; the state file keeps what was finished", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

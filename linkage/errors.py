@@ -1,0 +1,10 @@
+"""The error types that mean "bad input" (one clear line), gathered for the CLI."""
+
+from __future__ import annotations
+
+
+def expected_errors() -> tuple[type[Exception], ...]:
+    from linkage.job import JobError
+    from linkage.records.read import ExportError
+
+    return (JobError, ExportError, FileNotFoundError)

@@ -1,0 +1,146 @@
+"""One DICOM instance as the linker sees it: identity fields decoded, location kept."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from linkage.images.charset import decode_text, dicom_codecs
+from linkage.images.header import (
+    HeaderError,
+    NeedMoreBytes,
+    NotFast,
+    RawHeader,
+    read_header,
+    read_header_with_pydicom,
+)
+
+_TEXT_FIELDS = ("patient_id", "institution_name", "study_description", "series_description",
+                "body_part", "accession_number")
+_ASCII_FIELDS = ("sop_instance_uid", "study_instance_uid", "series_instance_uid", "birth_date",
+                 "sex", "age", "study_date", "study_time", "modality", "transfer_syntax")
+
+
+@dataclass
+class Instance:
+    """Header identity of one image file (or zip member); all strings, "" if absent."""
+
+    location: str = ""            # path relative to the images root; "a.zip::member" in zips
+    sop_instance_uid: str = ""
+    study_instance_uid: str = ""
+    series_instance_uid: str = ""
+    patient_name: str = ""        # alphabetic component group, decoded
+    patient_name_other: str = ""  # ideographic/phonetic groups, "=" joined
+    name_decoding: str = ""       # declared codec, or the repair used
+    patient_id: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    age: str = ""
+    study_date: str = ""
+    study_time: str = ""
+    modality: str = ""
+    body_part: str = ""
+    study_description: str = ""
+    series_description: str = ""
+    institution_name: str = ""
+    accession_number: str = ""
+    charset: str = ""
+    transfer_syntax: str = ""
+    truncated: bool = False
+    file_size: int = 0            # bytes of the file (or zip member) holding it
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def as_row(self) -> tuple:
+        return tuple(asdict(self).values())
+
+
+def decode_instance(header: RawHeader, location: str) -> Instance:
+    """Turn raw header bytes into decoded fields, repairing character sets."""
+    charset_raw = header.text("charset")
+    codecs = dicom_codecs(charset_raw) if charset_raw else []
+    values = {name: header.text(name) for name in _ASCII_FIELDS}
+    for name in _TEXT_FIELDS:
+        values[name] = decode_text(header.values.get(name, b""), codecs)[0].strip()
+    groups = header.values.get("patient_name", b"").split(b"=")
+    name, how = decode_text(groups[0], codecs)
+    others = [decode_text(g, codecs)[0].strip() for g in groups[1:]]
+    if not name.strip() and any(others):
+        name, how = next(o for o in others if o), how
+    if charset_raw and how == "ascii":
+        how = charset_raw
+    return Instance(
+        location=location, patient_name=name.strip(), patient_name_other="=".join(others),
+        name_decoding=how if name.strip() else "", charset=charset_raw,
+        truncated=header.truncated_pixels, **values,
+    )
+
+
+class NotDicom(Exception):
+    """The bytes are not a DICOM file (the message says why)."""
+
+
+class NoUid(HeaderError):
+    """A readable DICOM file that names no instance or study (not an image to link)."""
+
+
+def parse_instance(read_prefix, size: int, location: str) -> tuple[Instance | None, bool]:
+    """Parse a file given `read_prefix(n) -> bytes`; return (instance, is_dicomdir).
+
+    Reads 16 KiB first and more only when the header is longer. Raises NotDicom
+    for files that do not sniff as DICOM, HeaderError for broken DICOM.
+    """
+    want = 16384
+    while True:
+        data = read_prefix(want)
+        try:
+            header = read_header(data, size if len(data) >= size else None)
+            break
+        except NeedMoreBytes:
+            if len(data) >= size or want >= 64 * 1024 * 1024:
+                raise HeaderError("file ends inside the header (truncated)") from None
+            want *= 8
+        except NotFast:
+            header = read_header_with_pydicom(read_prefix(size))
+            break
+        except HeaderError as exc:
+            if str(exc) == "not a DICOM file":
+                raise NotDicom(str(exc)) from None
+            header = read_header_with_pydicom(read_prefix(size))
+            break
+    if header.is_dicomdir:
+        return None, True
+    instance = decode_instance(header, location)
+    if not instance.sop_instance_uid and not instance.study_instance_uid:
+        raise NoUid("DICOM without SOP and Study Instance UID: cannot be grouped into a study")
+    return instance, False
+
+
+def bytes_reader(data: bytes):
+    """A `read_prefix` over bytes already in memory."""
+    return lambda n: data[:n]
+
+
+def file_reader(path: str):
+    """A `read_prefix` over a file, reopened for each (rare) longer read."""
+
+    def read(n: int) -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read(n)
+
+    return read
+
+
+def stream_reader(opener):
+    """A `read_prefix` over a stream read from its start (a zip member)."""
+    last = b""
+
+    def read(n: int) -> bytes:
+        nonlocal last
+        if len(last) < n:
+            with opener() as stream:
+                last = stream.read(n)
+        return last[:n]
+
+    return read

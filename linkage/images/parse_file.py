@@ -1,0 +1,135 @@
+"""Classify and parse one file (or every member of a zip): the unit of work of a scan.
+
+Kept free of pandas and SQLite so that spawned worker processes start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+
+from linkage.images.header import HeaderError
+from linkage.images.instance import (
+    Instance,
+    NotDicom,
+    NoUid,
+    bytes_reader,
+    file_reader,
+    parse_instance,
+    stream_reader,
+)
+
+# Kinds of file a scan reports.
+DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID = (
+    "dicom", "dicomdir", "zip", "non_dicom", "broken", "unreadable", "empty", "dicom_no_uid")
+
+# Magic numbers of what cannot be DICOM: a file starting so needs no more reading.
+# (A DICOM file with a preamble may start with anything, so these are only checked
+# after the "DICM" marker at offset 128 was not found.)
+_JUNK_MAGIC = (b"MZ", b"%PDF", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\x7fELF",
+               b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf", b"BM", b"II*\x00", b"MM\x00*")
+ZIP_MEMBER_ENCODING = "cp866"   # Russian Windows writes zip names in CP866 without the UTF-8 flag
+
+
+@dataclass
+class FileResult:
+    """What one file turned out to be; `instances` holds one per DICOM image in it."""
+
+    relpath: str
+    size: int
+    mtime_ns: int
+    kind: str
+    reason: str = ""
+    instances: list[Instance] = field(default_factory=list)
+    member_problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_cache_row(self) -> tuple[str, int, int, str, str, list[Instance]]:
+        reason = self.reason
+        if self.member_problems:
+            reason = "; ".join(f"{m}: {r}" for m, r in self.member_problems)[:2000]
+        return self.relpath, self.size, self.mtime_ns, self.kind, reason, self.instances
+
+
+def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
+    """Never raises: every failure becomes a kind and a reason."""
+    path = os.path.join(root, relpath)
+    result = FileResult(relpath, size, mtime_ns, NON_DICOM)
+    if size == 0:
+        result.kind, result.reason = EMPTY, "zero-byte file"
+        return result
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16384)
+    except OSError as exc:
+        result.kind, result.reason = UNREADABLE, f"cannot read: {exc.strerror or exc}"
+        return result
+    if head[:4] == b"PK\x03\x04" and head[128:132] != b"DICM":
+        return _parse_zip(path, result)
+    if head[128:132] != b"DICM" and head.startswith(_JUNK_MAGIC):
+        return result
+    reader = bytes_reader(head) if size <= len(head) else _prefetched(head, file_reader(path))
+    try:
+        instance, is_dicomdir = parse_instance(reader, size, relpath)
+    except NotDicom:
+        return result
+    except NoUid as exc:
+        result.kind, result.reason = NO_UID, str(exc)
+        return result
+    except (HeaderError, OSError, ValueError) as exc:
+        result.kind, result.reason = BROKEN, str(exc)
+        return result
+    if is_dicomdir:
+        result.kind = DICOMDIR
+    else:
+        result.kind = DICOM
+        instance.file_size = size
+        result.instances.append(instance)
+        if instance.truncated:
+            result.reason = "pixel data truncated (header readable)"
+    return result
+
+
+def _prefetched(head: bytes, fallback):
+    def read(n: int) -> bytes:
+        return head[:n] if n <= len(head) else fallback(n)
+
+    return read
+
+
+def _parse_zip(path: str, result: FileResult) -> FileResult:
+    """Read DICOM members in place, without extracting anything to disk."""
+    result.kind = ZIP
+    try:
+        archive = zipfile.ZipFile(path, metadata_encoding=ZIP_MEMBER_ENCODING)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        result.kind, result.reason = BROKEN, f"broken zip: {exc}"
+        return result
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            location = f"{result.relpath}::{info.filename}"
+            if info.file_size == 0:
+                continue
+            if info.flag_bits & 0x1:
+                result.member_problems.append((info.filename, "encrypted zip member"))
+                continue
+            reader = stream_reader(lambda info=info: archive.open(info))
+            try:
+                instance, _ = parse_instance(reader, info.file_size, location)
+            except NotDicom:
+                continue
+            except (HeaderError, OSError, ValueError, zipfile.BadZipFile, EOFError,
+                    NotImplementedError, RuntimeError) as exc:
+                result.member_problems.append((info.filename, str(exc)))
+                continue
+            if instance is not None:
+                instance.file_size = info.file_size
+                result.instances.append(instance)
+    return result
+
+
+def parse_batch(root: str, entries: list[tuple[str, int, int]]) -> list[FileResult]:
+    """Worker entry point: a batch of files, so each process round trip carries many."""
+    return [parse_file(root, *entry) for entry in entries]

@@ -1,0 +1,120 @@
+"""The whole job, wired: scan -> read export -> link -> outputs. No logic of its own
+beyond checking the paths and keeping the image folder untouched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linkage.config import Settings
+from linkage.images.scan import ScanResult, scan
+from linkage.images.studies import Study, group_studies
+from linkage.link import LinkResult, link
+from linkage.link.classify import Thresholds
+from linkage.link.identity import records_frame, studies_frame
+from linkage.outputs import write_export_problems, write_matches, write_scan_problems, write_studies
+from linkage.records.read import Export, read_export
+from linkage.review.fingerprint import record_fingerprints, study_fingerprints
+from linkage.review.links import write_links
+from linkage.review.sheet import write_review
+from linkage.store import Store, now
+
+STATE_NAME = "linkage_state.sqlite"
+
+
+class JobError(ValueError):
+    """Bad input to the job: one clear line naming the problem."""
+
+
+@dataclass
+class JobResult:
+    scan: ScanResult
+    studies: list[Study]
+    export: Export
+    linked: LinkResult
+    out: Path
+    state: Path
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        counts = self.linked.pairs["status"].value_counts()
+        c = self.scan.counts
+        lines = [
+            f"files seen: {c['files']} (DICOM {c['dicom']}, in zips {c['in_zip']} images, "
+            f"DICOMDIR {c['dicomdir']}, other {c['non_dicom']}, problems {len(self.scan.problems)})"
+            f"; read this time: {self.scan.parsed}",
+            f"DICOM instances: {c['instances']}, studies: {len(self.studies)}",
+            f"records: {len(self.export.records)} (about {self.export.persons} persons), "
+            f"export problems: {len(self.export.problems)}",
+            f"pairs: auto {counts.get('auto', 0)}, review {counts.get('review', 0)}, "
+            f"confirmed {counts.get('confirmed', 0)}, rejected {counts.get('rejected', 0)} "
+            f"(of {self.linked.blocking.pairs} candidate pairs)",
+        ]
+        lines += [f"{name}: {path}" for name, path in self.outputs.items()]
+        return "\n".join(lines)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> None:
+    if not images.is_dir():
+        raise JobError(f"images folder not found: {images}")
+    if export is not None and not export.is_file():
+        raise JobError(f"export file not found: {export}")
+    for what, path in (("output folder", out), ("state file", state)):
+        if _inside(path, images):
+            raise JobError(f"the {what} {path} is inside the images folder {images}; "
+                           "the tool never writes there, choose another place")
+
+
+def scan_only(images: Path, out: Path, state: Path, settings: Settings,
+              progress: bool | None = None) -> tuple[ScanResult, list[Study]]:
+    """`linkage scan`: the inventory and the problem list."""
+    check_paths(images, None, out, state)
+    with Store(state) as store:
+        scanned = scan(images, store, workers=settings.workers or None, progress=progress)
+    studies = group_studies(scanned.instances)
+    write_studies(out / "studies.csv", studies)
+    write_scan_problems(out / "scan_problems.csv", scanned)
+    return scanned, studies
+
+
+def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
+            state: Path | None = None, progress: bool | None = None) -> JobResult:
+    state = state or out / STATE_NAME
+    check_paths(images, export_path, out, state)
+    started = now()
+    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
+    scanned, studies = scan_only(images, out, state, settings, progress)
+    records = records_frame(export.records)
+    study_table = studies_frame(studies)
+    with Store(state) as store:
+        remembered = store.current_decisions()
+        rec_fp, img_fp = record_fingerprints(records), study_fingerprints(study_table)
+        stale = {k for k, d in remembered.items()
+                 if (d.record_fingerprint and rec_fp.get(k[0], d.record_fingerprint)
+                     != d.record_fingerprint)
+                 or (d.study_fingerprint and img_fp.get(k[1], d.study_fingerprint)
+                     != d.study_fingerprint)}
+        linked = link(records, study_table, Thresholds(settings.auto, settings.review),
+                      {k: d.decision for k, d in remembered.items()}, stale)
+        study_info = {s.study_instance_uid: s for s in studies}
+        outputs = {
+            "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
+            "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
+            "review sheet": out / "review.xlsx", "links": out / "links.csv",
+        }
+        write_export_problems(outputs["export problems"], export)
+        write_matches(outputs["matches"], linked.pairs)
+        write_review(outputs["review sheet"], linked.pairs, records, study_table, study_info,
+                     Thresholds(settings.auto, settings.review), settings.lang)
+        write_links(outputs["links"], linked.pairs, study_info)
+        result = JobResult(scanned, studies, export, linked, out, state, outputs)
+        store.record_run(started, str(images), str(export_path), result.summary())
+    return result

@@ -1,0 +1,73 @@
+"""Candidate pairs: the union of several blocking passes.
+
+A single wrong field (a misspelt surname, a swapped birth date, a folder named
+after a relative) must never hide a true pair, so each pass keys on something
+different and the candidate set is their union. Empty keys never block together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import recordlinkage
+
+# (record column, study column) pairs: one blocking pass each.
+BLOCK_PASSES: tuple[tuple[str, str], ...] = (
+    ("surname_key", "surname_key"),          # canonical surname, any script
+    ("surname_key", "folder_key"),           # the folder's surname
+    ("birth_date", "birth_date"),
+    ("birth_unordered", "birth_unordered"),  # day and month swapped
+    ("case_key", "case_key"),                # case number = PatientID (in-house studies)
+    (("birth_year", "given_key"), ("birth_year", "given_key")),
+)
+NEIGHBOURHOOD_WINDOW = 5
+
+
+@dataclass(frozen=True)
+class BlockingReport:
+    pairs: int
+    all_pairs: int
+
+    @property
+    def reduction_ratio(self) -> float:
+        return 1.0 - self.pairs / self.all_pairs if self.all_pairs else 0.0
+
+
+def _with_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Blank keys become NaN, which recordlinkage's Block drops instead of matching."""
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    return frame[columns].replace("", np.nan)
+
+
+def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
+                    ) -> tuple[pd.MultiIndex, BlockingReport]:
+    """All (record_id, study_instance_uid) pairs that any pass proposes."""
+    indexes = []
+    for left, right in BLOCK_PASSES:
+        left_cols = [left] if isinstance(left, str) else list(left)
+        right_cols = [right] if isinstance(right, str) else list(right)
+        a = _with_missing(records, left_cols)
+        b = _with_missing(studies, right_cols)
+        b.columns = left_cols
+        indexer = recordlinkage.Index()
+        indexer.block(left_on=left_cols, right_on=left_cols)
+        indexes.append(indexer.index(a.dropna(), b.dropna()))
+    a = _with_missing(records, "surname_canon").dropna()
+    b = _with_missing(studies, "surname_canon").dropna()
+    if len(a) and len(b):
+        indexer = recordlinkage.Index()
+        indexer.sortedneighbourhood("surname_canon", window=NEIGHBOURHOOD_WINDOW)
+        indexes.append(indexer.index(a, b))
+    pairs = _union(indexes)
+    return pairs, BlockingReport(len(pairs), len(records) * len(studies))
+
+
+def _union(indexes: list[pd.MultiIndex]) -> pd.MultiIndex:
+    frames = [idx.to_frame(index=False, name=["record_id", "study_instance_uid"])
+              for idx in indexes if len(idx)]
+    if not frames:
+        return pd.MultiIndex.from_arrays([[], []], names=["record_id", "study_instance_uid"])
+    merged = pd.concat(frames, ignore_index=True).drop_duplicates()
+    return pd.MultiIndex.from_frame(merged)

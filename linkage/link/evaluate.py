@@ -1,0 +1,96 @@
+"""Accuracy against the synthetic truth: what the linker is judged by.
+
+True pairs are every (record, study) of the same person. Reported: pair
+completeness of blocking, precision of auto links, recall of auto + review,
+review load (review pairs per true pair), F1 of auto, and recall by the
+categories that make a study hard (charset, scheme, folder-only, maiden name...).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+LINKED = ("auto", "confirmed")
+PROPOSED = ("auto", "review", "confirmed")
+
+
+@dataclass
+class Truth:
+    study_person: dict[str, str]
+    study_categories: dict[str, set[str]]
+    record_person: dict[str, str]
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Truth:
+        folder = Path(folder)
+        studies = list(csv.DictReader((folder / "studies.csv").open(encoding="utf-8")))
+        records = list(csv.DictReader((folder / "records.csv").open(encoding="utf-8")))
+        return cls({s["study_instance_uid"]: s["person_id"] for s in studies},
+                   {s["study_instance_uid"]: set(filter(None, s["categories"].split(";")))
+                    for s in studies},
+                   {r["record_id"]: r["person_id"] for r in records})
+
+    def true_pairs(self, studies: set[str] | None = None) -> set[tuple[str, str]]:
+        by_person: dict[str, list[str]] = {}
+        for record, person in self.record_person.items():
+            by_person.setdefault(person, []).append(record)
+        return {(r, s) for s, p in self.study_person.items()
+                if studies is None or s in studies for r in by_person.get(p, [])}
+
+
+def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str]) -> dict:
+    """Metrics of one run; `pairs` holds every scored candidate with its status."""
+    true = truth.true_pairs(scanned_studies)
+    keys = list(zip(pairs["record_id"], pairs["study_instance_uid"], strict=True))
+    status = dict(zip(keys, pairs["status"], strict=True))
+    candidates = set(keys)
+    auto = {k for k, s in status.items() if s in LINKED}
+    proposed = {k for k, s in status.items() if s in PROPOSED}
+    review = {k for k, s in status.items() if s == "review"}
+    n_true = max(len(true), 1)
+    precision = len(auto & true) / len(auto) if auto else 1.0
+    recall_auto = len(auto & true) / n_true
+    metrics = {
+        "true_pairs": len(true),
+        "candidate_pairs": len(candidates),
+        "pair_completeness": len(candidates & true) / n_true,
+        "auto_pairs": len(auto),
+        "auto_precision": precision,
+        "auto_false": len(auto - true),
+        "recall_auto_review": len(proposed & true) / n_true,
+        "review_pairs": len(review),
+        "review_load": len(review) / n_true,
+        "recall_auto": recall_auto,
+        "f1_auto": 2 * precision * recall_auto / (precision + recall_auto)
+        if precision + recall_auto else 0.0,
+    }
+    by_category: dict[str, list[int]] = {}
+    for record, study in true:
+        hit = (record, study) in proposed
+        for category in truth.study_categories.get(study, ()):
+            counts = by_category.setdefault(category, [0, 0])
+            counts[0] += hit
+            counts[1] += 1
+    metrics["by_category"] = {c: (hits / n, n) for c, (hits, n) in sorted(by_category.items())}
+    metrics["missed"] = sorted(true - proposed)
+    metrics["false_auto"] = sorted(auto - true)
+    return metrics
+
+
+def format_metrics(metrics: dict) -> str:
+    lines = [
+        f"true pairs: {metrics['true_pairs']}, candidate pairs: {metrics['candidate_pairs']}",
+        f"pair completeness: {metrics['pair_completeness']:.4f}",
+        f"auto precision: {metrics['auto_precision']:.4f} "
+        f"({metrics['auto_false']} false of {metrics['auto_pairs']})",
+        f"recall auto+review: {metrics['recall_auto_review']:.4f}",
+        f"review load: {metrics['review_load']:.4f} ({metrics['review_pairs']} review pairs)",
+        f"recall auto: {metrics['recall_auto']:.4f}, F1 auto: {metrics['f1_auto']:.4f}",
+        "recall (auto+review) by category:",
+    ]
+    lines += [f"  {c:28s} {r:.3f}  (n={n})" for c, (r, n) in metrics["by_category"].items()]
+    return "\n".join(lines)

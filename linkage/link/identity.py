@@ -1,0 +1,73 @@
+"""Both sides as comparable tables: one row per record, one row per study.
+
+Each row carries the parsed name parts, their canonical and blocking keys, the
+birth date, sex, case number key and (for studies) the folder's surname and the
+study date. Blocking and comparison read only these columns.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from linkage.images.studies import Study
+from linkage.names.canon import blocking_key, canonical_token
+from linkage.names.parse import parse_dicom_name
+from linkage.records.values import normalise_case_number, parse_dicom_date
+
+NAME_COLUMNS = ("surname", "given_name", "patronymic", "given_initial", "patronymic_initial")
+
+
+def _date_keys(frame: pd.DataFrame) -> None:
+    """Birth year and a day/month-order-free key, for blocking on swapped dates."""
+    birth = frame["birth_date"].fillna("")
+    frame["birth_year"] = birth.str[:4]
+    parts = birth.str.split("-")
+    frame["birth_unordered"] = [
+        f"{p[0]}-{min(p[1], p[2])}-{max(p[1], p[2])}" if isinstance(p, list) and len(p) == 3
+        else "" for p in parts]
+
+
+def records_frame(records: list[dict[str, str]]) -> pd.DataFrame:
+    """Registry records, indexed by record_id."""
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["record_id", *NAME_COLUMNS, "birth_date", "sex",
+                                      "case_key", "admission_date", "surgery_date",
+                                      "full_name"])
+    frame["surname_canon"] = frame["surname"].map(canonical_token)
+    frame["given_canon"] = frame["given_name"].map(canonical_token)
+    frame["surname_key"] = frame["surname"].map(blocking_key)
+    frame["given_key"] = frame["given_canon"].str[:3]
+    _date_keys(frame)
+    return frame.set_index("record_id", drop=False)
+
+
+def studies_frame(studies: list[Study]) -> pd.DataFrame:
+    """Studies with the identity their headers and folder name suggest."""
+    rows = []
+    for study in studies:
+        name = parse_dicom_name(study.patient_name)
+        folder = study.folder_name
+        dicom_sex = {"M": "M", "F": "F"}.get(study.sex.strip().upper()[:1], "")
+        rows.append({
+            "study_instance_uid": study.study_instance_uid,
+            "surname": name.surname, "given_name": name.given, "patronymic": name.patronymic,
+            "given_initial": name.given_initial, "patronymic_initial": name.patronymic_initial,
+            "sex": dicom_sex or name.sex, "sex_declared": dicom_sex,
+            "birth_date": parse_dicom_date(study.birth_date),
+            "case_key": normalise_case_number(study.patient_id),
+            "folder_surname": folder.surname if folder else "",
+            "folder_given_initial": folder.given_initial if folder else "",
+            "study_date": parse_dicom_date(study.study_date),
+        })
+    frame = pd.DataFrame(rows, columns=[
+        "study_instance_uid", *NAME_COLUMNS, "sex", "sex_declared", "birth_date", "case_key",
+        "folder_surname", "folder_given_initial", "study_date"])
+    frame["surname_canon"] = frame["surname"].map(canonical_token)
+    frame["given_canon"] = frame["given_name"].map(canonical_token)
+    frame["surname_key"] = frame["surname"].map(blocking_key)
+    frame["folder_key"] = frame["folder_surname"].map(blocking_key)
+    frame["folder_canon"] = frame["folder_surname"].map(canonical_token)
+    frame["given_key"] = frame["given_canon"].str[:3]
+    _date_keys(frame)
+    return frame.set_index("study_instance_uid", drop=False)

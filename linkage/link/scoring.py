@@ -1,0 +1,196 @@
+"""Fellegi-Sunter match weights: u from random pairs, m and the prior by EM,
+term-frequency adjusted for names, calibrated by human decisions when there are
+enough of them.
+
+Weights are log2(m/u) per comparison level; the "missing" level weighs 0. The
+probability of a pair is the logistic of prior log-odds plus the summed weights,
+and each comparison's contribution is kept for the review sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import recordlinkage
+
+from linkage.link.comparisons import COMPARISONS, Comparison
+
+RANDOM_PAIRS = 50_000
+EM_ITERATIONS = 40
+SMOOTHING = 1.0               # additive smoothing of level counts
+MIN_DECISIONS = 20            # labelled pairs needed before they calibrate m
+
+
+@dataclass
+class Model:
+    comparisons: tuple[Comparison, ...]
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    prior: float
+    tf: dict[str, pd.Series] = field(default_factory=dict)   # column -> value frequency
+    calibrated_with: int = 0
+
+    def weights(self) -> list[np.ndarray]:
+        out = []
+        for m, u in zip(self.m, self.u, strict=True):
+            w = np.log2(m / u)
+            w[0] = 0.0
+            out.append(w)
+        return out
+
+    def describe(self) -> pd.DataFrame:
+        rows = []
+        for comp, m, u, w in zip(self.comparisons, self.m, self.u, self.weights(), strict=True):
+            for level, mi, ui, wi in zip(comp.levels, m, u, w, strict=True):
+                rows.append({"comparison": comp.name, "level": level.label, "m": mi, "u": ui,
+                             "weight": wi})
+        return pd.DataFrame(rows)
+
+
+def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.DataFrame,
+                   comparisons: tuple[Comparison, ...] = COMPARISONS) -> pd.DataFrame:
+    """One integer level column per comparison, through recordlinkage's Compare."""
+    if len(pairs) == 0:
+        return pd.DataFrame({c.name: pd.Series(dtype=np.int8) for c in comparisons},
+                            index=pairs)
+    compare = recordlinkage.Compare()
+    for comparison in comparisons:
+        compare.add(comparison.feature())
+    levels = compare.compute(pairs, records, studies)
+    return levels.astype(np.int8)
+
+
+def _level_freq(column: np.ndarray, n_levels: int, weights: np.ndarray | None = None
+                ) -> np.ndarray:
+    counts = np.bincount(column, weights=weights, minlength=n_levels)[:n_levels]
+    counts = counts + SMOOTHING
+    return counts / counts.sum()
+
+
+def estimate_u(records: pd.DataFrame, studies: pd.DataFrame,
+               comparisons: tuple[Comparison, ...] = COMPARISONS, seed: int = 0
+               ) -> list[np.ndarray]:
+    """Level frequencies among random pairs: nearly all of them are non-matches."""
+    rng = np.random.default_rng(seed)
+    n = min(RANDOM_PAIRS, len(records) * len(studies))
+    if n == 0:
+        return [np.full(len(c.levels), 1.0 / len(c.levels)) for c in comparisons]
+    left = records.index.to_numpy()[rng.integers(0, len(records), n)]
+    right = studies.index.to_numpy()[rng.integers(0, len(studies), n)]
+    pairs = pd.MultiIndex.from_arrays([left, right])
+    levels = compare_levels(pairs, records, studies, comparisons)
+    return [_level_freq(levels[c.name].to_numpy(), len(c.levels)) for c in comparisons]
+
+
+def _initial_m(comparison: Comparison) -> np.ndarray:
+    """Start EM believing that better levels are likelier among matches."""
+    k = len(comparison.levels)
+    m = np.array([0.0] + [2.0 ** i for i in range(k - 1)])
+    m[0] = m[1:].mean()
+    return m / m.sum()
+
+
+def estimate_m(levels: pd.DataFrame, u: list[np.ndarray],
+               comparisons: tuple[Comparison, ...] = COMPARISONS) -> tuple[list[np.ndarray], float]:
+    """EM over the candidate pairs with u fixed (as Splink trains u by sampling)."""
+    matrix = [levels[c.name].to_numpy().astype(np.intp) for c in comparisons]
+    m = [_initial_m(c) for c in comparisons]
+    prior = 0.1
+    n = len(levels)
+    if n == 0:
+        return m, prior
+    log_u = sum(np.log(u_c[col]) for u_c, col in zip(u, matrix, strict=True))
+    for _ in range(EM_ITERATIONS):
+        log_m = sum(np.log(m_c[col]) for m_c, col in zip(m, matrix, strict=True))
+        logit = np.log(prior / (1 - prior)) + log_m - log_u
+        p = 1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60)))
+        new_prior = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
+        m = [_level_freq(col, len(c.levels), p) for c, col in zip(comparisons, matrix, strict=True)]
+        if abs(new_prior - prior) < 1e-7:
+            prior = new_prior
+            break
+        prior = new_prior
+    return m, prior
+
+
+def calibrate_m(m: list[np.ndarray], levels: pd.DataFrame, confirmed: np.ndarray,
+                comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[np.ndarray]:
+    """Blend EM's m with the level frequencies of pairs people confirmed."""
+    n = int(confirmed.sum())
+    if n == 0:
+        return m
+    out = []
+    for m_c, comp in zip(m, comparisons, strict=True):
+        counts = np.bincount(levels[comp.name].to_numpy()[confirmed],
+                             minlength=len(comp.levels))[:len(comp.levels)]
+        blended = m_c * MIN_DECISIONS + counts
+        out.append((blended + SMOOTHING) / (blended + SMOOTHING).sum())
+    return out
+
+
+def term_frequencies(records: pd.DataFrame, comparisons: tuple[Comparison, ...] = COMPARISONS
+                     ) -> dict[str, pd.Series]:
+    """How common each surname / given name is among the records."""
+    tf = {}
+    for comp in comparisons:
+        if comp.tf_column and comp.tf_column in records:
+            values = records[comp.tf_column].replace("", np.nan).dropna()
+            tf[comp.tf_column] = values.value_counts(normalize=True)
+    return tf
+
+
+def fit(records: pd.DataFrame, studies: pd.DataFrame, levels: pd.DataFrame,
+        decisions: dict[tuple[str, str], str] | None = None, seed: int = 0) -> Model:
+    """Estimate u, m and the prior; calibrate with decisions when there are enough."""
+    u = estimate_u(records, studies, COMPARISONS, seed)
+    m, prior = estimate_m(levels, u, COMPARISONS)
+    model = Model(COMPARISONS, m, u, prior, term_frequencies(records))
+    if decisions and len(decisions) >= MIN_DECISIONS:
+        keys = list(zip(levels.index.get_level_values(0), levels.index.get_level_values(1),
+                        strict=True))
+        confirmed = np.array([decisions.get(k) == "yes" for k in keys])
+        model.m = calibrate_m(model.m, levels, confirmed)
+        model.calibrated_with = int(confirmed.sum())
+    return model
+
+
+def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Match probability and per-comparison weights for every pair."""
+    weights = model.weights()
+    out = pd.DataFrame(index=levels.index)
+    total = np.full(len(levels), np.log2(model.prior / (1 - model.prior)))
+    record_ids = levels.index.get_level_values(0)
+    for comp, w in zip(model.comparisons, weights, strict=True):
+        col = levels[comp.name].to_numpy().astype(np.intp)
+        contribution = w[col].copy()
+        if comp.tf_level and comp.tf_column in model.tf:
+            contribution = _tf_adjust(comp, col, contribution, model, records, record_ids)
+        out[f"w_{comp.name}"] = contribution
+        out[comp.name] = col
+        total += contribution
+    out["weight"] = total
+    out["score"] = 1.0 / (1.0 + np.power(2.0, -np.clip(total, -200, 200)))
+    return out
+
+
+def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, model: Model,
+               records: pd.DataFrame, record_ids: pd.Index) -> np.ndarray:
+    """Agreement on a common value (Иванов) is weaker evidence than on a rare one.
+
+    The level's average u is replaced by the value's own frequency, so the
+    weight is log2(m / frequency(value)).
+    """
+    index = comp.level_index(comp.tf_level)
+    mask = col == index
+    if not mask.any():
+        return contribution
+    freq = model.tf[comp.tf_column]
+    values = records[comp.tf_column].reindex(record_ids[mask]).fillna("").to_numpy()
+    f = freq.reindex(values).fillna(1.0 / max(len(records), 1)).to_numpy()
+    f = np.maximum(f, 1.0 / max(len(records), 1))
+    m_level = model.m[model.comparisons.index(comp)][index]
+    contribution = contribution.copy()
+    contribution[mask] = np.log2(m_level / f)
+    return contribution

@@ -1,0 +1,248 @@
+"""Split a person's name into surname / given name / patronymic, whatever its form.
+
+Three sources write names differently: DICOM PatientName (`SURNAME^GIVEN^MIDDLE`,
+or everything in the family component, initials, swapped order), the registry's
+ФИО column, and folder names ("Иванов ИИ МРТ ПОП", "ivanov_kt_2019"). All of them
+end up as a `ParsedName`, so the linker compares like with like.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+from linkage.names.canon import canonical_token, has_cyrillic
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """A name split into parts; empty strings where a part is unknown."""
+
+    surname: str = ""
+    given: str = ""
+    patronymic: str = ""
+    given_initial: str = ""
+    patronymic_initial: str = ""
+    sex: str = ""  # "M", "F" or ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.surname or self.given or self.given_initial)
+
+    def display(self) -> str:
+        parts = [self.surname, self.given or _dot(self.given_initial),
+                 self.patronymic or _dot(self.patronymic_initial)]
+        return " ".join(p for p in parts if p)
+
+
+def _dot(initial: str) -> str:
+    return f"{initial}." if initial else ""
+
+
+@lru_cache(maxsize=1)
+def given_names() -> dict[str, str]:
+    """Canonical given name -> sex ("M"/"F"), from data/given_names.txt."""
+    text = resources.files("linkage.data").joinpath("given_names.txt").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sex = line.split()
+        table.setdefault(canonical_token(name), sex.upper())
+    return table
+
+
+# Endings over canonical tokens, so that both scripts are recognised at once
+# (Ивановна and IVANOVNA both end in "ovna"; Петрович and PETROVICH in "ovix").
+_PATRONYMIC_F = ("ovna", "evna", "ixna", "inixna")
+_PATRONYMIC_M = ("ovix", "evix", "ix")
+_SURNAME_F = ("ova", "eva", "ina", "skq", "ckq", "aq")
+_SURNAME_M = ("ov", "ev", "in", "ski", "cki", "oi")
+
+
+def patronymic_sex(word: str) -> str:
+    """"M"/"F" when the word has a patronymic ending, else ""."""
+    token = canonical_token(word)
+    if len(token) < 5:
+        return ""
+    if token.endswith(_PATRONYMIC_F):
+        return "F"
+    if token.endswith(_PATRONYMIC_M):
+        return "M"
+    return ""
+
+
+def surname_sex(word: str) -> str:
+    """Sex suggested by a Russian surname ending (Иванова F, Иванов M), else ""."""
+    token = canonical_token(word)
+    if len(token) < 4:
+        return ""
+    if token.endswith(_SURNAME_F):
+        return "F"
+    if token.endswith(_SURNAME_M):
+        return "M"
+    return ""
+
+
+def given_name_sex(word: str) -> str:
+    return given_names().get(canonical_token(word), "")
+
+
+def _clean_word(word: str) -> str:
+    return word.strip(" .,;:'\"()[]{}_-")
+
+
+def _is_initials(word: str) -> bool:
+    """`И.`, `I`, `ИИ`, `I.I.`: one or two letters standing for given name + patronymic."""
+    letters = re.sub(r"[.\s]", "", word)
+    return 1 <= len(letters) <= 2 and letters.isalpha() and (len(letters) == 1 or "." in word
+                                                            or letters.isupper())
+
+
+def _tidy(word: str) -> str:
+    """Title-case a name word, keeping hyphenated parts (Римский-Корсаков)."""
+    return "-".join(p[:1].upper() + p[1:].lower() for p in word.split("-"))
+
+
+def parse_words(words: list[str]) -> ParsedName:
+    """Assign free-order name words to parts, using patronymic endings and the
+    given-name dictionary; without either, the usual Russian order
+    SURNAME GIVEN PATRONYMIC is assumed."""
+    leading_initials = bool(words) and "." in words[0] and _is_initials(words[0]) \
+        and len(words) > 1
+    words = [_clean_word(w) for w in words]
+    words = [w for w in words if w]
+    if not words:
+        return ParsedName()
+    initials: list[str] = []
+    full: list[str] = []
+    for i, word in enumerate(words):
+        if (i > 0 or leading_initials) and _is_initials(word):
+            initials.extend(ch for ch in re.sub(r"[.\s]", "", word))
+        else:
+            full.append(word)
+    patronymic = ""
+    for word in full[1:]:
+        if patronymic_sex(word):
+            patronymic = word
+            break
+    rest = [w for w in full if w is not patronymic]
+    surname, given = "", ""
+    if len(rest) >= 2 and given_name_sex(rest[0]) and not given_name_sex(rest[1]):
+        given, surname = rest[0], rest[1]            # swapped: ИВАН [ИВАНОВИЧ] ИВАНОВ
+    elif rest:
+        surname = rest[0]
+        given = rest[1] if len(rest) > 1 else ""
+    given_initial = given[:1] if given else (initials[0] if initials else "")
+    patronymic_initial = (patronymic[:1] if patronymic
+                          else (initials[1] if len(initials) > 1 else
+                                (initials[0] if given and initials else "")))
+    sex = (patronymic_sex(patronymic) if patronymic else "") or given_name_sex(given) \
+        or surname_sex(surname)
+    return ParsedName(
+        surname=_tidy(surname), given=_tidy(given), patronymic=_tidy(patronymic),
+        given_initial=given_initial.upper(), patronymic_initial=patronymic_initial.upper(),
+        sex=sex,
+    )
+
+
+def parse_full_name(text: str) -> ParsedName:
+    """Parse a registry ФИО or any free-text name (extra spaces, case, commas, dots)."""
+    text = (text or "").replace(",", " ").replace("^", " ")
+    text = re.sub(r"(?<=\.)(?=\w)", " ", text)          # "И.И.Иванов" -> "И. И. Иванов"
+    words = text.split()
+    # "ИВАНОВ И.И." keeps the dots attached to the initials: split "И.И." into two.
+    expanded: list[str] = []
+    for word in words:
+        if re.fullmatch(r"(\w\.){2,3}", word):
+            expanded.extend(p + "." for p in word.split(".") if p)
+        else:
+            expanded.append(word)
+    return parse_words(expanded)
+
+
+def parse_dicom_name(text: str) -> ParsedName:
+    """Parse one DICOM PN component group: FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX.
+
+    Many writers put the whole name into the family component, or the given name
+    and patronymic both into the given component; both are handled as free text.
+    """
+    text = (text or "").strip().strip("^")
+    if not text:
+        return ParsedName()
+    if "^" not in text:
+        return parse_full_name(text)
+    parts = [p.strip() for p in text.split("^")]
+    family, given, middle = (parts + ["", "", ""])[:3]
+    if not given and not middle:
+        return parse_full_name(family)
+    if middle:
+        words = [family, *given.split(), *middle.split()]
+    else:
+        words = [family, *given.replace(".", ". ").split()]
+    parsed = parse_words(words)
+    # A PN with a family component is ordered by definition: trust it over the
+    # dictionary unless the given component is itself a surname-looking word.
+    if parsed.surname and _tidy(_clean_word(family)) != parsed.surname \
+            and not given_name_sex(family):
+        parsed = replace(parsed, surname=_tidy(_clean_word(family)))
+    return parsed
+
+
+_NOT_NAMES = re.compile(
+    r"^(dicom|dicomdir|новая папка|new folder|амбулаторные снимки|стационарные снимки|"
+    r"снимки|images?|cd|dvd|disk|диск|viewer|radiant|export|экспорт|data|files?|"
+    r"series|study|studies|backup|копия|copy|tmp|temp|разное|прочее|misc|"
+    r"(pa|st|se|im)\d+|s\d+|\d+)$",
+    re.IGNORECASE,
+)
+_STOP_WORDS = {
+    "мрт", "кт", "мскт", "рг", "рентген", "рентгенография", "шоп", "гоп", "поп", "пкоп",
+    "копия", "копии", "диск", "снимки", "снимок", "позвоночник", "позвоночника", "от",
+    "ct", "kt", "mrt", "mri", "mr", "rg", "xray", "rtg", "copy", "disk", "cd", "dvd",
+    "snimki", "shop", "gop", "pop", "dicom", "new", "folder", "новая", "папка", "и",
+    "fotos", "scan", "scans", "images", "image", "dcm", "export", "zip", "rar",
+    "ambulatorno", "statsionar", "амбулаторно", "стационар", "до", "после", "операции",
+    "op", "postop", "preop", "контроль", "kontrol", "control",
+}
+
+
+def parse_folder_name(name: str) -> ParsedName | None:
+    """Surname (and maybe initials or given name) from a folder name, or None when
+    the folder is not named after a person ("DICOM", "Новая папка (2)", a UID).
+
+    Folders start with the surname; what follows is anything: initials, modality,
+    body region, dates, "(копия)".
+    """
+    name = (name or "").strip()
+    if not name or _NOT_NAMES.match(name) or re.fullmatch(r"[\d.\s_()-]+", name):
+        return None
+    if re.match(r"^(новая папка|new folder)", name, re.IGNORECASE):
+        return None
+    tokens = re.findall(r"[A-Za-zА-Яа-яЁё'’]+(?:\.(?=[A-Za-zА-Яа-яЁё]\.))?\.?", name)
+    words: list[str] = []
+    for token in tokens:
+        bare = token.strip(".'’")
+        if bare.lower() in _STOP_WORDS or not bare:
+            if words:
+                break          # what follows a modality word is not part of the name
+            continue
+        words.append(token)
+        if len(words) == 3:
+            break
+    if not words:
+        return None
+    surname = words[0].strip(".")
+    if len(surname) < 2 or _is_initials(surname) and len(surname) < 3:
+        return None
+    if len(words) > 1 and re.fullmatch(r"[A-ZА-ЯЁ]{2,3}", words[1]) \
+            and not given_name_sex(words[1]):
+        words = [surname, *list(words[1][:2])]          # "Иванов ИИ" -> initials
+    parsed = parse_words([surname, *[w if len(w.strip(".")) > 1 else w.strip(".") + "."
+                                     for w in words[1:]]])
+    if parsed.surname and not has_cyrillic(parsed.surname) and not parsed.surname.isascii():
+        return None
+    return parsed

@@ -1,0 +1,143 @@
+"""How alike two name words are, across scripts, and which scheme explains a spelling.
+
+The fast path compares canonical forms (see canon.py) with rapidfuzz over whole
+arrays. Where that is not a perfect match and one side is Cyrillic and the other
+Latin, the Latin spelling is also compared with the Cyrillic word as each real
+transliteration scheme writes it (the 28 of `iuliia` plus informal habits), so an
+odd scheme the canonical rules miss still scores as what it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+import iuliia
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
+
+from linkage.names.canon import canonical_token, has_cyrillic
+
+# Canonical forms differing only by a feminine ending are different first names
+# (Александр / Александра) and related-but-different surnames (Иванов / Иванова).
+GENDER_PAIR_SCORE = 0.5
+
+_INFORMAL = {
+    # How people type names without a scheme: English-ish habits.
+    "informal": {"ж": "zh", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch",
+                 "ю": "yu", "я": "ya", "й": "y", "ы": "y", "ь": "", "ъ": "", "ё": "e",
+                 "э": "e", "е": "e"},
+    "german": {"ж": "sch", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch", "щ": "schtsch",
+               "ю": "ju", "я": "ja", "й": "j", "ы": "y", "ь": "", "ъ": "", "ё": "jo",
+               "в": "w", "з": "s", "э": "e", "е": "e"},
+}
+_BASE = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "з": "z", "и": "i",
+         "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+         "т": "t", "у": "u", "ф": "f"}
+
+
+def _plain(text: str) -> str:
+    """Lowercase ASCII letters only: how a Latin spelling is compared with a scheme."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+@lru_cache(maxsize=1)
+def _schemes() -> list[tuple[str, object]]:
+    """The iuliia schemes, by their constant names (ICAO_DOC_9303, MVD_782, ...)."""
+    names = [n for n in iuliia.__all__ if n.isupper() and hasattr(getattr(iuliia, n), "translate")]
+    names.sort(key=lambda n: _PREFERRED.index(n) if n in _PREFERRED else len(_PREFERRED))
+    return [(name, getattr(iuliia, name)) for name in names]
+
+
+# When several schemes spell a word the same, name the one most likely behind it:
+# passports (ICAO 9303 since 2013, MVD before), then the common standards.
+_PREFERRED = ["ICAO_DOC_9303", "MVD_782", "MVD_310", "BGN_PCGN", "GOST_52535", "GOST_7034",
+              "GOST_779_ALT", "ISO_9_1968", "GOST_779", "SCIENTIFIC", "WIKIPEDIA"]
+
+
+@lru_cache(maxsize=200_000)
+def scheme_spellings(cyrillic_word: str) -> dict[str, str]:
+    """Plain Latin spelling -> the first scheme that writes the word so."""
+    word = cyrillic_word.lower()
+    spellings: dict[str, str] = {}
+    for name, schema in _schemes():
+        spellings.setdefault(_plain(schema.translate(word)), name)
+    for name, table in _INFORMAL.items():
+        spellings.setdefault(_plain("".join(table.get(c, _BASE.get(c, c)) for c in word)), name)
+    spellings.pop("", None)
+    return spellings
+
+
+def matched_scheme(latin: str, cyrillic: str) -> str:
+    """Name of the scheme that spells `cyrillic` as `latin` (or the closest one)."""
+    if not latin or not cyrillic or has_cyrillic(latin) or not has_cyrillic(cyrillic):
+        return ""
+    spellings = scheme_spellings(cyrillic)
+    plain = _plain(latin)
+    if plain in spellings:
+        return spellings[plain]
+    best = process.extractOne(plain, list(spellings), scorer=fuzz.ratio)
+    return f"~{spellings[best[0]]}" if best else ""
+
+
+def _gendered_pair(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) == len(short) + 1 and long_.startswith(short) and long_[-1] in "aq"
+
+
+def _scheme_similarity(latin: str, cyrillic: str) -> float:
+    spellings = scheme_spellings(cyrillic)
+    best = process.extractOne(_plain(latin), list(spellings), scorer=Indel.normalized_similarity)
+    return float(best[1]) if best else 0.0
+
+
+def name_similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1] of two name words in any scripts; 1 for spelling variants."""
+    return float(similarity_many([a], [b])[0])
+
+
+def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+    """Element-wise similarity of two equally long sequences of name words.
+
+    Canonical forms are computed once per distinct string and compared with
+    rapidfuzz in one vectorised call; the scheme-aware pass runs only on the
+    distinct Cyrillic/Latin pairs that are not already perfect.
+    """
+    n = len(left)
+    if n != len(right):
+        raise ValueError("left and right must have the same length")
+    left_canon = _canon_array(left)
+    right_canon = _canon_array(right)
+    scores = process.cpdist(left_canon, right_canon, scorer=Indel.normalized_similarity,
+                            workers=1).astype(np.float64)
+    empty = (left_canon == "") | (right_canon == "")
+    scores[empty] = 0.0
+    todo = np.flatnonzero((scores < 1.0) & ~empty)
+    if todo.size:
+        cache: dict[tuple[str, str], float] = {}
+        for i in todo:
+            key = (left[i], right[i])
+            if key not in cache:
+                cache[key] = _refine(left[i], right[i], left_canon[i], right_canon[i],
+                                     scores[i])
+            scores[i] = cache[key]
+    return scores
+
+
+def _refine(a: str, b: str, canon_a: str, canon_b: str, score: float) -> float:
+    if _gendered_pair(canon_a, canon_b):
+        return GENDER_PAIR_SCORE
+    a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
+    if a_cyr != b_cyr:
+        latin, cyrillic = (b, a) if a_cyr else (a, b)
+        score = max(score, _scheme_similarity(latin, cyrillic))
+    return score
+
+
+def _canon_array(words: Sequence[str]) -> np.ndarray:
+    distinct = {w: canonical_token(w or "") for w in set(words)}
+    return np.array([distinct[w] for w in words], dtype=object)

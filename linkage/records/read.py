@@ -1,0 +1,209 @@
+"""Read an STMZ 3 export as it comes: any encoding, delimiter and header style.
+
+Every row is kept. What cannot be used is reported as a problem naming the row
+(as a spreadsheet numbers it: the header is row 1 unless a title line precedes
+it), the column and the value; only a file we cannot read at all, or one with
+no name or ID column, or with duplicate record IDs, is refused as a whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linkage.images.charset import russian_plausibility
+from linkage.names.parse import ParsedName, parse_full_name, parse_words
+from linkage.records.columns import looks_like_header, map_headers
+from linkage.records.values import normalise_case_number, parse_date, parse_sex
+
+
+class ExportError(ValueError):
+    """The export cannot be used at all; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class ExportProblem:
+    row: int
+    column: str
+    value: str
+    problem: str
+
+
+@dataclass
+class Export:
+    """Records as canonical columns, plus what was understood about the file."""
+
+    records: list[dict[str, str]]
+    problems: list[ExportProblem] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    header_row: int = 1
+    columns: dict[str, str] = field(default_factory=dict)   # field -> header in the file
+    unusable_rows: list[int] = field(default_factory=list)
+
+    @property
+    def persons(self) -> int:
+        """How many people the records seem to describe (repeat admissions merged)."""
+        keys = {(r["surname_key"], r["given_key"], r["birth_date"]) for r in self.records
+                if r["surname_key"]}
+        return len(keys)
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text"), or the most
+    Russian-looking of Windows-1251 / KOI8-R / CP866."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(raw) > 3 and raw[1] == 0 and raw[3] == 0:
+        return "utf-16-le"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = raw[:200_000]
+    return max(("cp1251", "koi8_r", "cp866"),
+               key=lambda enc: russian_plausibility(sample.decode(enc, "replace")))
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most equal, >1 fields."""
+    lines = [ln for ln in text.splitlines()[:30] if ln.strip()]
+    best, best_score = ";", -1.0
+    for delim in (";", ",", "\t", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=delim))) for ln in lines]
+        if not counts or max(counts) < 2:
+            continue
+        common = max(set(counts), key=counts.count)
+        score = counts.count(common) * common
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto",
+                columns: dict[str, str] | None = None) -> Export:
+    """Read and validate an export; raise ExportError for a file that cannot be used."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read the export ({exc.strerror or exc})") from None
+    if not raw.strip():
+        raise ExportError(f"{path}: the export is empty")
+    enc = detect_encoding(raw) if encoding in ("", "auto") else encoding
+    try:
+        text = raw.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ExportError(f"{path}: cannot decode the export as {enc}: {exc}") from None
+    text = text.lstrip("\ufeff")
+    delim = detect_delimiter(text) if delimiter in ("", "auto") else delimiter
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    header_index = _find_header(rows)
+    headers = [h.strip() for h in rows[header_index]]
+    mapping, notes = map_headers(headers, columns or {})
+    if "full_name" not in mapping and "surname" not in mapping:
+        raise ExportError(
+            f"{path}: no name column found (expected «ФИО» or «Фамилия»/«Имя»/«Отчество»); "
+            f"columns seen: {', '.join(h for h in headers if h) or 'none'}")
+    if "record_id" not in mapping:
+        raise ExportError(
+            f"{path}: no record ID column found (expected «ID» or «№ записи», or set "
+            f"[export.columns] record_id); columns seen: {', '.join(h for h in headers if h)}")
+    export = Export(records=[], encoding=enc, delimiter=delim, header_row=header_index + 1,
+                    columns={f: headers[i] for f, i in mapping.items()})
+    export.problems.extend(ExportProblem(header_index + 1, "", "", note) for note in notes)
+    for offset, cells in enumerate(rows[header_index + 1:], start=header_index + 2):
+        if not any(c.strip() for c in cells):
+            continue
+        export.records.append(_record(cells, mapping, headers, offset, export))
+    _check_duplicates(path, export)
+    return export
+
+
+def _find_header(rows: list[list[str]]) -> int:
+    """The header is the first of the top rows that holds two or more known headers."""
+    for index, cells in enumerate(rows[:10]):
+        if looks_like_header(cells) >= 2:
+            return index
+    return next((i for i, cells in enumerate(rows) if any(c.strip() for c in cells)), 0)
+
+
+def _cell(cells: list[str], mapping: dict[str, int], name: str) -> str:
+    index = mapping.get(name)
+    if index is None or index >= len(cells):
+        return ""
+    return " ".join(cells[index].split())
+
+
+def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: int,
+            export: Export) -> dict[str, str]:
+    def problem(name: str, value: str, what: str) -> None:
+        export.problems.append(ExportProblem(row, headers[mapping[name]] if name in mapping
+                                             else name, value, what))
+
+    if len(cells) != len(headers):
+        export.problems.append(ExportProblem(row, "", f"{len(cells)} cells",
+                                             f"row has {len(cells)} cells, header has "
+                                             f"{len(headers)}"))
+    record_id = _cell(cells, mapping, "record_id")
+    if not record_id:
+        record_id = f"row{row}"
+        problem("record_id", "", f"empty record ID, using «{record_id}»")
+    if "full_name" in mapping and _cell(cells, mapping, "full_name"):
+        name = parse_full_name(_cell(cells, mapping, "full_name"))
+    else:
+        name = parse_words([_cell(cells, mapping, f) for f in ("surname", "given_name",
+                                                                "patronymic")])
+    dates = {}
+    for field_name in ("birth_date", "admission_date", "surgery_date"):
+        value = _cell(cells, mapping, field_name)
+        dates[field_name], what = parse_date(value)
+        if what:
+            problem(field_name, value, what)
+    sex_cell = _cell(cells, mapping, "sex")
+    sex, what = parse_sex(sex_cell)
+    if what:
+        problem("sex", sex_cell, what)
+    sex_source = "export" if sex else ""
+    if not sex and name.sex:
+        sex, sex_source = name.sex, "inferred from name"
+    if name.is_empty:
+        export.unusable_rows.append(row)
+        problem("full_name" if "full_name" in mapping else "surname", "", "no usable name")
+    return _as_record(record_id, name, dates, sex, sex_source,
+                      _cell(cells, mapping, "case_number"), row,
+                      _cell(cells, mapping, "full_name") or name.display())
+
+
+def _as_record(record_id: str, name: ParsedName, dates: dict[str, str], sex: str,
+               sex_source: str, case_raw: str, row: int, full_name: str) -> dict[str, str]:
+    from linkage.names.canon import blocking_key, canonical_token
+
+    return {
+        "record_id": record_id, "full_name": full_name,
+        "surname": name.surname, "given_name": name.given, "patronymic": name.patronymic,
+        "given_initial": name.given_initial, "patronymic_initial": name.patronymic_initial,
+        "surname_key": blocking_key(name.surname), "given_key": canonical_token(name.given),
+        "birth_date": dates["birth_date"], "sex": sex, "sex_source": sex_source,
+        "case_number": case_raw, "case_key": normalise_case_number(case_raw),
+        "admission_date": dates["admission_date"], "surgery_date": dates["surgery_date"],
+        "row": str(row),
+    }
+
+
+def _check_duplicates(path: Path, export: Export) -> None:
+    rows_by_id: dict[str, list[str]] = {}
+    for record in export.records:
+        rows_by_id.setdefault(record["record_id"], []).append(record["row"])
+    duplicates = {rid: rows for rid, rows in rows_by_id.items() if len(rows) > 1}
+    if duplicates:
+        listed = "; ".join(f"ID {rid} in rows {', '.join(rows)}"
+                           for rid, rows in list(duplicates.items())[:10])
+        more = f" and {len(duplicates) - 10} more" if len(duplicates) > 10 else ""
+        raise ExportError(f"{path}: duplicate record IDs: {listed}{more}")

@@ -1,0 +1,87 @@
+"""Cell values of an export: dates, sex, case numbers, as the registry and Excel write them.
+
+Each parser returns (value, problem): the normalised value ("" when unusable) and
+a short Russian-free reason when the cell held something that could not be used.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d",
+                 "%Y%m%d", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+EARLIEST = date(1900, 1, 1)
+
+
+def parse_date(text: str, latest: date | None = None) -> tuple[str, str]:
+    """A date as ISO "YYYY-MM-DD". Accepts dd.mm.yyyy, dd.mm.yy, yyyy-mm-dd, Excel
+    serial numbers, with or without a time; flags impossible and future dates."""
+    text = (text or "").strip()
+    if not text:
+        return "", ""
+    latest = latest or date.today()
+    parsed: date | None = None
+    if re.fullmatch(r"\d{4,5}(\.\d+)?", text) and not re.fullmatch(r"\d{8}", text):
+        serial = float(text)
+        if 1 <= serial < 80000:
+            parsed = _EXCEL_EPOCH + timedelta(days=int(serial))
+    if parsed is None:
+        cleaned = re.sub(r"\s+", " ", text.replace("г.", "").replace("г", "")).strip()
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(cleaned, fmt).date()
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return "", "not a date"
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2}", text) and parsed > latest:
+        parsed = parsed.replace(year=parsed.year - 100)    # 01.02.35 is 1935, not 2035
+    if parsed < EARLIEST:
+        return "", "date before 1900"
+    if parsed > latest:
+        return "", "date in the future"
+    return parsed.isoformat(), ""
+
+
+def parse_dicom_date(text: str) -> str:
+    """DICOM DA (YYYYMMDD, sometimes with dots) as ISO, or "" for placeholders."""
+    digits = re.sub(r"\D", "", text or "")
+    if len(digits) != 8 or digits in ("00000000", "19000101", "18991230", "19700101"):
+        return ""
+    try:
+        return datetime.strptime(digits, "%Y%m%d").date().isoformat()
+    except ValueError:
+        return ""
+
+
+_SEX = {
+    "м": "M", "муж": "M", "мужской": "M", "мужчина": "M", "m": "M", "male": "M", "1": "M",
+    "ж": "F", "жен": "F", "женский": "F", "женщина": "F", "f": "F", "female": "F", "2": "F",
+    "w": "F",
+}
+
+
+def parse_sex(text: str) -> tuple[str, str]:
+    """"M" / "F" from М/Ж, муж/жен, M/F, 1/2."""
+    key = (text or "").strip().lower().rstrip(".")
+    if not key:
+        return "", ""
+    if key in _SEX:
+        return _SEX[key], ""
+    return "", "unknown sex value"
+
+
+def normalise_case_number(text: str) -> str:
+    """Case-history numbers compared by their digits: "12345/2019", "№ 12 345",
+    "12345-19" and "12345" all become "12345" (the year suffix is dropped)."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    text = re.sub(r"^[№#N]\s*", "", text, flags=re.IGNORECASE)
+    main = re.split(r"[/\\-]", text)[0]
+    digits = re.sub(r"\D", "", main)
+    return digits.lstrip("0") or ""

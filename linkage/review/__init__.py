@@ -1,0 +1,1 @@
+"""The clinician's loop: review.xlsx out, decisions back in, links for outcome studies."""

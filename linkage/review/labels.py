@@ -1,0 +1,70 @@
+"""The sheet's words, in Russian (default) and English. The import accepts both."""
+
+from __future__ import annotations
+
+DECISION_HEADER = "Решение"
+KEY_COLUMNS = ("record_id", "study_instance_uid")
+
+# Accepted decision values (case, spaces and a trailing dot ignored) -> stored value.
+DECISIONS = {
+    "да": "yes", "д": "yes", "yes": "yes", "y": "yes", "+": "yes",
+    "нет": "no", "н": "no", "no": "no", "n": "no", "-": "no",
+    "не знаю": "unsure", "?": "unsure", "unsure": "unsure", "don't know": "unsure",
+    "не уверен": "unsure",
+}
+CHOICES = {"ru": ("да", "нет", "не знаю"), "en": ("yes", "no", "don't know")}
+
+LABELS = {
+    "ru": {
+        "sheet_review": "На проверку", "sheet_auto": "Авто", "sheet_lonely": "Снимки без пары",
+        "sheet_unmatched": "Записи без снимков", "sheet_summary": "Сводка",
+        "decision": DECISION_HEADER, "comment": "Комментарий", "score": "Вероятность",
+        "reason": "Почему", "flags": "Внимание",
+        "rec_name": "ФИО (регистр)", "rec_birth": "Д.р. (регистр)", "rec_sex": "Пол (регистр)",
+        "rec_case": "№ И/Б", "rec_admission": "Поступление", "rec_surgery": "Операция",
+        "img_name": "Имя в снимке", "img_decoding": "Как прочитано", "img_birth": "Д.р. (снимок)",
+        "img_sex": "Пол (снимок)", "img_id": "PatientID", "img_folder": "Папка",
+        "img_date": "Дата снимка", "img_days": "Дней от поступления", "img_modality": "Вид",
+        "img_description": "Описание", "img_images": "Снимков", "img_path": "Путь к копии",
+        "study_group": "№ снимка", "count": "Число", "what": "Что",
+        "chart": "Распределение вероятностей пар", "bin": "Вероятность от",
+        "pairs": "Пар", "thr_auto": "Порог авто", "thr_review": "Порог проверки",
+        "instructions": "Выберите в столбце «Решение»: да / нет / не знаю. "
+                        "Строки можно сортировать и фильтровать, столбцы добавлять.",
+        "rec_id": "ID записи",
+    },
+    "en": {
+        "sheet_review": "To review", "sheet_auto": "Auto", "sheet_lonely": "Studies unmatched",
+        "sheet_unmatched": "Records unmatched", "sheet_summary": "Summary",
+        "decision": DECISION_HEADER, "comment": "Comment", "score": "Probability",
+        "reason": "Why", "flags": "Attention",
+        "rec_name": "Name (registry)", "rec_birth": "Birth (registry)", "rec_sex": "Sex (registry)",
+        "rec_case": "Case no.", "rec_admission": "Admitted", "rec_surgery": "Surgery",
+        "img_name": "Name in image", "img_decoding": "Decoded as", "img_birth": "Birth (image)",
+        "img_sex": "Sex (image)", "img_id": "PatientID", "img_folder": "Folder",
+        "img_date": "Study date", "img_days": "Days from admission", "img_modality": "Modality",
+        "img_description": "Description", "img_images": "Images", "img_path": "Path of a copy",
+        "study_group": "Study no.", "count": "Count", "what": "What",
+        "chart": "Pair probability distribution", "bin": "Probability from",
+        "pairs": "Pairs", "thr_auto": "Auto threshold", "thr_review": "Review threshold",
+        "instructions": "Choose in the «Решение» column: yes / no / don't know. "
+                        "Rows may be sorted and filtered, columns added.",
+        "rec_id": "Record ID",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    if lang not in LABELS:
+        raise ValueError(f"unknown language «{lang}»: use ru or en")
+    return LABELS[lang]
+
+
+def normalise_decision(value) -> str | None:
+    """Stored value for a cell ("" for empty), or None when the cell is not a decision."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).strip().lower().rstrip(".").split())
+    if not text:
+        return ""
+    return DECISIONS.get(text)

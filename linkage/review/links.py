@@ -1,0 +1,61 @@
+"""links.csv for outcome studies: auto and confirmed links, optionally pseudonymised.
+
+With a key file, record and study identifiers are replaced by keyed hashes
+(HMAC-SHA256), so a table can leave the team without the IDs that lead back to
+a patient; whoever holds the key can still join it with the next export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import pandas as pd
+
+from linkage.link.classify import AUTO, CONFIRMED
+from linkage.outputs import write_csv
+
+LINK_COLUMNS = ["record_id", "study_instance_uid", "how", "score", "study_date", "modality",
+                "description", "locations"]
+
+
+def read_key(path: str | Path) -> bytes:
+    key = Path(path).read_bytes().strip()
+    if len(key) < 16:
+        raise ValueError(f"{path}: the key file must hold at least 16 bytes of secret")
+    return key
+
+
+def pseudonym(key: bytes, kind: str, value: str) -> str:
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def link_rows(pairs: pd.DataFrame, study_info: dict, key: bytes | None = None) -> list[list]:
+    linked = pairs[pairs["status"].isin([AUTO, CONFIRMED])].sort_values(
+        ["record_id", "study_instance_uid"])
+    rows = []
+    for row in linked.itertuples():
+        info = study_info.get(row.study_instance_uid)
+        record_id, study_uid = row.record_id, row.study_instance_uid
+        locations = " | ".join(info.locations) if info else ""
+        if key is not None:
+            record_id = pseudonym(key, "record", record_id)
+            study_uid = pseudonym(key, "study", study_uid)
+            locations = ""            # paths carry names
+        rows.append([record_id, study_uid, "confirmed" if row.status == CONFIRMED else "auto",
+                     f"{row.score:.6f}", _iso(info.study_date) if info else "",
+                     info.modalities if info else "", info.description if info else "",
+                     locations])
+    return rows
+
+
+def write_links(path: Path, pairs: pd.DataFrame, study_info: dict, key: bytes | None = None
+                ) -> int:
+    rows = link_rows(pairs, study_info, key)
+    write_csv(path, LINK_COLUMNS, rows)
+    return len(rows)
+
+
+def _iso(text: str) -> str:
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else text

@@ -1,0 +1,226 @@
+"""Write review.xlsx: a sheet a surgeon decides in seconds, without opening images.
+
+Both sides of a pair stand next to each other, agreeing cells green and
+disagreeing ones red, with the probability and a one-line reason. Each row
+carries its pair's key in hidden columns headed `record_id` and
+`study_instance_uid` (and fingerprints of what was shown), so the import finds
+columns by header: sorting, filtering, deleting rows or adding columns is safe.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from linkage.link.classify import AUTO, CONFIRMED, REVIEW, Thresholds
+from linkage.link.comparisons import COMPARISONS
+from linkage.outputs import atomic_path
+from linkage.review.fingerprint import record_fingerprints, study_fingerprints
+from linkage.review.labels import CHOICES, KEY_COLUMNS, labels
+
+GREEN = PatternFill("solid", fgColor="C6EFCE")
+RED = PatternFill("solid", fgColor="FFC7CE")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+FP_COLUMNS = ("record_fingerprint", "study_fingerprint")
+
+# Which comparison colours which cell: agreeing levels green, "different" red.
+_AGREE = {"exact", "similar", "same", "swapped", "one_digit", "initial_match", "fits"}
+_DISAGREE = {"different", "initial_mismatch", "outside"}
+
+
+def _level_label(name: str, value: int) -> str:
+    comp = next(c for c in COMPARISONS if c.name == name)
+    return comp.levels[int(value)].label
+
+
+def _days(study_date: str, admission: str) -> str:
+    if not study_date or not admission:
+        return ""
+    return str((date.fromisoformat(study_date) - date.fromisoformat(admission)).days)
+
+
+def _iso(text: str) -> str:
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else text
+
+
+def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
+                 studies: pd.DataFrame, study_info: dict, thresholds: Thresholds,
+                 lang: str = "ru") -> None:
+    """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study."""
+    t = labels(lang)
+    wb = Workbook()
+    review = wb.active
+    review.title = t["sheet_review"]
+    _review_sheet(review, pairs[pairs["status"] == REVIEW], records, studies, study_info, t,
+                  lang)
+    _auto_sheet(wb.create_sheet(t["sheet_auto"]), pairs[pairs["status"].isin([AUTO, CONFIRMED])],
+                records, study_info, t)
+    linked_studies = set(pairs.loc[pairs["status"] != "", "study_instance_uid"])
+    linked_records = set(pairs.loc[pairs["status"] != "", "record_id"])
+    _lonely_studies(wb.create_sheet(t["sheet_lonely"]),
+                    [s for uid, s in study_info.items() if uid not in linked_studies], t)
+    _lonely_records(wb.create_sheet(t["sheet_unmatched"]),
+                    records[~records.index.isin(linked_records)], t)
+    _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+
+
+def _header(ws: Worksheet, columns: list[tuple[str, int]]) -> None:
+    ws.append([c for c, _ in columns])
+    for i, (_, width) in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def _finish(ws: Worksheet, hidden_from: int | None = None) -> None:
+    ws.auto_filter.ref = ws.dimensions
+    if hidden_from:
+        for col in range(hidden_from, ws.max_column + 1):
+            ws.column_dimensions[get_column_letter(col)].hidden = True
+
+
+def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
+    columns = [
+        (t["study_group"], 7), (t["score"], 9), (t["rec_name"], 28), (t["img_name"], 28),
+        (t["rec_birth"], 11), (t["img_birth"], 11), (t["rec_sex"], 6), (t["img_sex"], 6),
+        (t["rec_case"], 11), (t["img_id"], 12), (t["img_folder"], 22), (t["img_decoding"], 16),
+        (t["img_date"], 11), (t["rec_admission"], 11), (t["rec_surgery"], 11),
+        (t["img_days"], 8), (t["img_modality"], 6), (t["img_description"], 22),
+        (t["img_images"], 7), (t["reason"], 48), (t["flags"], 24), (t["decision"], 11),
+        (t["comment"], 24), (t["img_path"], 40), (t["rec_id"], 10),
+        (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
+    ]
+    _header(ws, columns)
+    rec_fp = record_fingerprints(records)
+    img_fp = study_fingerprints(studies)
+    ordered = pairs.assign(_best=pairs.groupby("study_instance_uid")["score"].transform("max"))
+    ordered = ordered.sort_values(["_best", "study_instance_uid", "score"],
+                                  ascending=[False, True, False])
+    group_numbers = {uid: i + 1 for i, uid in
+                     enumerate(dict.fromkeys(ordered["study_instance_uid"]))}
+    for row in ordered.itertuples():
+        rec = records.loc[row.record_id]
+        img = studies.loc[row.study_instance_uid]
+        info = study_info[row.study_instance_uid]
+        ws.append([
+            group_numbers[row.study_instance_uid], round(float(row.score), 3), rec["full_name"],
+            info.patient_name, rec["birth_date"], img["birth_date"] or _iso(info.birth_date),
+            rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
+            info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
+            rec["surgery_date"], _days(img["study_date"], rec["admission_date"]),
+            info.modalities, info.description, info.instances, row.reason, row.flags, "",
+            "", info.first_location, row.record_id, row.record_id, row.study_instance_uid,
+            rec_fp[row.record_id], img_fp[row.study_instance_uid],
+        ])
+        r = ws.max_row
+        _colour(ws, r, 3, 4, _level_label("surname", row.surname))
+        _colour(ws, r, 5, 6, _level_label("birth_date", row.birth_date))
+        _colour(ws, r, 7, 8, _level_label("sex", row.sex))
+        _colour(ws, r, 9, 10, _level_label("case_number", row.case_number))
+        _colour(ws, r, 11, 11, _level_label("folder_surname", row.folder_surname))
+        _colour(ws, r, 13, 16, _level_label("study_date", row.study_date))
+        for col in (20, 21):
+            ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+    decision_col = get_column_letter(22)
+    choices = ",".join(CHOICES[lang])
+    validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
+                                showErrorMessage=True, errorTitle=t["decision"],
+                                error=" / ".join(CHOICES[lang]))
+    ws.add_data_validation(validation)
+    validation.add(f"{decision_col}2:{decision_col}{max(ws.max_row, 2) + 500}")
+    _finish(ws, hidden_from=26)
+
+
+def _colour(ws, row: int, first: int, last: int, level: str) -> None:
+    fill = GREEN if level in _AGREE else RED if level in _DISAGREE else None
+    if fill:
+        for col in range(first, last + 1):
+            ws.cell(row=row, column=col).fill = fill
+
+
+def _auto_sheet(ws, pairs, records, study_info, t) -> None:
+    _header(ws, [(t["score"], 9), (t["rec_name"], 30), (t["img_name"], 30),
+                 (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
+                 (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
+                 (KEY_COLUMNS[1], 30)])
+    for row in pairs.sort_values("score", ascending=False).itertuples():
+        rec, info = records.loc[row.record_id], study_info[row.study_instance_uid]
+        ws.append([round(float(row.score), 4), rec["full_name"], info.patient_name,
+                   rec["birth_date"], _iso(info.birth_date), info.name_folder or info.folder,
+                   _iso(info.study_date), row.reason, row.record_id, row.study_instance_uid])
+    _finish(ws)
+
+
+def _lonely_studies(ws, studies, t) -> None:
+    _header(ws, [(t["img_folder"], 28), (t["img_name"], 30), (t["img_decoding"], 16),
+                 (t["img_birth"], 11), (t["img_sex"], 6), (t["img_id"], 12),
+                 (t["img_date"], 11), (t["img_modality"], 7), (t["img_description"], 26),
+                 (t["img_path"], 50), (KEY_COLUMNS[1], 30)])
+    for s in sorted(studies, key=lambda s: (s.name_folder or s.folder, s.study_date)):
+        ws.append([s.name_folder or s.folder, s.patient_name, s.name_decoding,
+                   _iso(s.birth_date), s.sex, s.patient_id, _iso(s.study_date), s.modalities,
+                   s.description, s.first_location, s.study_instance_uid])
+    _finish(ws)
+
+
+def _lonely_records(ws, records, t) -> None:
+    _header(ws, [(t["rec_id"], 10), (t["rec_name"], 32), (t["rec_birth"], 11),
+                 (t["rec_sex"], 6), (t["rec_case"], 12), (t["rec_admission"], 11),
+                 (t["rec_surgery"], 11), (KEY_COLUMNS[0], 12)])
+    for _, rec in records.sort_values("full_name").iterrows():
+        ws.append([rec["record_id"], rec["full_name"], rec["birth_date"], rec["sex"],
+                   rec["case_number"], rec["admission_date"], rec["surgery_date"],
+                   rec["record_id"]])
+    _finish(ws)
+
+
+def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 12
+    counts = pairs["status"].value_counts()
+    ws.append([t["what"], t["count"]])
+    for key, label in (("studies", t["sheet_lonely"].split()[0]), ("records", t["rec_name"])):
+        ws.append([label, len(study_info) if key == "studies" else len(records)])
+    for status in ("auto", "review", "confirmed", "rejected"):
+        ws.append([status, int(counts.get(status, 0))])
+    ws.append([t["thr_auto"], thresholds.auto])
+    ws.append([t["thr_review"], thresholds.review])
+    ws.append([])
+    start = ws.max_row + 1
+    ws.append([t["bin"], t["pairs"]])
+    edges = np.round(np.arange(0, 1.0001, 0.05), 2)
+    hist, _ = np.histogram(pairs["score"].clip(0, 1), bins=edges)
+    for edge, n in zip(edges[:-1], hist, strict=True):
+        ws.append([f"{edge:.2f}" + (" ▲" if edge <= thresholds.review < edge + 0.05 or
+                                     edge <= thresholds.auto < edge + 0.05 else ""), int(n)])
+    chart = BarChart()
+    chart.title = f"{t['chart']} ({t['thr_review']} {thresholds.review}, " \
+                  f"{t['thr_auto']} {thresholds.auto}: ▲)"
+    chart.y_axis.title = t["pairs"]
+    chart.x_axis.title = t["bin"]
+    data = Reference(ws, min_col=2, min_row=start, max_row=ws.max_row)
+    cats = Reference(ws, min_col=1, min_row=start + 1, max_row=ws.max_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.width, chart.height = 22, 10
+    ws.add_chart(chart, "D2")

@@ -1,0 +1,188 @@
+"""The tool's state in one SQLite file: scan cache, human decisions, run history.
+
+Decisions are the most valuable thing here: they are only ever appended (a later
+decision supersedes an earlier one, the history stays), and every write happens
+in a transaction, so a crash leaves the file as it was before the write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from linkage.images.instance import Instance
+
+SCHEMA_VERSION = 1
+_INSTANCE_COLUMNS = Instance.columns()
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    root TEXT NOT NULL, relpath TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
+    kind TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (root, relpath));
+CREATE TABLE IF NOT EXISTS instances (
+    root TEXT NOT NULL, relpath TEXT NOT NULL,
+    {", ".join(f"{c} TEXT" for c in _INSTANCE_COLUMNS)});
+CREATE INDEX IF NOT EXISTS instances_by_file ON instances (root, relpath);
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('yes', 'no', 'unsure')),
+    comment TEXT NOT NULL DEFAULT '',
+    record_fingerprint TEXT NOT NULL DEFAULT '', study_fingerprint TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL, source_file TEXT NOT NULL, source_sheet TEXT NOT NULL DEFAULT '',
+    source_row INTEGER);
+CREATE INDEX IF NOT EXISTS decisions_by_pair ON decisions (record_id, study_instance_uid);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
+    images TEXT, export TEXT, summary TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    size: int
+    mtime_ns: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    record_id: str
+    study_instance_uid: str
+    decision: str                # yes / no / unsure
+    comment: str = ""
+    record_fingerprint: str = ""
+    study_fingerprint: str = ""
+    decided_at: str = ""
+    source_file: str = ""
+    source_sheet: str = ""
+    source_row: int | None = None
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """A connection to the state file; creates the schema on first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: commit on success, roll back on any exception (Ctrl-C too)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- scan cache -------------------------------------------------------------
+    def cached_files(self, root: str) -> dict[str, CachedFile]:
+        rows = self.db.execute(
+            "SELECT relpath, size, mtime_ns, kind, reason FROM files WHERE root = ?", (root,))
+        return {r[0]: CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def cached_instances(self, root: str) -> list[Instance]:
+        rows = self.db.execute(
+            f"SELECT {', '.join(_INSTANCE_COLUMNS)} FROM instances WHERE root = ?", (root,))
+        out = []
+        for row in rows:
+            inst = Instance(*row)
+            inst.truncated = inst.truncated in ("1", 1, "True")
+            inst.file_size = int(inst.file_size or 0)
+            out.append(inst)
+        return out
+
+    def save_files(self, root: str,
+                   results: Iterable[tuple[str, int, int, str, str, list[Instance]]]) -> None:
+        """Replace the cache rows of the given files, in one transaction."""
+        with self.transaction() as db:
+            for relpath, size, mtime_ns, kind, reason, instances in results:
+                db.execute("DELETE FROM instances WHERE root = ? AND relpath = ?", (root, relpath))
+                db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                           (root, relpath, size, mtime_ns, kind, reason))
+                db.executemany(
+                    f"INSERT INTO instances VALUES ({', '.join('?' * (len(_INSTANCE_COLUMNS) + 2))})",
+                    [(root, relpath, *inst.as_row()) for inst in instances])
+
+    def forget_files(self, root: str, relpaths: Iterable[str]) -> None:
+        with self.transaction() as db:
+            for relpath in relpaths:
+                db.execute("DELETE FROM files WHERE root = ? AND relpath = ?", (root, relpath))
+                db.execute("DELETE FROM instances WHERE root = ? AND relpath = ?", (root, relpath))
+
+    # --- decisions --------------------------------------------------------------
+    def add_decisions(self, decisions: Iterable[Decision]) -> int:
+        """Append decisions in one transaction; return how many were new.
+
+        A decision equal to the pair's current one (same answer and comment) is
+        not stored again, so importing one file twice changes nothing.
+        """
+        current = self.current_decisions()
+        added = 0
+        with self.transaction() as db:
+            for d in decisions:
+                latest = current.get((d.record_id, d.study_instance_uid))
+                if latest and (latest.decision, latest.comment,
+                               latest.record_fingerprint, latest.study_fingerprint) == \
+                        (d.decision, d.comment, d.record_fingerprint, d.study_fingerprint):
+                    continue
+                db.execute(
+                    "INSERT INTO decisions (record_id, study_instance_uid, decision, comment,"
+                    " record_fingerprint, study_fingerprint, decided_at, source_file,"
+                    " source_sheet, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.record_id, d.study_instance_uid, d.decision, d.comment,
+                     d.record_fingerprint, d.study_fingerprint, d.decided_at or now(),
+                     d.source_file, d.source_sheet, d.source_row))
+                current[(d.record_id, d.study_instance_uid)] = d
+                added += 1
+        return added
+
+    def current_decisions(self) -> dict[tuple[str, str], Decision]:
+        """The latest decision per pair (by insertion order)."""
+        rows = self.db.execute(
+            "SELECT record_id, study_instance_uid, decision, comment, record_fingerprint,"
+            " study_fingerprint, decided_at, source_file, source_sheet, source_row"
+            " FROM decisions ORDER BY id")
+        return {(r[0], r[1]): Decision(*r) for r in rows}
+
+    def decision_history(self, record_id: str, study_uid: str) -> list[Decision]:
+        rows = self.db.execute(
+            "SELECT record_id, study_instance_uid, decision, comment, record_fingerprint,"
+            " study_fingerprint, decided_at, source_file, source_sheet, source_row"
+            " FROM decisions WHERE record_id = ? AND study_instance_uid = ? ORDER BY id",
+            (record_id, study_uid))
+        return [Decision(*r) for r in rows]
+
+    # --- runs -------------------------------------------------------------------
+    def record_run(self, started_at: str, images: str, export: str, summary: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO runs (started_at, finished_at, images, export, summary)"
+                       " VALUES (?, ?, ?, ?, ?)", (started_at, now(), images, export, summary))

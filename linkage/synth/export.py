@@ -1,0 +1,102 @@
+"""A synthetic STMZ 3 export: one row per admission, written as the registry or
+Excel would (encoding, delimiter, header style), with typos, ё/е, case and
+missing values."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from linkage.synth.people import Person
+
+HEADER_STYLES = {
+    "fio": ["ID", "ФИО", "Дата рождения", "Пол", "№ истории болезни", "Дата поступления",
+            "Дата операции", "Диагноз"],
+    "split": ["№ записи", "Фамилия", "Имя", "Отчество", "Д.р.", "Пол", "№ И/Б",
+              "Дата госпитализации", "Дата операции"],
+}
+RATES = {"typo": 0.015, "yo_e": 0.3, "upper": 0.1, "birth_missing": 0.02, "sex_missing": 0.1,
+         "iso_date": 0.05, "excel_serial": 0.05, "case_year_suffix": 0.4, "no_surgery": 0.3}
+
+
+@dataclass
+class Admission:
+    record_id: str
+    person: Person
+    case_number: str
+    admission: date
+    surgery: date | None
+
+
+def admissions(people: list[Person], rng: random.Random) -> list[Admission]:
+    """One admission per record; repeat admissions have 2-3 records of one person."""
+    out = []
+    ids = rng.sample(range(10_000, 10_000 + 20 * max(len(people), 10)),
+                     sum(p.admissions for p in people))
+    it = iter(ids)
+    for person in people:
+        for k in range(person.admissions):
+            day = date(2018, 1, 15) + timedelta(days=rng.randrange(0, 365 * 8))
+            surgery = None if rng.random() < RATES["no_surgery"] else \
+                day + timedelta(days=rng.randrange(0, 6))
+            out.append(Admission(str(next(it)), person, person.case_numbers[k], day, surgery))
+    return out
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    if len(word) < 5:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]      # two letters swapped
+
+
+def _date_cell(value: date | None, rng: random.Random) -> str:
+    if value is None:
+        return ""
+    r = rng.random()
+    if r < RATES["iso_date"]:
+        return value.isoformat()
+    if r < RATES["iso_date"] + RATES["excel_serial"]:
+        return str((value - date(1899, 12, 30)).days)
+    return value.strftime("%d.%m.%Y")
+
+
+def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding: str = "cp1251",
+                 delimiter: str = ";", style: str = "fio", title: bool = True) -> None:
+    """Write the CSV; `rows` only for people with a record."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    if title:
+        writer.writerow(["Выгрузка СТМЗ 3: a workshop t3, id 77"])
+    writer.writerow(HEADER_STYLES[style])
+    for adm in rows:
+        p = adm.person
+        surname, given, patronymic = p.surname, p.given, p.patronymic
+        if rng.random() < RATES["typo"]:
+            surname = _typo(surname, rng)
+        if rng.random() < RATES["yo_e"]:
+            surname, given, patronymic = (s.replace("ё", "е").replace("Ё", "Е")
+                                          for s in (surname, given, patronymic))
+        if rng.random() < RATES["upper"]:
+            surname, given, patronymic = surname.upper(), given.upper(), patronymic.upper()
+        birth = "" if rng.random() < RATES["birth_missing"] else _date_cell(p.birth_date, rng)
+        sex = "" if rng.random() < RATES["sex_missing"] else rng.choice(
+            ({"M": "М", "F": "Ж"}[p.sex], {"M": "муж", "F": "жен"}[p.sex]))
+        case = adm.case_number + (f"/{adm.admission.year}"
+                                  if rng.random() < RATES["case_year_suffix"] else "")
+        admitted, operated = _date_cell(adm.admission, rng), _date_cell(adm.surgery, rng)
+        if style == "fio":
+            full = f"{surname} {given} {patronymic}" if rng.random() > 0.05 else \
+                f"  {surname}  {given} {patronymic} "
+            writer.writerow([adm.record_id, full, birth, sex, case, admitted, operated,
+                             rng.choice(("Перелом L1", "Грыжа диска L4-L5", "Стеноз\nпозвоночного"
+                                         " канала", ""))])
+        else:
+            writer.writerow([adm.record_id, surname, given, patronymic, birth, sex, case,
+                             admitted, operated])
+    data = out.getvalue()
+    path.write_bytes(data.encode(encoding, "replace"))
