@@ -35,7 +35,7 @@ class Study:
     instances: int = 0
     copies: int = 0
     folder: str = ""               # top folder under the root
-    name_folder: str = ""          # nearest ancestor folder named after a person
+    name_folder: str = ""          # the highest folder named after a person
     folder_name: ParsedName | None = None
     locations: list[str] = field(default_factory=list)
     identities: int = 1            # distinct (name, birth date, id) among instances
@@ -62,8 +62,12 @@ _parse_folder = lru_cache(maxsize=100_000)(parse_folder_name)
 
 
 def name_folder(location: str) -> tuple[str, ParsedName | None]:
-    """The nearest folder (from the file upwards) whose name parses as a person."""
-    for folder in reversed(_folders(location)):
+    """The first folder from the root down whose name parses as a person's.
+
+    People name the top folder (or the one under an old «Амбулаторные снимки»);
+    deeper folders are the CD's, the viewer's or the cloud's own.
+    """
+    for folder in _folders(location):
         parsed = _parse_folder(folder)
         if parsed is not None:
             return folder, parsed

@@ -52,7 +52,7 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     levels = compare_levels(pairs, records, studies)
     model = fit(records, studies, levels, {k: v for k, v in decisions.items() if k not in stale})
     scored = harmonise_groups(score(model, levels, records), studies)
-    result = classify(scored, records, thresholds)
+    result = classify(scored, records, thresholds, studies)
     result = _apply_decisions(result, decisions, stale)
     result["reason"] = explain(result, records, studies)
     result = result.reset_index().rename(columns={"level_0": "record_id",
@@ -98,7 +98,7 @@ def explain(result: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame) 
             if not level.reason or (levels[i] == 0 and comp.name not in ("sex", "birth_date")):
                 continue
             text = level.reason
-            if comp.name == "surname" and level.label in ("exact", "similar"):
+            if comp.name == "surname" and level.label in ("exact_name", "exact_both", "similar"):
                 scheme = matched_scheme(img_surname[i], rec_surname[i])
                 text += f" ({scheme.lstrip('~')})" if scheme else ""
             parts.append((abs(weights[i]) if levels[i] else 0.0, text))

@@ -30,6 +30,27 @@ def _level(name: str, label: str) -> int:
     return comp.level_index(label)
 
 
+def contradictions(scored: pd.DataFrame) -> np.ndarray:
+    """Why a pair must not be accepted unseen, whatever its score ("" if nothing).
+
+    Evidence against a link that other fields outweigh is still a question for a
+    person: twins share surname, birth date and patronymic but not the given
+    name; namesakes share the whole name but not the birth date.
+    """
+    out = np.array([""] * len(scored), dtype=object)
+    rules = (
+        ("sex", ("different",), "пол другой"),
+        ("birth_date", ("different", "same_year"), "дата рождения другая"),
+        ("given_name", ("different", "initial_mismatch"), "имя другое"),
+        ("patronymic", ("different", "initial_mismatch"), "отчество другое"),
+        ("surname", ("conflict",), "фамилия в снимке и в имени папки разные"),
+    )
+    for name, labels, text in rules:
+        hit = scored[name].isin([_level(name, lb) for lb in labels]).to_numpy()
+        out[hit & (out == "")] = text
+    return out
+
+
 def harmonise_groups(scored: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     """Studies with the same PatientID and surname are one person's: a record gets
     the same (best) score for all of them."""
@@ -52,13 +73,43 @@ def harmonise_groups(scored: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFram
 
 
 def person_key(records: pd.DataFrame) -> pd.Series:
-    """Records that seem to describe the same person (repeat admissions) share a key."""
-    return records["surname_canon"].str.replace(r"a$", "", regex=True) + "|" + \
-        records["given_canon"] + "|" + records["birth_date"].fillna("")
+    """Records that seem to describe the same person (repeat admissions) share a key:
+    same full name and birth date; a record without a birth date joins the one
+    person of that name who has one."""
+    name = name_key(records)
+    birth = records["birth_date"].fillna("")
+    known = pd.DataFrame({"name": name, "birth": birth})[birth != ""]
+    single = known.groupby("name")["birth"].nunique()
+    only_birth = known.drop_duplicates("name").set_index("name")["birth"]
+    fill = name.map(only_birth.where(single == 1)).fillna("")
+    return name + "|" + birth.where(birth != "", fill)
 
 
-def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
-             ) -> pd.DataFrame:
+def name_key(frame: pd.DataFrame) -> pd.Series:
+    """Surname (gender ending dropped), given name and patronymic, canonical."""
+    from linkage.names.canon import canonical_token
+
+    return (frame["surname_canon"].str.replace(r"a$", "", regex=True) + "|"
+            + frame["given_canon"] + "|" + frame["patronymic"].fillna("").map(canonical_token))
+
+
+def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,
+                            studies: pd.DataFrame) -> np.ndarray:
+    """Pairs whose study has no birth date while its full name belongs to two or
+    more people (seen as different birth dates in records or other studies)."""
+    names = pd.concat([name_key(records), name_key(studies)])
+    births = pd.concat([records["birth_date"], studies["birth_date"]]).fillna("")
+    people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})
+    people = people[people["birth"] != ""]
+    shared = set(people.groupby("name")["birth"].nunique().loc[lambda s: s > 1].index)
+    study_ids = scored.index.get_level_values(1)
+    study_names = name_key(studies).reindex(study_ids).to_numpy()
+    no_birth = (studies["birth_date"].reindex(study_ids).fillna("") == "").to_numpy()
+    return no_birth & np.isin(study_names, list(shared))
+
+
+def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds,
+             studies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add `status` (auto / review / "") and `flags` (why a high score was held back)."""
     out = scored.copy()
     score = out["score"].to_numpy()
@@ -66,14 +117,16 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
                       np.where(score >= thresholds.review, REVIEW, ""))
     flags = np.array([""] * len(out), dtype=object)
 
-    conflict = ((out["surname"] == _level("surname", "exact"))
-                & (out["given_name"] == _level("given_name", "exact"))
-                & ((out["birth_date"] == _level("birth_date", "different"))
-                   | (out["sex"] == _level("sex", "different")))).to_numpy()
-    held = conflict & (status == AUTO)
-    status[held] = REVIEW
-    flags[held] = "имя совпадает, но дата рождения или пол другие"
+    def hold(mask: np.ndarray, why: str | np.ndarray) -> None:
+        held = mask & (status == AUTO)
+        status[held] = REVIEW
+        flags[held] = why[held] if isinstance(why, np.ndarray) else why
 
+    conflict = contradictions(out)
+    hold(conflict != "", conflict)
+    if studies is not None:
+        hold(namesakes_without_birth(out, records, studies),
+             "тёзки: в снимке нет даты рождения")
     persons = person_key(records)
     frame = pd.DataFrame({
         "study": out.index.get_level_values(1),
@@ -82,14 +135,17 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
     })
     candidates = frame[status != ""]
     if not candidates.empty:
-        best_per_person = candidates.groupby(["study", "person"])["weight"].max()
-        ranked = best_per_person.groupby(level=0).apply(
-            lambda s: s.sort_values(ascending=False).to_numpy()[:2])
-        close = {study for study, top in ranked.items()
-                 if len(top) > 1 and top[0] - top[1] < AMBIGUITY_BITS}
-        ambiguous = frame["study"].isin(close).to_numpy() & (status == AUTO)
-        status[ambiguous] = REVIEW
-        flags[ambiguous] = "снимок подходит двум разным людям"
+        per_person = candidates.groupby(["study", "person"])["weight"].max()
+        best = per_person.groupby(level=0).max()
+        second = per_person.groupby(level=0).apply(
+            lambda s: s.nlargest(2).iloc[-1] if len(s) > 1 else -np.inf)
+        close = set(best.index[(best - second) < AMBIGUITY_BITS])
+        best_person = per_person[per_person == per_person.groupby(level=0).transform("max")]
+        best_keys = set(best_person.index)
+        keys = list(zip(frame["study"], frame["person"], strict=True))
+        not_best = np.array([k not in best_keys for k in keys])
+        hold(frame["study"].isin(close).to_numpy(), "снимок подходит двум разным людям")
+        hold(not_best, "другой человек подходит к снимку лучше")
     out["status"] = status
     out["flags"] = flags
     return out

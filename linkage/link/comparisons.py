@@ -34,7 +34,8 @@ class Comparison:
     record_columns: tuple[str, ...] = ()
     study_columns: tuple[str, ...] = ()
     levels: tuple[Level, ...] = ()
-    tf_level: str | None = None      # level whose weight is adjusted by term frequency
+    neutral_levels: tuple[str, ...] = ("missing",)   # levels that weigh nothing
+    tf_levels: tuple[str, ...] = ()  # levels whose weight is adjusted by term frequency
     tf_column: str | None = None     # record column holding the value for that
 
     def level_index(self, label: str) -> int:
@@ -103,7 +104,7 @@ class GivenName(_NameWord):
     name = "given_name"
     record_columns = ("given_name", "given_initial")
     study_columns = ("given_name", "given_initial")
-    tf_level, tf_column = "exact", "given_canon"
+    tf_levels, tf_column = ("exact",), "given_canon"
     levels = tuple(Level(lv.label, lv.reason.format(what="имя", what_gen="имени"))
                    for lv in _NameWord.levels)
 
@@ -116,36 +117,51 @@ class Patronymic(_NameWord):
                    for lv in _NameWord.levels)
 
 
-class _Surname(Comparison):
-    levels = (Level("missing", "{where}: фамилии нет"), Level("different", "{where}: фамилия другая"),
-              Level("gendered", "{where}: фамилия в другом роде"),
-              Level("similar", "{where}: фамилия похожа"),
-              Level("exact", "{where}: фамилия совпадает"))
+class Surname(Comparison):
+    """The record's surname against the image's two witnesses of it: the DICOM name
+    and the folder name. They are one comparison, not two: a folder is named after
+    the DICOM name, so counting both would count one piece of evidence twice."""
+
+    name = "surname"
+    record_columns = ("surname",)
+    study_columns = ("surname", "folder_surname")
+    tf_levels, tf_column = ("exact_both", "exact_name", "exact_folder"), "surname_canon"
+    levels = (Level("missing", "фамилии нет ни в снимке, ни в имени папки"),
+              Level("different", "фамилия другая"),
+              Level("conflict", "фамилия в снимке и в имени папки разные"),
+              Level("gendered", "фамилия в другом роде"),
+              Level("similar", "фамилия похожа"),
+              Level("exact_folder", "фамилия совпадает с именем папки (в снимке её нет)"),
+              Level("exact_name", "фамилия в снимке совпадает"),
+              Level("exact_both", "фамилия совпадает и в снимке, и в имени папки"))
 
     def compare(self, left, right):
-        rec, img = _values(left[0]), _values(right[0])
-        sim = similarity_many(rec, img)
-        out = np.where(sim >= 1.0, 4, np.where(sim >= SIMILAR, 3,
-                       np.where(sim == GENDER_PAIR_SCORE, 2, 1))).astype(np.int8)
-        missing = np.array([not a or not b for a, b in zip(rec, img, strict=True)])
-        out[missing] = 0
+        rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
+        name_sim = similarity_many(rec, img)
+        folder_sim = similarity_many(rec, folder)
+        out = np.zeros(len(rec), dtype=np.int8)
+        for i in range(len(rec)):
+            out[i] = _surname_level(bool(rec[i]), bool(img[i]), bool(folder[i]),
+                                    name_sim[i], folder_sim[i])
         return out
 
 
-class Surname(_Surname):
-    name = "surname"
-    record_columns = ("surname",)
-    study_columns = ("surname",)
-    tf_level, tf_column = "exact", "surname_canon"
-    levels = tuple(Level(lv.label, lv.reason.format(where="в снимке")) for lv in _Surname.levels)
-
-
-class FolderSurname(_Surname):
-    name = "folder_surname"
-    record_columns = ("surname",)
-    study_columns = ("folder_surname",)
-    levels = tuple(Level(lv.label, lv.reason.format(where="в имени папки"))
-                   for lv in _Surname.levels)
+def _surname_level(has_rec: bool, has_img: bool, has_folder: bool, name: float,
+                   folder: float) -> int:
+    if not has_rec or not (has_img or has_folder):
+        return 0
+    if has_img and name >= 1.0:
+        return 7 if has_folder and folder >= 1.0 else 6
+    if has_img and name < SIMILAR and name != GENDER_PAIR_SCORE and has_folder and folder >= 1.0:
+        return 2
+    if not has_img and folder >= 1.0:
+        return 5
+    best = max(name if has_img else 0.0, folder if has_folder else 0.0)
+    if best >= SIMILAR:
+        return 4
+    if GENDER_PAIR_SCORE in (name, folder):
+        return 3
+    return 1
 
 
 class BirthDate(Comparison):
@@ -181,7 +197,11 @@ def _date_level(a: str, b: str) -> int:
 
 
 class Sex(Comparison):
+    """Disagreement is strong evidence; agreement is none, since a gendered surname
+    already says the sex (Иванова is a woman whoever she is)."""
+
     name = "sex"
+    neutral_levels = ("missing", "same")
     record_columns = ("sex",)
     study_columns = ("sex",)
     levels = (Level("missing", "пол в снимке не указан"), Level("different", "пол другой"),
@@ -262,6 +282,6 @@ class MaidenName(Comparison):
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Surname(), GivenName(), Patronymic(), BirthDate(), Sex(), CaseNumber(), FolderSurname(),
-    StudyDate(), MaidenName(),
+    Surname(), GivenName(), Patronymic(), BirthDate(), Sex(), CaseNumber(), StudyDate(),
+    MaidenName(),
 )

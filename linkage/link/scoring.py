@@ -34,9 +34,10 @@ class Model:
 
     def weights(self) -> list[np.ndarray]:
         out = []
-        for m, u in zip(self.m, self.u, strict=True):
+        for comp, m, u in zip(self.comparisons, self.m, self.u, strict=True):
             w = np.log2(m / u)
-            w[0] = 0.0
+            for label in comp.neutral_levels:
+                w[comp.level_index(label)] = 0.0
             out.append(w)
         return out
 
@@ -92,27 +93,72 @@ def _initial_m(comparison: Comparison) -> np.ndarray:
     return m / m.sum()
 
 
-def estimate_m(levels: pd.DataFrame, u: list[np.ndarray],
-               comparisons: tuple[Comparison, ...] = COMPARISONS) -> tuple[list[np.ndarray], float]:
-    """EM over the candidate pairs with u fixed (as Splink trains u by sampling)."""
-    matrix = [levels[c.name].to_numpy().astype(np.intp) for c in comparisons]
-    m = [_initial_m(c) for c in comparisons]
-    prior = 0.1
-    n = len(levels)
-    if n == 0:
-        return m, prior
-    log_u = sum(np.log(u_c[col]) for u_c, col in zip(u, matrix, strict=True))
+# EM training sessions, as Splink trains: each session looks only at pairs that
+# agree on one field and does not estimate that field (agreement there is forced
+# by the selection, so it says nothing about matches). Every other field is
+# estimated, and each field's m is averaged over the sessions that estimated it.
+TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("surname", ("exact_both", "exact_name", "exact_folder")),
+    ("birth_date", ("exact",)),
+)
+
+
+def _em(matrix: list[np.ndarray], u: list[np.ndarray], m: list[np.ndarray],
+        comparisons: tuple[Comparison, ...], skip: set[int], prior: float
+        ) -> tuple[list[np.ndarray], float]:
+    """EM for m and the prior, u fixed; comparisons in `skip` are left out."""
+    active = [i for i in range(len(comparisons)) if i not in skip]
+    log_u = sum(np.log(u[i][matrix[i]]) for i in active)
+    m = [x.copy() for x in m]
     for _ in range(EM_ITERATIONS):
-        log_m = sum(np.log(m_c[col]) for m_c, col in zip(m, matrix, strict=True))
+        log_m = sum(np.log(m[i][matrix[i]]) for i in active)
         logit = np.log(prior / (1 - prior)) + log_m - log_u
         p = 1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60)))
         new_prior = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
-        m = [_level_freq(col, len(c.levels), p) for c, col in zip(comparisons, matrix, strict=True)]
-        if abs(new_prior - prior) < 1e-7:
-            prior = new_prior
-            break
+        for i in active:
+            m[i] = _level_freq(matrix[i], len(comparisons[i].levels), p)
+        converged = abs(new_prior - prior) < 1e-7
         prior = new_prior
+        if converged:
+            break
     return m, prior
+
+
+def estimate_m(levels: pd.DataFrame, u: list[np.ndarray],
+               comparisons: tuple[Comparison, ...] = COMPARISONS) -> tuple[list[np.ndarray], float]:
+    """m by EM in training sessions, then the prior of the candidate set."""
+    matrix = [levels[c.name].to_numpy().astype(np.intp) for c in comparisons]
+    names = [c.name for c in comparisons]
+    initial = [_initial_m(c) for c in comparisons]
+    if len(levels) == 0:
+        return initial, 0.1
+    estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
+    for field, labels in TRAINING_SESSIONS:
+        if field not in names:
+            continue
+        k = names.index(field)
+        chosen = np.isin(matrix[k], [comparisons[k].level_index(lb) for lb in labels])
+        if chosen.sum() < 10:
+            continue
+        sub = [col[chosen] for col in matrix]
+        m, _ = _em(sub, u, initial, comparisons, {k}, 0.3)
+        for i in range(len(comparisons)):
+            if i != k:
+                estimates[i].append(m[i])
+    m = [np.mean(e, axis=0) if e else initial[i] for i, e in enumerate(estimates)]
+    return m, _fit_prior(matrix, u, m, comparisons)
+
+
+def _fit_prior(matrix, u, m, comparisons, iterations: int = 50) -> float:
+    """The share of matches among candidates, with m and u held fixed."""
+    log_ratio = sum(np.log(m[i][matrix[i]]) - np.log(u[i][matrix[i]])
+                    for i in range(len(comparisons)))
+    prior = 0.1
+    for _ in range(iterations):
+        logit = np.log(prior / (1 - prior)) + log_ratio
+        prior = float(np.clip((1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60)))).mean(),
+                              1e-6, 1 - 1e-6))
+    return prior
 
 
 def calibrate_m(m: list[np.ndarray], levels: pd.DataFrame, confirmed: np.ndarray,
@@ -165,7 +211,7 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
     for comp, w in zip(model.comparisons, weights, strict=True):
         col = levels[comp.name].to_numpy().astype(np.intp)
         contribution = w[col].copy()
-        if comp.tf_level and comp.tf_column in model.tf:
+        if comp.tf_levels and comp.tf_column in model.tf:
             contribution = _tf_adjust(comp, col, contribution, model, records, record_ids)
         out[f"w_{comp.name}"] = contribution
         out[comp.name] = col
@@ -182,15 +228,16 @@ def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, mode
     The level's average u is replaced by the value's own frequency, so the
     weight is log2(m / frequency(value)).
     """
-    index = comp.level_index(comp.tf_level)
-    mask = col == index
-    if not mask.any():
-        return contribution
-    freq = model.tf[comp.tf_column]
-    values = records[comp.tf_column].reindex(record_ids[mask]).fillna("").to_numpy()
-    f = freq.reindex(values).fillna(1.0 / max(len(records), 1)).to_numpy()
-    f = np.maximum(f, 1.0 / max(len(records), 1))
-    m_level = model.m[model.comparisons.index(comp)][index]
     contribution = contribution.copy()
-    contribution[mask] = np.log2(m_level / f)
+    freq = model.tf[comp.tf_column]
+    floor = 1.0 / max(len(records), 1)
+    for label in comp.tf_levels:
+        index = comp.level_index(label)
+        mask = col == index
+        if not mask.any():
+            continue
+        values = records[comp.tf_column].reindex(record_ids[mask]).fillna("").to_numpy()
+        f = np.maximum(freq.reindex(values).fillna(floor).to_numpy(), floor)
+        m_level = model.m[model.comparisons.index(comp)][index]
+        contribution[mask] = np.log2(m_level / f)
     return contribution

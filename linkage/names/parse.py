@@ -195,8 +195,10 @@ def parse_dicom_name(text: str) -> ParsedName:
 _NOT_NAMES = re.compile(
     r"^(dicom|dicomdir|новая папка|new folder|амбулаторные снимки|стационарные снимки|"
     r"снимки|images?|cd|dvd|disk|диск|viewer|radiant|export|экспорт|data|files?|"
-    r"series|study|studies|backup|копия|copy|tmp|temp|разное|прочее|misc|"
-    r"(pa|st|se|im)\d+|s\d+|\d+)$",
+    r"series|study|studies|backup|копия|copy|tmp|temp|разное|прочее|misc|download|"
+    r"исследование|исследования|серия|help|program|programs|"
+    r"(pa|pt|st|se|im|cd|dvd|disk|диск)[\d_ ]*|s\d+|\d+)"
+    r"( \(\d+\))?$",
     re.IGNORECASE,
 )
 _STOP_WORDS = {
@@ -206,8 +208,12 @@ _STOP_WORDS = {
     "snimki", "shop", "gop", "pop", "dicom", "new", "folder", "новая", "папка", "и",
     "fotos", "scan", "scans", "images", "image", "dcm", "export", "zip", "rar",
     "ambulatorno", "statsionar", "амбулаторно", "стационар", "до", "после", "операции",
-    "op", "postop", "preop", "контроль", "kontrol", "control",
+    "op", "postop", "preop", "контроль", "kontrol", "control", "исследование", "серия",
+    "series", "study", "download", "sagittal", "axial", "coronal", "аксиальные", "сагиттальные",
+    "stir", "sag", "ax", "cor", "flair", "localizer", "scout", "ap", "lat", "help",
 }
+# Series folders of viewer exports: "T2 SAG 1_1", "Аксиальные 1_1", "STIR 1_1".
+_SERIES_FOLDER = re.compile(r"^(t1|t2|pd|dwi|stir|серия|series)\b|\d_\d+$", re.IGNORECASE)
 
 
 def parse_folder_name(name: str) -> ParsedName | None:
@@ -220,7 +226,7 @@ def parse_folder_name(name: str) -> ParsedName | None:
     name = (name or "").strip()
     if not name or _NOT_NAMES.match(name) or re.fullmatch(r"[\d.\s_()-]+", name):
         return None
-    if re.match(r"^(новая папка|new folder)", name, re.IGNORECASE):
+    if re.match(r"^(новая папка|new folder)", name, re.IGNORECASE) or _SERIES_FOLDER.search(name):
         return None
     tokens = re.findall(r"[A-Za-zА-Яа-яЁё'’]+(?:\.(?=[A-Za-zА-Яа-яЁё]\.))?\.?", name)
     words: list[str] = []
@@ -229,7 +235,7 @@ def parse_folder_name(name: str) -> ParsedName | None:
         if bare.lower() in _STOP_WORDS or not bare:
             if words:
                 break          # what follows a modality word is not part of the name
-            continue
+            return None        # a folder that starts with such a word is not a person's
         words.append(token)
         if len(words) == 3:
             break

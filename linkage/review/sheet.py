@@ -33,8 +33,9 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 FP_COLUMNS = ("record_fingerprint", "study_fingerprint")
 
 # Which comparison colours which cell: agreeing levels green, "different" red.
-_AGREE = {"exact", "similar", "same", "swapped", "one_digit", "initial_match", "fits"}
-_DISAGREE = {"different", "initial_mismatch", "outside"}
+_AGREE = {"exact", "similar", "same", "swapped", "one_digit", "initial_match", "fits",
+          "exact_both", "exact_name", "exact_folder"}
+_DISAGREE = {"different", "initial_mismatch", "outside", "conflict"}
 
 
 def _level_label(name: str, value: int) -> str:
@@ -133,11 +134,13 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ])
         r = ws.max_row
-        _colour(ws, r, 3, 4, _level_label("surname", row.surname))
+        surname_level = _level_label("surname", row.surname)
+        _colour(ws, r, 3, 4, surname_level)
+        _colour(ws, r, 11, 11, {"exact_both": "exact", "exact_folder": "exact",
+                                "conflict": "conflict"}.get(surname_level, ""))
         _colour(ws, r, 5, 6, _level_label("birth_date", row.birth_date))
         _colour(ws, r, 7, 8, _level_label("sex", row.sex))
         _colour(ws, r, 9, 10, _level_label("case_number", row.case_number))
-        _colour(ws, r, 11, 11, _level_label("folder_surname", row.folder_surname))
         _colour(ws, r, 13, 16, _level_label("study_date", row.study_date))
         for col in (20, 21):
             ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
