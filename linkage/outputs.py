@@ -17,7 +17,7 @@ STUDY_COLUMNS = ["study_instance_uid", "patient_name", "name_decoding", "patient
                  "birth_date", "sex", "study_date", "modalities", "description", "series",
                  "instances", "copies", "folder", "name_folder", "first_location", "bytes",
                  "identities"]
-MATCH_COLUMNS = ["record_id", "study_instance_uid", "score", "status", "reason", "flags",
+MATCH_COLUMNS = ["record_id", "study_instance_uid", "score", "status", "reason", "attention",
                  "decision"]
 
 
@@ -70,4 +70,4 @@ def write_matches(path: Path, pairs) -> None:
                                                      ascending=[True, False])
     write_csv(path, MATCH_COLUMNS,
               ([r.record_id, r.study_instance_uid, f"{r.score:.6f}", r.status, r.reason,
-                r.flags, r.decision] for r in shown.itertuples()))
+                r.attention, r.decision] for r in shown.itertuples()))

@@ -75,10 +75,10 @@ def _apply_decisions(result: pd.DataFrame, decisions: dict[tuple[str, str], str]
     status[fresh & (answer == "no")] = REJECTED
     asked_again = (is_stale & (answer != "")) | (fresh & (answer == "unsure"))
     status[asked_again] = REVIEW
-    flags = result["flags"].to_numpy(dtype=object)
-    flags[is_stale & (answer != "")] = "данные изменились после решения: проверьте снова"
-    flags[fresh & (answer == "unsure")] = "ранее отвечено «не знаю»"
-    result["status"], result["flags"], result["decision"] = status, flags, answer
+    attention = result["attention"].to_numpy(dtype=object)
+    attention[is_stale & (answer != "")] = "данные изменились после решения: проверьте снова"
+    attention[fresh & (answer == "unsure")] = "ранее отвечено «не знаю»"
+    result["status"], result["attention"], result["decision"] = status, attention, answer
     return result
 
 

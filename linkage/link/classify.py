@@ -110,17 +110,17 @@ def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,
 
 def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds,
              studies: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Add `status` (auto / review / "") and `flags` (why a high score was held back)."""
+    """Add `status` (auto / review / "") and `attention` (why a high score was held back)."""
     out = scored.copy()
     score = out["score"].to_numpy()
     status = np.where(score >= thresholds.auto, AUTO,
                       np.where(score >= thresholds.review, REVIEW, ""))
-    flags = np.array([""] * len(out), dtype=object)
+    attention = np.array([""] * len(out), dtype=object)
 
     def hold(mask: np.ndarray, why: str | np.ndarray) -> None:
         held = mask & (status == AUTO)
         status[held] = REVIEW
-        flags[held] = why[held] if isinstance(why, np.ndarray) else why
+        attention[held] = why[held] if isinstance(why, np.ndarray) else why
 
     conflict = contradictions(out)
     hold(conflict != "", conflict)
@@ -147,5 +147,5 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
         hold(frame["study"].isin(close).to_numpy(), "снимок подходит двум разным людям")
         hold(not_best, "другой человек подходит к снимку лучше")
     out["status"] = status
-    out["flags"] = flags
+    out["attention"] = attention
     return out

@@ -36,6 +36,9 @@ class Comparison:
     levels: tuple[Level, ...] = ()
     neutral_levels: tuple[str, ...] = ("missing",)   # levels that weigh nothing
     tf_levels: tuple[str, ...] = ()  # levels whose weight is adjusted by term frequency
+    # u among random pairs of the same sex: given names and patronymics are gendered,
+    # and candidate pairs (blocked on gendered surnames) are nearly always same-sex.
+    same_sex_u: bool = False
     tf_column: str | None = None     # record column holding the value for that
 
     def level_index(self, label: str) -> int:
@@ -102,6 +105,7 @@ def initials_agree(record_word: str, image_initial: str) -> bool:
 
 class GivenName(_NameWord):
     name = "given_name"
+    same_sex_u = True
     record_columns = ("given_name", "given_initial")
     study_columns = ("given_name", "given_initial")
     tf_levels, tf_column = ("exact",), "given_canon"
@@ -111,6 +115,8 @@ class GivenName(_NameWord):
 
 class Patronymic(_NameWord):
     name = "patronymic"
+    same_sex_u = True
+    tf_levels, tf_column = ("exact",), "patronymic_canon"
     record_columns = ("patronymic", "patronymic_initial")
     study_columns = ("patronymic", "patronymic_initial")
     levels = tuple(Level(lv.label, lv.reason.format(what="отчество", what_gen="отчества"))

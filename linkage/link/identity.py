@@ -7,6 +7,8 @@ study date. Blocking and comparison read only these columns.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from linkage.images.studies import Study
@@ -36,6 +38,7 @@ def records_frame(records: list[dict[str, str]]) -> pd.DataFrame:
                                       "full_name"])
     frame["surname_canon"] = frame["surname"].map(canonical_token)
     frame["given_canon"] = frame["given_name"].map(canonical_token)
+    frame["patronymic_canon"] = frame["patronymic"].map(canonical_token)
     frame["surname_key"] = frame["surname"].map(blocking_key)
     frame["given_key"] = frame["given_canon"].str[:3]
     _date_keys(frame)
@@ -48,6 +51,9 @@ def studies_frame(studies: list[Study]) -> pd.DataFrame:
     for study in studies:
         name = parse_dicom_name(study.patient_name)
         folder = study.folder_name
+        if name.is_empty and folder is not None:
+            # An anonymised image: the folder («Иванова С.Н.») is all we know of the name.
+            name = replace(folder, surname="")
         dicom_sex = {"M": "M", "F": "F"}.get(study.sex.strip().upper()[:1], "")
         rows.append({
             "study_instance_uid": study.study_instance_uid,

@@ -82,7 +82,16 @@ def estimate_u(records: pd.DataFrame, studies: pd.DataFrame,
     right = studies.index.to_numpy()[rng.integers(0, len(studies), n)]
     pairs = pd.MultiIndex.from_arrays([left, right])
     levels = compare_levels(pairs, records, studies, comparisons)
-    return [_level_freq(levels[c.name].to_numpy(), len(c.levels)) for c in comparisons]
+    rec_sex = records["sex"].reindex(left).fillna("").to_numpy()
+    img_sex = studies["sex"].reindex(right).fillna("").to_numpy()
+    same_sex = (rec_sex == img_sex) & (rec_sex != "")
+    out = []
+    for c in comparisons:
+        column = levels[c.name].to_numpy()
+        if c.same_sex_u and same_sex.sum() > 100:
+            column = column[same_sex]
+        out.append(_level_freq(column, len(c.levels)))
+    return out
 
 
 def _initial_m(comparison: Comparison) -> np.ndarray:
@@ -100,6 +109,7 @@ def _initial_m(comparison: Comparison) -> np.ndarray:
 TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("surname", ("exact_both", "exact_name", "exact_folder")),
     ("birth_date", ("exact",)),
+    ("case_number", ("same",)),     # in-house studies: nearly all true matches
 )
 
 

@@ -164,6 +164,17 @@ def parse_full_name(text: str) -> ParsedName:
     return parse_words(expanded)
 
 
+_ANONYMOUS = re.compile(
+    r"^(anonym\w*|anon|аноним\w*|unknown|неизвестн\w*|no ?name|noname|patient|пациент|"
+    r"test|тест|x+|\?+|-+|\*+|\d+)$", re.IGNORECASE)
+
+
+def is_anonymous(text: str) -> bool:
+    """"ANONYMOUS", "Аноним", "^", "UNKNOWN", "12345": no name to compare."""
+    words = re.sub(r"[\^=,.]+", " ", text or "").split()
+    return not words or all(_ANONYMOUS.match(w) for w in words)
+
+
 def parse_dicom_name(text: str) -> ParsedName:
     """Parse one DICOM PN component group: FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX.
 
@@ -171,7 +182,7 @@ def parse_dicom_name(text: str) -> ParsedName:
     and patronymic both into the given component; both are handled as free text.
     """
     text = (text or "").strip().strip("^")
-    if not text:
+    if is_anonymous(text):
         return ParsedName()
     if "^" not in text:
         return parse_full_name(text)

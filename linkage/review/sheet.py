@@ -107,7 +107,7 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
         (t["rec_case"], 11), (t["img_id"], 12), (t["img_folder"], 22), (t["img_decoding"], 16),
         (t["img_date"], 11), (t["rec_admission"], 11), (t["rec_surgery"], 11),
         (t["img_days"], 8), (t["img_modality"], 6), (t["img_description"], 22),
-        (t["img_images"], 7), (t["reason"], 48), (t["flags"], 24), (t["decision"], 11),
+        (t["img_images"], 7), (t["reason"], 48), (t["attention"], 24), (t["decision"], 11),
         (t["comment"], 24), (t["img_path"], 40), (t["rec_id"], 10),
         (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
     ]
@@ -129,7 +129,7 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
             rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
             info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
             rec["surgery_date"], _days(img["study_date"], rec["admission_date"]),
-            info.modalities, info.description, info.instances, row.reason, row.flags, "",
+            info.modalities, info.description, info.instances, row.reason, row.attention, "",
             "", info.first_location, row.record_id, row.record_id, row.study_instance_uid,
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ])

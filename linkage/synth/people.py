@@ -97,7 +97,7 @@ class Person:
 
 # Rates of the planted groups, per person (the tests check they occur so).
 RATES = {
-    "namesake": 0.04, "same_birth_date": 0.03, "twins": 0.01, "mother_son": 0.015,
+    "namesake": 0.02, "same_birth_date": 0.03, "twins": 0.01, "mother_son": 0.015,
     "maiden_name": 0.03, "images_only": 0.05, "record_only": 0.06, "repeat_admissions": 0.10,
 }
 
