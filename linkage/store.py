@@ -19,6 +19,7 @@ from linkage.images.instance import Instance
 SCHEMA_VERSION = 1
 _INSTANCE_COLUMNS = Instance.columns()
 
+_INSERT_INSTANCE = f"INSERT INTO instances VALUES ({', '.join('?' * (len(_INSTANCE_COLUMNS) + 2))})"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
@@ -128,9 +129,8 @@ class Store:
                 db.execute("DELETE FROM instances WHERE root = ? AND relpath = ?", (root, relpath))
                 db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
                            (root, relpath, size, mtime_ns, kind, reason))
-                db.executemany(
-                    f"INSERT INTO instances VALUES ({', '.join('?' * (len(_INSTANCE_COLUMNS) + 2))})",
-                    [(root, relpath, *inst.as_row()) for inst in instances])
+                db.executemany(_INSERT_INSTANCE,
+                               [(root, relpath, *inst.as_row()) for inst in instances])
 
     def forget_files(self, root: str, relpaths: Iterable[str]) -> None:
         with self.transaction() as db:

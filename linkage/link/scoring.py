@@ -143,10 +143,10 @@ def estimate_m(levels: pd.DataFrame, u: list[np.ndarray],
     if len(levels) == 0:
         return initial, 0.1
     estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
-    for field, labels in TRAINING_SESSIONS:
-        if field not in names:
+    for session_field, labels in TRAINING_SESSIONS:
+        if session_field not in names:
             continue
-        k = names.index(field)
+        k = names.index(session_field)
         chosen = np.isin(matrix[k], [comparisons[k].level_index(lb) for lb in labels])
         if chosen.sum() < 10:
             continue

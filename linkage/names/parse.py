@@ -66,7 +66,7 @@ _SURNAME_M = ("ov", "ev", "in", "ski", "cki", "oi")
 def patronymic_sex(word: str) -> str:
     """"M"/"F" when the word has a patronymic ending, else ""."""
     token = canonical_token(word)
-    if len(token) < 5:
+    if len(token) < 4:                     # Ильич (ilix) is the shortest
         return ""
     if token.endswith(_PATRONYMIC_F):
         return "F"

@@ -31,7 +31,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 def header_key(text: str) -> str:
     """Compare headers ignoring case, spaces, punctuation and ё/е."""
     text = (text or "").lower().replace("ё", "е").replace("\ufeff", "")
-    return re.sub(r"[\s.,:;_\-()\"'№#/\\]+", "", text) or text.strip()
+    return re.sub(r"[\s.,:;_\-()\"'№#/\\?]+", "", text) or text.strip()
 
 
 _LOOKUP = {header_key(s): f for f, syns in SYNONYMS.items() for s in syns}

@@ -1,0 +1,37 @@
+"""Shared, real test data: a synthetic «Снимки» tree and export made once per session."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linkage.synth import SynthResult, generate
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory) -> SynthResult:
+    """80 persons: every kind of mess DESIGN.md lists, with the truth."""
+    return generate(tmp_path_factory.mktemp("synth") / "data", persons=80, seed=11)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Path -> (size, mtime, sha1): what "byte for byte unchanged" means."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            st = path.stat()
+            out[path.relative_to(root).as_posix()] = \
+                f"{st.st_size}:{st.st_mtime_ns}:{hashlib.sha1(path.read_bytes()).hexdigest()}"
+        else:
+            out[path.relative_to(root).as_posix() + "/"] = "dir"
+    return out
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`python -m linkage ...` in a fresh process, as a user runs it."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "linkage", *args], capture_output=True,
+                          text=True, encoding="utf-8", cwd=cwd, env=env, timeout=600)

@@ -1,0 +1,206 @@
+"""The scan finds every DICOM file by content, decodes names, collapses copies,
+reports every bad file, and rescans an unchanged tree without parsing anything."""
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.errors import InvalidDicomError
+
+from linkage.images.parse_file import parse_file
+from linkage.images.scan import scan
+from linkage.images.studies import group_studies
+from linkage.store import Store
+from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
+from linkage.synth.tree import _cp866_info
+
+PYDICOM_DATA = Path(pydicom.__file__).parent / "data"
+KNOWN_NOT_DICOM = {"README.txt", "FileInfo.txt", "test1.json", "test_PN.json", "rtplan.dump",
+                   "rtstruct.dump", "crayons.icc", "zipMR.gz", "README"}
+
+
+def spec(name: bytes = b"IVANOV^IVAN", charset: str = "", study: str = "1.2.3.4",
+         sop: str = "1.2.3.4.1.1", **kw) -> InstanceSpec:
+    values = dict(patient_name=name, charset=charset, patient_id="12345",
+                  birth_date="19650312", sex="M", study_uid=study, series_uid=study + ".1",
+                  sop_uid=sop, study_date="20200101", modality="MR",
+                  study_description="МРТ ПОП", series_description="T2 SAG 1",
+                  body_part="LSPINE", institution="НИИ СП")
+    values.update(kw)
+    return InstanceSpec(**values)
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "state.sqlite") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def pydicom_tree(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pydicom_data")
+    for folder in ("test_files", "charset_files"):
+        shutil.copytree(PYDICOM_DATA / folder, root / folder)
+    return root
+
+
+def _pydicom_says_dicom(path: Path) -> bool:
+    """pydicom without force: the oracle for "this is a DICOM file"."""
+    try:
+        pydicom.dcmread(path, stop_before_pixels=True)
+        return True
+    except (InvalidDicomError, Exception):  # noqa: BLE001
+        return False
+
+
+def test_pydicom_test_files_scan_without_exception(pydicom_tree: Path, tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        result = scan(pydicom_tree, store, workers=1, progress=False)
+    files = {p.relative_to(pydicom_tree).as_posix() for p in pydicom_tree.rglob("*")
+             if p.is_file()}
+    assert result.counts["files"] == len(files)
+    recognised = result.counts["dicom"] + result.counts["dicomdir"] + \
+        result.counts["dicom_no_uid"]
+    # Every file pydicom reads without force= is recognised by content...
+    oracle = {f for f in files if _pydicom_says_dicom(pydicom_tree / f)}
+    with Store(tmp_path / "s.sqlite") as store:
+        kinds = store.cached_files(str(pydicom_tree.resolve()))
+    missed = {f for f in oracle if kinds[f].kind not in ("dicom", "dicomdir", "dicom_no_uid")}
+    assert not missed
+    # ... and the files we know are not DICOM are not.
+    not_dicom = {f for f in files if Path(f).name in KNOWN_NOT_DICOM}
+    assert len(not_dicom) >= 8
+    assert all(kinds[f].kind == "non_dicom" for f in not_dicom)
+    # Counted once on pydicom 3.0: a regression guard for the detector.
+    assert recognised == 183
+    assert result.counts["dicomdir"] == 8
+
+
+def test_chr_russ_decodes_to_cyrillic(pydicom_tree: Path, store: Store) -> None:
+    result = scan(pydicom_tree, store, workers=1, progress=False)
+    russ = next(i for i in result.instances if i.location.endswith("chrRuss.dcm"))
+    assert russ.patient_name == "Люкceмбypг"
+    assert russ.name_decoding == "iso8859_5"
+
+
+def test_truncated_pydicom_file_is_reported(pydicom_tree: Path, store: Store) -> None:
+    result = scan(pydicom_tree, store, workers=1, progress=False)
+    problems = {p.location: p for p in result.problems}
+    assert problems["test_files/MR_truncated.dcm"].kind == "truncated"
+
+
+@pytest.mark.parametrize("declared", ["", "ISO_IR 100", "ISO_IR 144", "ISO_IR 192"])
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8_r", "cp866", "utf_8"])
+def test_written_names_decode_in_every_encoding(tmp_path: Path, encoding: str,
+                                                declared: str) -> None:
+    name = "Щукина^Юлия^Ерофеевна"
+    (tmp_path / "a.dcm").write_bytes(instance_bytes(spec(name.encode(encoding), declared)))
+    result = parse_file(str(tmp_path), "a.dcm", (tmp_path / "a.dcm").stat().st_size, 0)
+    assert result.kind == "dicom"
+    assert result.instances[0].patient_name == name
+    assert result.instances[0].study_description == "МРТ ПОП"
+
+
+def test_file_kinds(tmp_path: Path, store: Store) -> None:
+    root = tmp_path / "Снимки"
+    (root / "Иванов").mkdir(parents=True)
+    (root / "Иванов" / "IM000001").write_bytes(instance_bytes(spec(preamble=False)))
+    (root / "Иванов" / "implicit").write_bytes(
+        instance_bytes(spec(sop="1.2.3.4.1.2", preamble=False, implicit=True)))
+    full = instance_bytes(spec(sop="1.2.3.4.1.3"))
+    (root / "Иванов" / "cut.dcm").write_bytes(full[:200])
+    (root / "Иванов" / "empty.dcm").write_bytes(b"")
+    (root / "Иванов" / "viewer.dcm").write_bytes(b"MZ\x90\x00" + bytes(300))   # an exe, renamed
+    (root / "Иванов" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    (root / "Иванов" / "IMG.JPG").write_bytes(instance_bytes(spec(sop="1.2.3.4.1.4")))
+    result = scan(root, store, workers=1, progress=False)
+    with_kind = {loc: k.kind for loc, k in store.cached_files(str(root.resolve())).items()}
+    assert with_kind["Иванов/IM000001"] == "dicom"            # no preamble
+    assert with_kind["Иванов/implicit"] == "dicom"            # no preamble, implicit VR
+    assert with_kind["Иванов/cut.dcm"] == "broken"
+    assert with_kind["Иванов/empty.dcm"] == "empty"
+    assert with_kind["Иванов/viewer.dcm"] == "non_dicom"
+    assert with_kind["Иванов/Thumbs.db"] == "non_dicom"
+    assert with_kind["Иванов/IMG.JPG"] == "dicom"             # sniffed, whatever its name
+    reasons = {p.location: p.reason for p in result.problems}
+    assert "truncated" in reasons["Иванов/cut.dcm"]
+    assert reasons["Иванов/empty.dcm"] == "zero-byte file"
+
+
+def test_zip_with_cp866_names_is_read_in_place(tmp_path: Path, store: Store) -> None:
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    with zipfile.ZipFile(root / "Петров.zip", "w") as zf:
+        zf.writestr(_cp866_info("Петров МРТ/Серия 1/00001"),
+                    instance_bytes(spec(name="Петров^Пётр".encode("cp1251"))))
+        zf.writestr(_cp866_info("Петров МРТ/заключение.txt"), "текст".encode("cp1251"))
+    assert zipfile.ZipFile(root / "Петров.zip").infolist()[0].flag_bits & 0x800 == 0
+    result = scan(root, store, workers=1, progress=False)
+    assert [i.location for i in result.instances] == ["Петров.zip::Петров МРТ/Серия 1/00001"]
+    assert result.instances[0].patient_name == "Петров^Пётр"
+    assert result.counts["in_zip"] == 1
+    assert sorted(os.listdir(root)) == ["Петров.zip"]          # nothing extracted
+
+
+def test_same_study_in_two_folders_is_one_study(tmp_path: Path, store: Store) -> None:
+    root = tmp_path / "Снимки"
+    for folder in ("Ivanov MRT", "Иванов (копия)"):
+        (root / folder).mkdir(parents=True)
+        for k in (1, 2):
+            (root / folder / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
+    studies = group_studies(scan(root, store, workers=1, progress=False).instances)
+    assert len(studies) == 1
+    study = studies[0]
+    assert (study.instances, study.copies) == (2, 4)
+    assert {loc.split("/")[0] for loc in study.locations} == {"Ivanov MRT", "Иванов (копия)"}
+    assert study.name_folder in ("Ivanov MRT", "Иванов (копия)")
+
+
+def test_rescan_parses_nothing_and_follows_changes(tmp_path: Path, store: Store) -> None:
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    for k in range(5):
+        (root / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
+    assert scan(root, store, workers=1, progress=False).parsed == 5
+    again = scan(root, store, workers=1, progress=False)
+    assert again.parsed == 0
+    assert again.counts["instances"] == 5
+    (root / "0.dcm").unlink()
+    (root / "1.dcm").write_bytes(instance_bytes(spec(name=b"PETROV^P", sop="1.2.3.4.1.1")))
+    os.utime(root / "1.dcm", ns=(1, 1))
+    changed = scan(root, store, workers=1, progress=False)
+    assert changed.parsed == 1
+    assert changed.counts["instances"] == 4
+    assert any(i.patient_name == "PETROV^P" for i in changed.instances)
+
+
+def test_parallel_scan_with_spawn_gives_the_same_result(tmp_path: Path) -> None:
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    for k in range(450):
+        (root / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
+    with Store(tmp_path / "a.sqlite") as a, Store(tmp_path / "b.sqlite") as b:
+        serial = scan(root, a, workers=1, progress=False)
+        parallel = scan(root, b, workers=2, progress=False)
+    assert sorted(i.sop_instance_uid for i in serial.instances) == \
+        sorted(i.sop_instance_uid for i in parallel.instances)
+    assert len(parallel.instances) == 450
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_symlink_loop_is_not_followed_forever(tmp_path: Path, store: Store) -> None:
+    root = tmp_path / "Снимки"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "1.dcm").write_bytes(instance_bytes(spec()))
+    os.symlink(root, root / "a" / "loop")
+    result = scan(root, store, workers=1, progress=False)
+    assert result.counts["instances"] == 1
+    assert any("loop" in p.reason for p in result.problems)
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path, store: Store) -> None:
+    with pytest.raises(FileNotFoundError, match="images folder not found"):
+        scan(tmp_path / "nope", store)
