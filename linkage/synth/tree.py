@@ -74,9 +74,9 @@ def _write_cd(base: Path, layout: StudyLayout, rng: random.Random) -> None:
         spec.preamble = True                  # FileSet needs conformant files
         spec.patient_id = spec.patient_id or f"CD{spec.study_uid[-6:]}"  # and a PatientID
         fileset.add(dataset_for(spec))
-    fileset.write(cd / "DICOM")
+    fileset.write(cd)                          # DICOMDIR at the root, as on a CD
     if rng.random() < 0.5:                    # the CD's own layout changes case when copied
-        _lowercase_tree(cd / "DICOM")
+        _lowercase_tree(cd)
     (cd / "Viewer.exe").write_bytes(_MZ)
     (cd / "dcmview.dll").write_bytes(_MZ)
     (cd / "autorun.inf").write_text("[autorun]\r\nopen=Viewer.exe\r\n", encoding="ascii")
@@ -86,7 +86,7 @@ def _write_cd(base: Path, layout: StudyLayout, rng: random.Random) -> None:
 
 def _lowercase_tree(path: Path) -> None:
     for child in sorted(path.rglob("*"), key=lambda p: -len(p.parts)):
-        if child.name != "DICOMDIR":
+        if child.name != "DICOMDIR" and child.name != child.name.lower():
             child.rename(child.with_name(child.name.lower()))
 
 

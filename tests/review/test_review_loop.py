@@ -1,0 +1,202 @@
+"""The clinician's loop with real files: review.xlsx written, edited with openpyxl as a
+person would in Excel, imported into a real SQLite state, and the next run."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from linkage.config import load_settings
+from linkage.job import run_job
+from linkage.review.importer import ImportRefused, import_review
+from linkage.review.labels import DECISION_HEADER
+from linkage.store import Decision, Store
+from tests.conftest import run_cli
+
+REVIEW_SHEET = "На проверку"
+
+
+@pytest.fixture()
+def first_run(dataset, tmp_path):
+    out = tmp_path / "out"
+    result = run_job(dataset.images, dataset.export, out, load_settings(None), progress=False)
+    assert (result.linked.pairs["status"] == "review").sum() >= 4
+    return out, result
+
+
+def columns(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1] if c.value}
+
+
+def decide(path: Path, answers: list[str]) -> list[tuple[str, str, str]]:
+    """Fill the first len(answers) review rows; return (record_id, study_uid, answer)."""
+    wb = load_workbook(path)
+    ws = wb[REVIEW_SHEET]
+    col = columns(ws)
+    decided = []
+    for row, answer in zip(range(2, ws.max_row + 1), answers, strict=False):
+        ws.cell(row=row, column=col[DECISION_HEADER]).value = answer
+        decided.append((ws.cell(row=row, column=col["record_id"]).value,
+                        ws.cell(row=row, column=col["study_instance_uid"]).value, answer))
+    wb.save(path)
+    return decided
+
+
+def test_round_trip_after_sorting_deleting_rows_and_adding_a_column(first_run) -> None:
+    out, _ = first_run
+    path = out / "review.xlsx"
+    decided = decide(path, ["да", "нет", "не знаю", "Да "])
+    wb = load_workbook(path)
+    ws = wb[REVIEW_SHEET]
+    # A person adds a column in front, deletes an undecided row and sorts the rest.
+    ws.insert_cols(1)
+    ws.cell(row=1, column=1).value = "Мои заметки"
+    ws.cell(row=2, column=1).value = "посмотреть ещё раз"
+    if ws.max_row > 6:
+        ws.delete_rows(6)
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    rows.sort(key=lambda r: str(r[5]), reverse=True)
+    for i, values in enumerate(rows, start=2):
+        for j, value in enumerate(values, start=1):
+            ws.cell(row=i, column=j).value = value
+    wb.save(path)
+    with Store(out / "linkage_state.sqlite") as store:
+        report = import_review(path, store)
+        current = store.current_decisions()
+    expected = {"да": "yes", "нет": "no", "не знаю": "unsure", "Да ": "yes"}
+    assert report.read == len(decided)
+    assert {(r, s): d.decision for (r, s), d in current.items()} == \
+        {(r, s): expected[a] for r, s, a in decided}
+    assert all(d.source_file == "review.xlsx" and d.source_row for d in current.values())
+
+
+def test_invalid_cells_refuse_the_whole_file(first_run) -> None:
+    out, _ = first_run
+    path = out / "review.xlsx"
+    decide(path, ["да", "может быть", "нет", "yes?"])
+    state = out / "linkage_state.sqlite"
+    with Store(state) as store, pytest.raises(ImportRefused) as refused:
+        import_review(path, store)
+    assert len(refused.value.problems) == 2
+    assert "row 3: «может быть»" in str(refused.value)
+    assert f"sheet «{REVIEW_SHEET}»" in str(refused.value)
+    with Store(state) as store:
+        assert store.current_decisions() == {}
+        assert store.db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
+
+
+def test_reimport_is_idempotent_and_later_decisions_supersede(first_run) -> None:
+    out, _ = first_run
+    path = out / "review.xlsx"
+    (record, study, _), = decide(path, ["да"])
+    with Store(out / "linkage_state.sqlite") as store:
+        assert import_review(path, store).added == 1
+        assert import_review(path, store).added == 0            # same file again: no change
+        second = out / "review_v2.xlsx"
+        shutil.copy(path, second)
+        decide(second, ["нет"])
+        assert import_review(second, store).added == 1
+        history = store.decision_history(record, study)
+        assert [d.decision for d in history] == ["yes", "no"]
+        assert store.current_decisions()[(record, study)].decision == "no"
+        assert [d.source_file for d in history] == ["review.xlsx", "review_v2.xlsx"]
+
+
+def test_next_run_asks_nothing_already_decided(dataset, first_run) -> None:
+    out, _ = first_run
+    decided = decide(out / "review.xlsx", ["да", "нет", "да"])
+    imported = run_cli("review", "import", str(out / "review.xlsx"))
+    assert imported.returncode == 0, imported.stderr
+    again = run_job(dataset.images, dataset.export, out, load_settings(None), progress=False)
+    pairs = again.linked.pairs.set_index(["record_id", "study_instance_uid"])
+    for record, study, answer in decided:
+        status = pairs.loc[(record, study), "status"]
+        assert status == ("confirmed" if answer == "да" else "rejected")
+    wb = load_workbook(out / "review.xlsx")
+    ws = wb[REVIEW_SHEET]
+    col = columns(ws)
+    asked = {(ws.cell(row=r, column=col["record_id"]).value,
+              ws.cell(row=r, column=col["study_instance_uid"]).value)
+             for r in range(2, ws.max_row + 1)}
+    assert not asked & {(r, s) for r, s, _ in decided}
+    links = (out / "links.csv").read_text(encoding="utf-8-sig")
+    for record, study, answer in decided:
+        assert (f"{record},{study},confirmed" in links) == (answer == "да")
+
+
+def test_stale_decision_is_asked_again(dataset, first_run, tmp_path) -> None:
+    out, result = first_run
+    pairs = result.linked.pairs
+    record, study = pairs.loc[pairs["status"] == "review",
+                              ["record_id", "study_instance_uid"]].iloc[0]
+    with Store(out / "linkage_state.sqlite") as store:
+        store.add_decisions([Decision(record, study, "yes", record_fingerprint="old-record",
+                                      study_fingerprint="", source_file="test")])
+    again = run_job(dataset.images, dataset.export, out, load_settings(None), progress=False)
+    row = again.linked.pairs.set_index(["record_id", "study_instance_uid"]).loc[(record, study)]
+    assert row["status"] == "review"
+    assert "данные изменились" in row["attention"]
+
+
+def test_confirming_one_study_for_two_people_is_reported(first_run) -> None:
+    out, result = first_run
+    pairs = result.linked.pairs
+    records = {r["record_id"]: r for r in result.export.records}
+    study = next(uid for uid, group in pairs[pairs["status"] != ""].groupby("study_instance_uid")
+                 if len({records[r]["full_name"] for r in group["record_id"]}) > 1)
+    path = out / "review.xlsx"
+    wb = load_workbook(path)
+    ws = wb[REVIEW_SHEET]
+    col = columns(ws)
+    ids = pairs.loc[(pairs["study_instance_uid"] == study) & (pairs["status"] != ""),
+                    "record_id"].tolist()[:2]
+    for n, record in enumerate(ids, start=ws.max_row + 1):
+        ws.cell(row=n, column=col["record_id"]).value = record
+        ws.cell(row=n, column=col["study_instance_uid"]).value = study
+        ws.cell(row=n, column=col[DECISION_HEADER]).value = "да"
+        ws.cell(row=n, column=col["ФИО (регистр)"]).value = records[record]["full_name"]
+    wb.save(path)
+    with Store(out / "linkage_state.sqlite") as store:
+        report = import_review(path, store)
+    assert any(study in w and "different people" in w for w in report.warnings)
+
+
+def test_crash_mid_import_leaves_the_state_as_before(tmp_path) -> None:
+    def decisions():
+        yield Decision("1", "1.2.3", "yes", source_file="x.xlsx")
+        yield Decision("2", "1.2.3", "no", source_file="x.xlsx")
+        raise KeyboardInterrupt          # the user presses Ctrl-C half-way
+
+    with Store(tmp_path / "s.sqlite") as store:
+        with pytest.raises(KeyboardInterrupt):
+            store.add_decisions(decisions())
+        assert store.current_decisions() == {}
+
+
+def test_english_sheet_imports_too(dataset, tmp_path) -> None:
+    config = tmp_path / "en.toml"
+    config.write_text('[review]\nlang = "en"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    run_job(dataset.images, dataset.export, out, load_settings(config), progress=False)
+    wb = load_workbook(out / "review.xlsx")
+    assert wb.sheetnames[0] == "To review"
+    ws = wb["To review"]
+    ws.cell(row=2, column=columns(ws)[DECISION_HEADER]).value = "yes"
+    wb.save(out / "review.xlsx")
+    with Store(out / "linkage_state.sqlite") as store:
+        assert import_review(out / "review.xlsx", store).by_value == {"yes": 1}
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_sheet_opens_in_libreoffice(first_run, tmp_path) -> None:
+    out, _ = first_run
+    result = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "review.xlsx")],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "review.pdf"
+    assert pdf.exists() and pdf.read_bytes()[:4] == b"%PDF"
+    assert pdf.stat().st_size > 5000
