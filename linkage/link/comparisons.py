@@ -18,7 +18,7 @@ from recordlinkage.base import BaseCompareFeature
 
 from linkage.names.similarity import GENDER_PAIR_SCORE, scheme_spellings, similarity_many
 
-SIMILAR = 0.9         # at or above: a spelling variant or a typo in a long name; below: another name
+SIMILAR = 0.9   # at or above: a spelling variant, or a typo in a long name; below: another name
 
 
 @dataclass(frozen=True)
