@@ -38,7 +38,8 @@ class BlockingReport:
 def _with_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
     """Blank keys become NaN, which recordlinkage's Block drops instead of matching."""
     columns = [columns] if isinstance(columns, str) else list(columns)
-    return frame[columns].replace("", np.nan)
+    part = frame[columns]
+    return part.where(part != "", np.nan)
 
 
 def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
@@ -51,9 +52,11 @@ def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
         a = _with_missing(records, left_cols)
         b = _with_missing(studies, right_cols)
         b.columns = left_cols
-        indexer = recordlinkage.Index()
-        indexer.block(left_on=left_cols, right_on=left_cols)
-        indexes.append(indexer.index(a.dropna(), b.dropna()))
+        a, b = a.dropna(), b.dropna()
+        if len(a) and len(b):
+            indexer = recordlinkage.Index()
+            indexer.block(left_on=left_cols, right_on=left_cols)
+            indexes.append(indexer.index(a, b))
     a = _with_missing(records, "surname_canon").dropna()
     b = _with_missing(studies, "surname_canon").dropna()
     if len(a) and len(b):

@@ -1,0 +1,66 @@
+"""The smaller commands: scan, records check, links (pseudonymised), synth, evaluate."""
+
+import csv
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_scan_writes_inventory_and_problems(dataset, tmp_path) -> None:
+    result = run_cli("scan", "--images", str(dataset.images), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "studies:" in result.stdout
+    studies = rows(tmp_path / "studies.csv")
+    assert len(studies) == dataset.studies
+    assert {"series", "instances", "copies", "first_location", "bytes"} <= set(studies[0])
+    assert any(s["name_decoding"].endswith("(repaired)") for s in studies)
+    again = run_cli("scan", "--images", str(dataset.images), "--out", str(tmp_path))
+    assert "read this time: 0 files" in again.stdout
+
+
+def test_records_check_reports_columns(dataset) -> None:
+    result = run_cli("records", "check", str(dataset.export))
+    assert result.returncode == 0, result.stderr
+    assert "encoding: cp1251" in result.stdout
+    assert "full_name" in result.stdout and "«ФИО»" in result.stdout
+
+
+def test_links_pseudonymised_with_a_key(dataset, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("run", "--images", str(dataset.images), "--export", str(dataset.export),
+                   "--out", str(out)).returncode == 0
+    plain = rows(out / "links.csv")
+    key = tmp_path / "key.bin"
+    key.write_bytes(b"a secret of the team, 32 bytes!!")
+    result = run_cli("links", "--state", str(out / "linkage_state.sqlite"),
+                     "--pseudonymise", str(key), "--out", str(tmp_path / "shared.csv"))
+    assert result.returncode == 0, result.stderr
+    shared = rows(tmp_path / "shared.csv")
+    assert len(shared) == len(plain) > 0
+    real_ids = {r["record_id"] for r in plain} | {r["study_instance_uid"] for r in plain}
+    assert not real_ids & ({r["record_id"] for r in shared} |
+                           {r["study_instance_uid"] for r in shared})
+    assert all(r["locations"] == "" for r in shared)        # paths carry names
+    assert sorted((r["how"], r["study_date"], r["modality"]) for r in shared) == \
+        sorted((r["how"], r["study_date"], r["modality"]) for r in plain)
+    short = tmp_path / "short.key"
+    short.write_bytes(b"abc")
+    refused = run_cli("links", "--state", str(out / "linkage_state.sqlite"),
+                      "--pseudonymise", str(short))
+    assert refused.returncode == 2 and "at least 16 bytes" in refused.stderr
+
+
+def test_synth_and_evaluate(tmp_path) -> None:
+    made = run_cli("synth", "--out", str(tmp_path / "s"), "--persons", "30", "--seed", "2",
+                   "--encoding", "utf-8-sig", "--delimiter", ",", "--style", "split")
+    assert made.returncode == 0, made.stderr
+    result = run_cli("evaluate", "--truth", str(tmp_path / "s" / "truth"))
+    assert result.returncode == 0, result.stderr
+    for words in ("pair completeness", "auto precision", "recall auto+review", "review load",
+                  "recall (auto+review) by category", "charset:"):
+        assert words in result.stdout
