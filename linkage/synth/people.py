@@ -63,6 +63,44 @@ PATRONYMIC_BASES = {
 }
 
 
+COMMON_SHARE = 0.3            # of people carry one of the common surnames above
+TAIL_SIZE = 6000
+
+
+def surname_distribution() -> tuple[list[str], list[float]]:
+    """Common surnames on a Zipf curve (Иванов about 2%, as in Russia), then a long
+    tail of rare generated ones: namesakes occur, but blocks stay realistic."""
+    common = [1.0 / (i + 1) ** 0.7 for i in range(len(SURNAMES))]
+    scale = COMMON_SHARE / sum(common)
+    tail = _tail_surnames(TAIL_SIZE)
+    weights = [w * scale for w in common] + [(1 - COMMON_SHARE) / len(tail)] * len(tail)
+    cumulative, total = [], 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    return SURNAMES + tail, cumulative
+
+
+def _tail_surnames(n: int) -> list[str]:
+    """Plausible rare Russian surnames (Барутов, Кемилин): syllables + a suffix."""
+    rng = random.Random(2018)
+    onsets = "Б В Г Д Ж З К Л М Н П Р С Т Ф Х Ч Ш Бр Вл Гр Др Кр Пр Ст Тр Гл Кл Пл См Сн Ст".split()
+    vowels = "а о е и у я ы ё".split()
+    codas = "б в г д з к л м н п р с т х ш ч рт лк нк ст рд лм".split()
+    suffixes = ("ов", "ев", "ин", "ский", "цев", "енко", "ук", "ич", "ых", "ан")
+    seen: set[str] = set(SURNAMES)
+    out: list[str] = []
+    while len(out) < n:
+        stem = rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas)
+        if rng.random() < 0.5:
+            stem += rng.choice(vowels[:5]) + rng.choice(codas[:15])
+        name = stem + rng.choice(suffixes)
+        if name not in seen and not name.endswith(("ыов", "ыев")):
+            seen.add(name)
+            out.append(name)
+    return out
+
+
 def feminine(surname: str) -> str:
     """Иванов -> Иванова, Вишневский -> Вишневская; others (Цой, Шевчук) unchanged."""
     if surname.endswith(("ов", "ев", "ёв", "ин", "ын")):
@@ -108,8 +146,7 @@ class PeopleFactory:
         table = _given_table()
         self.male = [n for n in table if table[n] == "M"]
         self.female = [n for n in table if table[n] == "F"]
-        weights = [1.0 / (i + 1) ** 0.9 for i in range(len(SURNAMES))]
-        self.surname_weights = weights
+        self.surnames, self.surname_weights = surname_distribution()
         self.count = 0
 
     def _id(self) -> str:
@@ -117,7 +154,7 @@ class PeopleFactory:
         return f"P{self.count:05d}"
 
     def surname(self) -> str:
-        return self.rng.choices(SURNAMES, weights=self.surname_weights)[0]
+        return self.rng.choices(self.surnames, cum_weights=self.surname_weights)[0]
 
     def birth_date(self) -> date:
         return date(1940, 1, 1) + timedelta(days=self.rng.randrange(0, 365 * 62))
