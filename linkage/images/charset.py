@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 # DICOM defined terms -> Python codecs (single-byte and UTF-8 ones that matter here;
 # anything else is decoded by pydicom's own table).
@@ -99,16 +100,21 @@ def russian_plausibility(text: str) -> float:
     return score / max(len(text), 1)
 
 
-def decode_text(raw: bytes, declared: list[str] | None = None) -> tuple[str, str]:
+def decode_text(raw: bytes, declared: list[str] | tuple[str, ...] | None = None
+                ) -> tuple[str, str]:
     """Decode raw bytes of a text element; return (text, how).
 
     `how` is the declared term's codec when it was trusted, or e.g.
     "cp1251 (repaired)" when the bytes were re-read in another encoding.
     """
-    raw = raw.rstrip(b"\x00 ")
+    return _decode_cached(bytes(raw).rstrip(b"\x00 "), tuple(declared or ()))
+
+
+@lru_cache(maxsize=65536)
+def _decode_cached(raw: bytes, declared: tuple[str, ...]) -> tuple[str, str]:
+    """Cached: a study's instances repeat the same names and descriptions."""
     if not raw:
         return "", "empty"
-    declared = declared or []
     if all(b < 0x80 for b in raw) and b"\x1b" not in raw:
         return raw.decode("ascii"), "ascii"
     foreign = [c for c in declared if c not in _RUSSIAN_OR_LATIN]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import struct
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 WANTED = {
@@ -167,53 +168,118 @@ def _implicit_element(buf: bytes, offset: int) -> tuple[int, bytes, int, int]:
     return (group << 16) | element, b"", length, offset + 8
 
 
+_DATASET_WANTED = sorted(t for t in WANTED if t >> 16 != 2)
+_TAG_BYTES = {t: struct.pack("<HH", t >> 16, t & 0xFFFF) for t in _DATASET_WANTED}
+_ITEM_BYTES = b"\xfe\xff\x00\xe0"
+_EXPLICIT = struct.Struct("<HH2sH")
+_IMPLICIT = struct.Struct("<HHI")
+_U32 = struct.Struct("<I")
+_LAST_WANTED = max(t for t in WANTED if t >> 16 != 2)
+_PIXEL_TAG = b"\xe0\x7f\x10\x00"
+PIXEL_SEARCH = 4096
+
+
 def _read_dataset(buf: bytes, offset: int, explicit: bool, header: RawHeader,
                   file_size: int | None) -> None:
-    element_at = _explicit_element if explicit else _implicit_element
-    previous = -1
+    """The hot loop of a scan: one struct unpack per element, stop after the last
+    wanted tag. Kept flat on purpose (no calls per element)."""
+    values, n, previous, hold = header.values, len(buf), -1, 0
+    unpack_explicit, unpack_implicit, unpack_u32 = (_EXPLICIT.unpack_from,
+                                                    _IMPLICIT.unpack_from, _U32.unpack_from)
     while True:
-        if offset >= len(buf):
+        if offset + 8 > n:
             if file_size is not None and offset >= file_size:
                 return                      # a file that ends cleanly before group 0020
             raise NeedMoreBytes("dataset")
-        tag, vr, length, value_at = element_at(buf, offset)
+        if explicit:
+            group, element, vr, length = unpack_explicit(buf, offset)
+            if vr in _LONG_VRS:
+                if offset + 12 > n:
+                    raise NeedMoreBytes("element header")
+                (length,) = unpack_u32(buf, offset + 8)
+                value_at = offset + 12
+            elif vr in _VALID_VRS:
+                value_at = offset + 8
+            else:
+                raise NotFast(f"unexpected VR {vr!r} at byte {offset}")
+        else:
+            group, element, length = unpack_implicit(buf, offset)
+            value_at = offset + 8
+        tag = (group << 16) | element
         if tag <= previous:
             raise HeaderError(f"elements out of order at byte {offset}")
         previous = tag
-        if tag >> 16 > LAST_GROUP:
-            _check_pixels(buf, offset, explicit, header, file_size)
-            return
+        if group > LAST_GROUP:
+            break
         if length == _UNDEFINED:
             offset = _skip_undefined(buf, value_at, explicit)
             continue
-        if tag in WANTED:
-            if value_at + length > len(buf):
+        name = WANTED.get(tag)
+        if name is not None:
+            if value_at + length > n:
                 raise NeedMoreBytes("value")
-            header.values[WANTED[tag]] = buf[value_at:value_at + length]
+            values[name] = buf[value_at:value_at + length]
+            if tag == _LAST_WANTED:
+                break
         offset = value_at + length
+        if explicit and name is None and offset >= hold:
+            i = bisect_right(_DATASET_WANTED, tag)
+            if i == len(_DATASET_WANTED) or _DATASET_WANTED[i] >> 16 != group:
+                offset, hold = _jump(buf, offset, tag)   # nothing more wanted in this group
+    _check_pixels(buf, offset, explicit, header, file_size)
+
+
+def _jump(buf: bytes, offset: int, after: int) -> tuple[int, int]:
+    """Skip elements no one needs (private groups, acquisition parameters): find the
+    next wanted tag by a byte search and resume the walk there. Returns the new
+    offset and, when the jump was refused, the position before which not to retry.
+
+    Only taken when the bytes skipped hold no sequence item (so the landing cannot
+    be inside a nested dataset) and the landing looks like an element (a real VR);
+    the walk then checks tag order again, and anything odd goes to pydicom.
+    """
+    end = buf.find(_TAG_BYTES[_LAST_WANTED], offset)
+    end = len(buf) if end < 0 else end + 1
+    best = -1
+    for tag in _DATASET_WANTED:
+        if tag > after:
+            at = buf.find(_TAG_BYTES[tag], offset, end)
+            if at >= 0:
+                best, end = at, at
+    if best < 0:
+        return offset, len(buf)
+    if buf[best + 4:best + 6] not in _VALID_VRS:
+        return offset, best
+    item = buf.rfind(_ITEM_BYTES, offset, best)
+    if item >= 0:
+        return offset, item + 8             # retry once the walk is past that item
+    return best, 0
 
 
 def _check_pixels(buf: bytes, offset: int, explicit: bool, header: RawHeader,
                   file_size: int | None) -> None:
-    """Skip on through what the buffer holds; a pixel data element whose declared
-    length runs past the end of the file marks a truncated file."""
+    """A pixel data element whose declared length runs past the end of the file marks
+    a truncated file. Found by a byte search, not by walking every element; a hit
+    must look like the element header (an OB/OW VR, or an implicit length)."""
     if file_size is None:
         return
-    element_at = _explicit_element if explicit else _implicit_element
-    try:
-        while offset < len(buf):
-            tag, _vr, length, value_at = element_at(buf, offset)
-            if length == _UNDEFINED:
-                if tag == PIXEL_DATA:
-                    return
-                offset = _skip_undefined(buf, value_at, explicit)
-                continue
-            if tag == PIXEL_DATA:
-                header.truncated_pixels = value_at + length > file_size
-                return
-            offset = value_at + length
-    except HeaderError:
-        return
+    # Pixel data follows the image description (group 0028) closely; a file with
+    # large private blocks in between is not checked rather than searched at length.
+    at = buf.find(_PIXEL_TAG, offset, offset + PIXEL_SEARCH)
+    if at < 0:
+        return                              # beyond the buffer: not checked
+    if explicit:
+        if buf[at + 4:at + 6] not in (b"OB", b"OW", b"OF", b"UN") or at + 12 > len(buf):
+            return
+        (length,) = _U32.unpack_from(buf, at + 8)
+        value_at = at + 12
+    else:
+        if at + 8 > len(buf):
+            return
+        (length,) = _U32.unpack_from(buf, at + 4)
+        value_at = at + 8
+    if length != _UNDEFINED:
+        header.truncated_pixels = value_at + length > file_size
 
 
 def _skip_undefined(buf: bytes, offset: int, explicit: bool) -> int:

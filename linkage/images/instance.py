@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from linkage.images.charset import decode_text, dicom_codecs
 from linkage.images.header import (
@@ -53,13 +54,16 @@ class Instance:
         return [f.name for f in fields(cls)]
 
     def as_row(self) -> tuple:
-        return tuple(asdict(self).values())
+        return _ROW(self)
+
+
+_ROW = attrgetter(*Instance.columns())
 
 
 def decode_instance(header: RawHeader, location: str) -> Instance:
     """Turn raw header bytes into decoded fields, repairing character sets."""
     charset_raw = header.text("charset")
-    codecs = dicom_codecs(charset_raw) if charset_raw else []
+    codecs = tuple(dicom_codecs(charset_raw)) if charset_raw else ()
     values = {name: header.text(name) for name in _ASCII_FIELDS}
     for name in _TEXT_FIELDS:
         values[name] = decode_text(header.values.get(name, b""), codecs)[0].strip()

@@ -32,6 +32,10 @@ _JUNK_MAGIC = (b"MZ", b"%PDF", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\x7fELF",
 ZIP_MEMBER_ENCODING = "cp866"   # Russian Windows writes zip names in CP866 without the UTF-8 flag
 
 
+# (relpath, size, mtime_ns, kind, reason, [Instance.as_row(), ...])
+CacheRow = tuple[str, int, int, str, str, list[tuple]]
+
+
 @dataclass
 class FileResult:
     """What one file turned out to be; `instances` holds one per DICOM image in it."""
@@ -44,11 +48,13 @@ class FileResult:
     instances: list[Instance] = field(default_factory=list)
     member_problems: list[tuple[str, str]] = field(default_factory=list)
 
-    def as_cache_row(self) -> tuple[str, int, int, str, str, list[Instance]]:
+    def as_cache_row(self) -> CacheRow:
+        """Plain tuples: cheap to send from a worker and to write to SQLite."""
         reason = self.reason
         if self.member_problems:
             reason = "; ".join(f"{m}: {r}" for m, r in self.member_problems)[:2000]
-        return self.relpath, self.size, self.mtime_ns, self.kind, reason, self.instances
+        return (self.relpath, self.size, self.mtime_ns, self.kind, reason,
+                [i.as_row() for i in self.instances])
 
 
 def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
@@ -130,6 +136,6 @@ def _parse_zip(path: str, result: FileResult) -> FileResult:
     return result
 
 
-def parse_batch(root: str, entries: list[tuple[str, int, int]]) -> list[FileResult]:
+def parse_batch(root: str, entries: list[tuple[str, int, int]]) -> list[CacheRow]:
     """Worker entry point: a batch of files, so each process round trip carries many."""
-    return [parse_file(root, *entry) for entry in entries]
+    return [parse_file(root, *entry).as_cache_row() for entry in entries]

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +25,11 @@ from linkage.images.parse_file import (
     NO_UID,
     UNREADABLE,
     ZIP,
-    FileResult,
+    CacheRow,
     parse_batch,
 )
 from linkage.images.walk import WalkProblem, walk
-from linkage.store import Store
+from linkage.store import CachedFile, Store
 
 BATCH = 256
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
@@ -60,52 +60,96 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
         raise FileNotFoundError(f"images folder not found: {root}")
     root_key = str(root_path)
     started = time.perf_counter()
-    walk_problems: list[WalkProblem] = []
-    entries = list(walk(root_key, walk_problems))
+    workers = workers or os.cpu_count() or 1
+    show = sys.stderr.isatty() if progress is None else progress
     cached = store.cached_files(root_key)
-    present = {e.relpath for e in entries}
-    todo = [(e.relpath, e.size, e.mtime_ns) for e in entries
-            if (c := cached.get(e.relpath)) is None or (c.size, c.mtime_ns) != (e.size, e.mtime_ns)]
-    gone = [p for p in cached if p not in present]
+    walk_problems: list[WalkProblem] = []
+    seen: set[str] = set()
+    changed = _changed_files(walk(root_key, walk_problems), cached, seen)
+    if cached:
+        # A rescan: usually few files changed, and a pool costs more than it saves.
+        changed = list(changed)
+        parallel = workers > 1 and len(changed) >= PARALLEL_FROM
+    else:
+        # A first scan: workers start now and parse batches while the walk goes on.
+        parallel = workers > 1
+    fresh = not cached
+    rows = _parse_all(root_key, changed, store, workers if parallel else 1, show, fresh)
+    gone = [p for p in cached if p not in seen]
     if gone:
         store.forget_files(root_key, gone)
-    show = sys.stderr.isatty() if progress is None else progress
-    _parse_all(root_key, todo, store, workers, show)
-    result = ScanResult(root=root_key, parsed=len(todo))
-    _collect(store, root_key, walk_problems, result)
+    result = ScanResult(root=root_key, parsed=len(rows))
+    if fresh:
+        # Everything was just read: build the result from memory, not from the cache.
+        files = {r[0]: CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
+        result.instances = [_instance(row) for r in rows for row in r[5]]
+    else:
+        if rows:
+            cached = store.cached_files(root_key)
+        for relpath in gone:
+            cached.pop(relpath, None)
+        files = cached
+        result.instances = store.cached_instances(root_key)
+    _collect(files, walk_problems, result)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _parse_all(root: str, todo: list[tuple[str, int, int]], store: Store,
-               workers: int | None, show: bool) -> None:
-    if not todo:
-        return
-    batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
-    meter = _Progress(len(todo), show)
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(todo) < PARALLEL_FROM:
-        for batch in batches:
-            _save(store, root, parse_batch(root, batch), meter)
+def _changed_files(entries, cached: dict, seen: set[str]):
+    """New or changed files (by size and mtime), noting every path seen."""
+    for e in entries:
+        seen.add(e.relpath)
+        c = cached.get(e.relpath)
+        if c is None or c.size != e.size or c.mtime_ns != e.mtime_ns:
+            yield e.relpath, e.size, e.mtime_ns
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _instance(row: tuple) -> Instance:
+    return Instance(*row)
+
+
+def _parse_all(root: str, todo, store: Store, workers: int, show: bool, fresh: bool
+               ) -> list[CacheRow]:
+    """Parse and save in batches (one transaction each); return the rows saved."""
+    meter = _Progress(show)
+    saved: list[CacheRow] = []
+
+    def save(rows: list[CacheRow]) -> None:
+        store.save_files(root, rows, fresh=fresh)
+        saved.extend(rows)
+        meter.advance(len(rows))
+
+    if workers <= 1:
+        for batch in _batches(todo, BATCH):
+            save(parse_batch(root, batch))
     else:
         # spawn: what Windows does, and safe beside SQLite connections and threads.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for results in pool.map(parse_batch, [root] * len(batches), batches):
-                _save(store, root, results, meter)
+            pending: deque = deque()
+            for batch in _batches(todo, BATCH):
+                pending.append(pool.submit(parse_batch, root, batch))
+                while pending and (len(pending) > 4 * workers or pending[0].done()):
+                    save(pending.popleft().result())
+            while pending:
+                save(pending.popleft().result())
     meter.done()
+    return saved
 
 
-def _save(store: Store, root: str, results: list[FileResult], meter: _Progress) -> None:
-    store.save_files(root, [r.as_cache_row() for r in results])
-    meter.advance(len(results))
-
-
-def _collect(store: Store, root: str, walk_problems: list[WalkProblem],
-             result: ScanResult) -> None:
-    """Build the result from the cache, which now describes the whole tree."""
-    files = store.cached_files(root)
-    result.instances = store.cached_instances(root)
+def _collect(files: dict, walk_problems: list[WalkProblem], result: ScanResult) -> None:
+    """Counts and problems of the whole tree, from what each file turned out to be."""
     for relpath, cached in sorted(files.items()):
         result.counts[cached.kind] += 1
         if cached.kind in (BROKEN, UNREADABLE, EMPTY, NO_UID):
@@ -127,21 +171,20 @@ def _collect(store: Store, root: str, walk_problems: list[WalkProblem],
 class _Progress:
     """files/s on a terminal; silent otherwise (logs and CI stay clean)."""
 
-    def __init__(self, total: int, show: bool):
-        self.total, self.show, self.done_count = total, show, 0
+    def __init__(self, show: bool):
+        self.show, self.count = show, 0
         self.started = time.perf_counter()
         self.last = 0.0
 
     def advance(self, n: int) -> None:
-        self.done_count += n
+        self.count += n
         now = time.perf_counter()
-        if self.show and (now - self.last > 0.2 or self.done_count == self.total):
+        if self.show and now - self.last > 0.2:
             self.last = now
-            rate = self.done_count / max(now - self.started, 1e-9)
-            sys.stderr.write(f"\r  reading headers: {self.done_count}/{self.total} files, "
-                             f"{rate:,.0f} files/s ")
+            rate = self.count / max(now - self.started, 1e-9)
+            sys.stderr.write(f"\r  reading headers: {self.count} files, {rate:,.0f} files/s ")
             sys.stderr.flush()
 
     def done(self) -> None:
-        if self.show:
-            sys.stderr.write("\n")
+        if self.show and self.count:
+            sys.stderr.write(f"\r  reading headers: {self.count} files, done.{' ' * 20}\n")

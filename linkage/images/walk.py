@@ -26,21 +26,17 @@ class WalkProblem:
 
 
 def walk(root: str, problems: list[WalkProblem]) -> Iterator[FileEntry]:
-    """Yield every regular file below `root`; append unreadable places to `problems`."""
-    seen: set[tuple[int, int]] = set()
-    stack = [("", root)]
+    """Yield every regular file below `root`; append unreadable places to `problems`.
+
+    Only a folder reached through a link can close a loop, so only links are
+    resolved (one `realpath` each): one that leads back into a folder already on
+    the way down, or to a target already walked, is reported and not followed.
+    """
+    real_root = os.path.realpath(root)
+    seen_targets: set[str] = set()
+    stack = [("", root, real_root)]
     while stack:
-        rel_dir, abs_dir = stack.pop()
-        try:
-            info = os.stat(abs_dir)
-        except OSError as exc:
-            problems.append(WalkProblem(rel_dir or ".", f"cannot open folder: {exc.strerror}"))
-            continue
-        key = (info.st_dev, info.st_ino)
-        if key in seen and info.st_ino:
-            problems.append(WalkProblem(rel_dir, "folder link loop, not followed again"))
-            continue
-        seen.add(key)
+        rel_dir, abs_dir, real_dir = stack.pop()
         try:
             entries = list(os.scandir(abs_dir))
         except OSError as exc:
@@ -51,7 +47,15 @@ def walk(root: str, problems: list[WalkProblem]) -> Iterator[FileEntry]:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir():
-                    subdirs.append((rel, entry.path))
+                    if entry.is_symlink():
+                        target = os.path.realpath(entry.path)
+                        if _is_within(real_dir, target) or target in seen_targets:
+                            problems.append(WalkProblem(rel, "folder link loop, not followed"))
+                            continue
+                        seen_targets.add(target)
+                        subdirs.append((rel, entry.path, target))
+                    else:
+                        subdirs.append((rel, entry.path, os.path.join(real_dir, entry.name)))
                     continue
                 if not entry.is_file():
                     continue
@@ -61,3 +65,8 @@ def walk(root: str, problems: list[WalkProblem]) -> Iterator[FileEntry]:
                 continue
             yield FileEntry(rel, st.st_size, st.st_mtime_ns)
         stack.extend(sorted(subdirs, reverse=True))
+
+
+def _is_within(path: str, ancestor: str) -> bool:
+    """Is `path` the folder `ancestor` or inside it?"""
+    return path == ancestor or path.startswith(ancestor.rstrip(os.sep) + os.sep)
