@@ -69,7 +69,7 @@ class RawHeader:
 
     values: dict[str, bytes] = field(default_factory=dict)
     preamble: bool = True
-    truncated_pixels: bool = False
+    cut_short: bool = False
 
     def text(self, name: str) -> str:
         """An ASCII-valued element (UIDs, dates, codes) as a clean string."""
@@ -263,6 +263,9 @@ def _check_pixels(buf: bytes, offset: int, explicit: bool, header: RawHeader,
     must look like the element header (an OB/OW VR, or an implicit length)."""
     if file_size is None:
         return
+    if file_size <= len(buf):
+        header.cut_short = _runs_past_end(buf, offset, explicit, file_size)
+        return
     # Pixel data follows the image description (group 0028) closely; a file with
     # large private blocks in between is not checked rather than searched at length.
     at = buf.find(_PIXEL_TAG, offset, offset + PIXEL_SEARCH)
@@ -279,7 +282,29 @@ def _check_pixels(buf: bytes, offset: int, explicit: bool, header: RawHeader,
         (length,) = _U32.unpack_from(buf, at + 4)
         value_at = at + 8
     if length != _UNDEFINED:
-        header.truncated_pixels = value_at + length > file_size
+        header.cut_short = value_at + length > file_size
+
+
+def _runs_past_end(buf: bytes, offset: int, explicit: bool, file_size: int) -> bool:
+    """For a file held whole in the buffer: does any element claim bytes it lacks?
+    (A copy cut short anywhere after the identity elements.)"""
+    element_at = _explicit_element if explicit else _implicit_element
+    try:
+        while offset < file_size:
+            tag, _vr, length, value_at = element_at(buf, offset)
+            if length == _UNDEFINED:
+                if tag == PIXEL_DATA:
+                    return False            # encapsulated pixels: fragments not checked
+                offset = _skip_undefined(buf, value_at, explicit)
+                continue
+            if value_at + length > file_size:
+                return True
+            offset = value_at + length
+    except NeedMoreBytes:
+        return True
+    except HeaderError:
+        return False
+    return False
 
 
 def _skip_undefined(buf: bytes, offset: int, explicit: bool) -> int:

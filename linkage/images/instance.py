@@ -77,7 +77,7 @@ def decode_instance(header: RawHeader, location: str) -> Instance:
     return Instance(
         location=location, patient_name=name.strip(), patient_name_other="=".join(others),
         name_decoding=how if name.strip() else "", charset=charset_raw,
-        truncated=header.truncated_pixels, **values,
+        truncated=header.cut_short, **values,
     )
 
 

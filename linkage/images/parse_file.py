@@ -92,7 +92,7 @@ def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
         instance.file_size = size
         result.instances.append(instance)
         if instance.truncated:
-            result.reason = "pixel data truncated (header readable)"
+            result.reason = "file cut short: an element runs past its end (the header is readable)"
     return result
 
 
