@@ -54,7 +54,10 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     scored = harmonise_groups(score(model, levels, records), studies)
     result = classify(scored, records, thresholds, studies)
     result = _apply_decisions(result, decisions, stale)
-    result["reason"] = explain(result, records, studies)
+    shown = (result["status"] != "").to_numpy()
+    reasons = np.full(len(result), "", dtype=object)
+    reasons[shown] = explain(result[shown], records, studies)
+    result["reason"] = reasons
     result = result.reset_index().rename(columns={"level_0": "record_id",
                                                   "level_1": "study_instance_uid"})
     return LinkResult(result, model, report)

@@ -86,11 +86,12 @@ def person_key(records: pd.DataFrame) -> pd.Series:
 
 
 def name_key(frame: pd.DataFrame) -> pd.Series:
-    """Surname (gender ending dropped), given name and patronymic, canonical."""
+    """Surname skeleton (the blocking key: gender ending and vowels dropped, so a
+    registry typo like Емельняов is still Емельянов), given name and patronymic."""
     from linkage.names.canon import canonical_token
 
-    return (frame["surname_canon"].str.replace(r"a$", "", regex=True) + "|"
-            + frame["given_canon"] + "|" + frame["patronymic"].fillna("").map(canonical_token))
+    return (frame["surname_key"] + "|" + frame["given_canon"] + "|"
+            + frame["patronymic"].fillna("").map(canonical_token))
 
 
 def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,
@@ -102,10 +103,9 @@ def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,
     people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})
     people = people[people["birth"] != ""]
     shared = set(people.groupby("name")["birth"].nunique().loc[lambda s: s > 1].index)
-    study_ids = scored.index.get_level_values(1)
-    study_names = name_key(studies).reindex(study_ids).to_numpy()
-    no_birth = (studies["birth_date"].reindex(study_ids).fillna("") == "").to_numpy()
-    return no_birth & np.isin(study_names, list(shared))
+    at_risk = studies.index[(studies["birth_date"].fillna("") == "")
+                            & name_key(studies).isin(shared)]
+    return scored.index.get_level_values(1).isin(at_risk)
 
 
 def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds,
@@ -135,15 +135,14 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
     })
     candidates = frame[status != ""]
     if not candidates.empty:
-        per_person = candidates.groupby(["study", "person"])["weight"].max()
-        best = per_person.groupby(level=0).max()
-        second = per_person.groupby(level=0).apply(
-            lambda s: s.nlargest(2).iloc[-1] if len(s) > 1 else -np.inf)
-        close = set(best.index[(best - second) < AMBIGUITY_BITS])
-        best_person = per_person[per_person == per_person.groupby(level=0).transform("max")]
-        best_keys = set(best_person.index)
-        keys = list(zip(frame["study"], frame["person"], strict=True))
-        not_best = np.array([k not in best_keys for k in keys])
+        per_person = candidates.groupby(["study", "person"])["weight"].max().reset_index()
+        per_person = per_person.sort_values(["study", "weight"], ascending=[True, False])
+        rank = per_person.groupby("study").cumcount()
+        top = per_person[rank == 0].set_index("study")["weight"]
+        second = per_person[rank == 1].set_index("study")["weight"].reindex(top.index)
+        close = top.index[(top - second.fillna(-np.inf)) < AMBIGUITY_BITS]
+        best_person = per_person[rank == 0].set_index("study")["person"]
+        not_best = (frame["person"] != best_person.reindex(frame["study"]).to_numpy()).to_numpy()
         hold(frame["study"].isin(close).to_numpy(), "снимок подходит двум разным людям")
         hold(not_best, "другой человек подходит к снимку лучше")
     out["status"] = status

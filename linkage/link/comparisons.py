@@ -68,6 +68,10 @@ def _values(series: pd.Series) -> list[str]:
     return series.fillna("").astype(str).tolist()
 
 
+def _present(values: list[str]) -> np.ndarray:
+    return np.array([bool(v) for v in values], dtype=bool)
+
+
 class _NameWord(Comparison):
     """Full word against full word, initials when one side has only an initial."""
 
@@ -81,13 +85,17 @@ class _NameWord(Comparison):
         rec_word, rec_initial = _values(left[0]), _values(left[1])
         img_word, img_initial = _values(right[0]), _values(right[1])
         sim = similarity_many(rec_word, img_word)
-        out = np.zeros(len(rec_word), dtype=np.int8)
-        for i, score in enumerate(sim):
-            if rec_word[i] and img_word[i]:
-                out[i] = 5 if score >= 1.0 else 4 if score >= SIMILAR else 1
-            elif (rec_word[i] or rec_initial[i]) and (img_word[i] or img_initial[i]):
-                out[i] = 3 if initials_agree(rec_word[i] or rec_initial[i],
-                                             img_initial[i] or img_word[i][:1]) else 2
+        both = _present(rec_word) & _present(img_word)
+        out = np.where(sim >= 1.0, 5, np.where(sim >= SIMILAR, 4, 1)).astype(np.int8)
+        out[~both] = 0
+        initials = np.flatnonzero(~both & (_present(rec_word) | _present(rec_initial))
+                                  & (_present(img_word) | _present(img_initial)))
+        cache: dict[tuple[str, str], bool] = {}
+        for i in initials:
+            key = (rec_word[i] or rec_initial[i], img_initial[i] or img_word[i][:1])
+            if key not in cache:
+                cache[key] = initials_agree(*key)
+            out[i] = 3 if cache[key] else 2
         return out
 
 
@@ -143,31 +151,23 @@ class Surname(Comparison):
 
     def compare(self, left, right):
         rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
-        name_sim = similarity_many(rec, img)
+        name = similarity_many(rec, img)
         folder_sim = similarity_many(rec, folder)
-        out = np.zeros(len(rec), dtype=np.int8)
-        for i in range(len(rec)):
-            out[i] = _surname_level(bool(rec[i]), bool(img[i]), bool(folder[i]),
-                                    name_sim[i], folder_sim[i])
-        return out
-
-
-def _surname_level(has_rec: bool, has_img: bool, has_folder: bool, name: float,
-                   folder: float) -> int:
-    if not has_rec or not (has_img or has_folder):
-        return 0
-    if has_img and name >= 1.0:
-        return 7 if has_folder and folder >= 1.0 else 6
-    if has_img and name < SIMILAR and name != GENDER_PAIR_SCORE and has_folder and folder >= 1.0:
-        return 2
-    if not has_img and folder >= 1.0:
-        return 5
-    best = max(name if has_img else 0.0, folder if has_folder else 0.0)
-    if best >= SIMILAR:
-        return 4
-    if GENDER_PAIR_SCORE in (name, folder):
-        return 3
-    return 1
+        has_rec, has_img, has_folder = _present(rec), _present(img), _present(folder)
+        name_exact = has_img & (name >= 1.0)
+        folder_exact = has_folder & (folder_sim >= 1.0)
+        best = np.maximum(np.where(has_img, name, 0.0), np.where(has_folder, folder_sim, 0.0))
+        gendered = (name == GENDER_PAIR_SCORE) | (folder_sim == GENDER_PAIR_SCORE)
+        out = np.select(
+            [~has_rec | ~(has_img | has_folder),
+             name_exact & folder_exact,
+             name_exact,
+             has_img & (name < SIMILAR) & (name != GENDER_PAIR_SCORE) & folder_exact,
+             ~has_img & folder_exact,
+             best >= SIMILAR,
+             gendered],
+            [0, 7, 6, 2, 5, 4, 3], default=1)
+        return out.astype(np.int8)
 
 
 class BirthDate(Comparison):
@@ -182,24 +182,24 @@ class BirthDate(Comparison):
               Level("exact", "дата рождения совпадает"))
 
     def compare(self, left, right):
-        return np.array([_date_level(a, b) for a, b in
-                         zip(_values(left[0]), _values(right[0]), strict=True)], dtype=np.int8)
+        a, b = _date_digits(left[0]), _date_digits(right[0])
+        missing = (a == 0).all(axis=1) | (b == 0).all(axis=1)
+        differ = (a != b).sum(axis=1)
+        same_year = (a[:, :4] == b[:, :4]).all(axis=1)
+        swapped = same_year & (a[:, 4:6] == b[:, 6:8]).all(axis=1) & \
+            (a[:, 6:8] == b[:, 4:6]).all(axis=1)
+        out = np.select([missing, differ == 0, swapped, differ == 1, same_year],
+                        [0, 5, 4, 3, 2], default=1)
+        return out.astype(np.int8)
 
 
-def _date_level(a: str, b: str) -> int:
-    if not a or not b:
-        return 0
-    if a == b:
-        return 5
-    ya, ma, da = a.split("-")
-    yb, mb, db = b.split("-")
-    if ya == yb and ma == db and da == mb:
-        return 4
-    if sum(x != y for x, y in zip(a, b, strict=True)) == 1:
-        return 3
-    if ya == yb:
-        return 2
-    return 1
+def _date_digits(series: pd.Series) -> np.ndarray:
+    """ISO dates as an (n, 8) array of digit bytes, zeros where missing: compared
+    position by position (one digit off, day and month swapped) without a loop."""
+    text = series.fillna("").astype(str).str.replace("-", "", regex=False)
+    text = text.where(text.str.len() == 8, "")
+    raw = np.frombuffer("".join(t or "\0" * 8 for t in text).encode("ascii"), dtype=np.uint8)
+    return raw.reshape(len(text), 8) if len(text) else np.zeros((0, 8), dtype=np.uint8)
 
 
 class Sex(Comparison):
@@ -214,9 +214,16 @@ class Sex(Comparison):
               Level("same", "пол совпадает"))
 
     def compare(self, left, right):
-        a, b = _values(left[0]), _values(right[0])
-        return np.array([0 if not x or not y else 2 if x == y else 1
-                         for x, y in zip(a, b, strict=True)], dtype=np.int8)
+        return _equality_levels(left[0], right[0])
+
+
+def _equality_levels(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """0 missing, 1 different, 2 equal."""
+    a = left.fillna("").astype(str).to_numpy()
+    b = right.fillna("").astype(str).to_numpy()
+    out = np.where(a == b, 2, 1).astype(np.int8)
+    out[(a == "") | (b == "")] = 0
+    return out
 
 
 class CaseNumber(Comparison):
@@ -227,9 +234,7 @@ class CaseNumber(Comparison):
               Level("same", "PatientID = номер истории болезни"))
 
     def compare(self, left, right):
-        a, b = _values(left[0]), _values(right[0])
-        return np.array([0 if not x or not y else 2 if x == y else 1
-                         for x, y in zip(a, b, strict=True)], dtype=np.int8)
+        return _equality_levels(left[0], right[0])
 
 
 class StudyDate(Comparison):
@@ -244,22 +249,21 @@ class StudyDate(Comparison):
     BEFORE_ADMISSION, AFTER_ADMISSION, AFTER_SURGERY = 120, 60, 730
 
     def compare(self, left, right):
-        out = []
-        for adm, surg, study in zip(_values(left[0]), _values(left[1]), _values(right[0]),
-                                    strict=True):
-            if not study or not (adm or surg):
-                out.append(0)
-                continue
-            day = date.fromisoformat(study)
-            fits = False
-            if adm:
-                delta = (day - date.fromisoformat(adm)).days
-                fits = -self.BEFORE_ADMISSION <= delta <= self.AFTER_ADMISSION
-            if surg and not fits:
-                delta = (day - date.fromisoformat(surg)).days
-                fits = -self.BEFORE_ADMISSION <= delta <= self.AFTER_SURGERY
-            out.append(2 if fits else 1)
-        return np.array(out, dtype=np.int8)
+        admission, surgery, study = (_day_numbers(s) for s in (left[0], left[1], right[0]))
+        near_admission = (study - admission >= -self.BEFORE_ADMISSION) & \
+            (study - admission <= self.AFTER_ADMISSION)
+        near_surgery = (study - surgery >= -self.BEFORE_ADMISSION) & \
+            (study - surgery <= self.AFTER_SURGERY)
+        fits = (near_admission & (admission > 0)) | (near_surgery & (surgery > 0))
+        missing = (study == 0) | ((admission == 0) & (surgery == 0))
+        return np.where(missing, 0, np.where(fits, 2, 1)).astype(np.int8)
+
+
+def _day_numbers(series: pd.Series) -> np.ndarray:
+    """ISO dates as day numbers (0 where missing), converted once per distinct date."""
+    values = series.fillna("").astype(str)
+    table = {d: (date.fromisoformat(d).toordinal() if d else 0) for d in values.unique()}
+    return values.map(table).to_numpy(dtype=np.int64)
 
 
 class MaidenName(Comparison):
@@ -272,18 +276,22 @@ class MaidenName(Comparison):
     levels = (Level("missing", ""), Level("pattern", "возможно, фамилия сменилась (брак)"))
 
     def compare(self, left, right):
-        sex = _values(left[0])
+        sex = left[0].fillna("").to_numpy()
         rec_sur, img_sur = _values(left[1]), _values(right[0])
-        sur_sim = similarity_many(rec_sur, img_sur)
-        pat_sim = similarity_many(_values(left[3]), _values(right[2]))
+        rec_given = left[2].fillna("").to_numpy()
+        img_given = right[1].fillna("").to_numpy()
+        rec_birth = left[4].fillna("").to_numpy()
+        img_birth = right[3].fillna("").to_numpy()
+        candidates = np.flatnonzero((sex == "F") & (rec_given != "") & (rec_given == img_given)
+                                    & (rec_birth != "") & (rec_birth == img_birth))
         out = np.zeros(len(sex), dtype=np.int8)
-        rec_given, img_given = _values(left[2]), _values(right[1])
-        rec_birth, img_birth = _values(left[4]), _values(right[3])
-        for i in range(len(sex)):
-            if (sex[i] == "F" and rec_sur[i] and img_sur[i] and sur_sim[i] < SIMILAR
-                    and rec_given[i] and rec_given[i] == img_given[i] and pat_sim[i] >= 1.0
-                    and rec_birth[i] and rec_birth[i] == img_birth[i]):
-                out[i] = 1
+        if candidates.size:
+            pick = candidates.tolist()
+            sur = similarity_many([rec_sur[i] for i in pick], [img_sur[i] for i in pick])
+            rec_pat, img_pat = _values(left[3]), _values(right[2])
+            pat = similarity_many([rec_pat[i] for i in pick], [img_pat[i] for i in pick])
+            both_surnames = np.array([bool(rec_sur[i] and img_sur[i]) for i in pick])
+            out[candidates[both_surnames & (sur < SIMILAR) & (pat >= 1.0)]] = 1
         return out
 
 

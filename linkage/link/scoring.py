@@ -105,7 +105,7 @@ def _initial_m(comparison: Comparison) -> np.ndarray:
 # EM training sessions, as Splink trains: each session looks only at pairs that
 # agree on one field and does not estimate that field (agreement there is forced
 # by the selection, so it says nothing about matches). Every other field is
-# estimated, and each field's m is averaged over the sessions that estimated it.
+# estimated, and each field's weight is averaged over the sessions that estimated it.
 TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("surname", ("exact_both", "exact_name", "exact_folder")),
     ("birth_date", ("exact",)),
@@ -155,8 +155,15 @@ def estimate_m(levels: pd.DataFrame, u: list[np.ndarray],
         for i in range(len(comparisons)):
             if i != k:
                 estimates[i].append(m[i])
-    m = [np.mean(e, axis=0) if e else initial[i] for i, e in enumerate(estimates)]
+    m = [_mean_weight(e) if e else initial[i] for i, e in enumerate(estimates)]
     return m, _fit_prior(matrix, u, m, comparisons)
+
+
+def _mean_weight(estimates: list[np.ndarray]) -> np.ndarray:
+    """Combine the sessions' m by averaging log m: the match weights (log2 m/u) are
+    what the sessions estimate, so it is their weights that are averaged."""
+    m = np.exp(np.mean(np.log(estimates), axis=0))
+    return m / m.sum()
 
 
 def _fit_prior(matrix, u, m, comparisons, iterations: int = 50) -> float:

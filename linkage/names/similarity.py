@@ -39,6 +39,7 @@ _BASE = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "з":
          "т": "t", "у": "u", "ф": "f"}
 
 
+@lru_cache(maxsize=200_000)
 def _plain(text: str) -> str:
     """Lowercase ASCII letters only: how a Latin spelling is compared with a scheme."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -89,15 +90,15 @@ def _gendered_pair(a: str, b: str) -> bool:
     return len(long_) == len(short) + 1 and long_.startswith(short) and long_[-1] in "aq"
 
 
-def _scheme_similarity(latin: str, cyrillic: str) -> float:
-    spellings = scheme_spellings(cyrillic)
-    best = process.extractOne(_plain(latin), list(spellings), scorer=Indel.normalized_similarity)
-    return float(best[1]) if best else 0.0
-
-
 def name_similarity(a: str, b: str) -> float:
     """Similarity in [0, 1] of two name words in any scripts; 1 for spelling variants."""
     return float(similarity_many([a], [b])[0])
+
+
+# Below this canonical similarity no transliteration scheme makes two words the same
+# name (the canonical rules already collapse what schemes disagree on), so the
+# scheme-aware pass is spared.
+REFINE_FROM = 0.5
 
 
 def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
@@ -105,7 +106,8 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
 
     Canonical forms are computed once per distinct string and compared with
     rapidfuzz in one vectorised call; the scheme-aware pass runs only on the
-    distinct Cyrillic/Latin pairs that are not already perfect.
+    distinct Cyrillic/Latin pairs that are plausible but not already perfect,
+    grouped by Cyrillic word so that rapidfuzz compares each group at once.
     """
     n = len(left)
     if n != len(right):
@@ -116,26 +118,37 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
                             workers=1).astype(np.float64)
     empty = (left_canon == "") | (right_canon == "")
     scores[empty] = 0.0
-    todo = np.flatnonzero((scores < 1.0) & ~empty)
+    todo = np.flatnonzero((scores < 1.0) & (scores >= REFINE_FROM) & ~empty)
     if todo.size:
-        cache: dict[tuple[str, str], float] = {}
-        for i in todo:
-            key = (left[i], right[i])
-            if key not in cache:
-                cache[key] = _refine(left[i], right[i], left_canon[i], right_canon[i],
-                                     scores[i])
-            scores[i] = cache[key]
+        refined = _refine_many({(left[i], right[i]) for i in todo})
+        scores[todo] = [max(scores[i], refined[(left[i], right[i])]) for i in todo]
+    gendered = np.flatnonzero((scores < 1.0) & ~empty)
+    if gendered.size:
+        mask = [_gendered_pair(left_canon[i], right_canon[i]) for i in gendered]
+        scores[gendered[np.array(mask, dtype=bool)]] = GENDER_PAIR_SCORE
     return scores
 
 
-def _refine(a: str, b: str, canon_a: str, canon_b: str, score: float) -> float:
-    if _gendered_pair(canon_a, canon_b):
-        return GENDER_PAIR_SCORE
-    a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
-    if a_cyr != b_cyr:
+def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Scheme-aware similarity of distinct (a, b) pairs; 0 where it does not apply."""
+    out: dict[tuple[str, str], float] = {}
+    by_cyrillic: dict[str, list[tuple[tuple[str, str], str]]] = {}
+    for a, b in pairs:
+        a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
+        if a_cyr == b_cyr:
+            out[(a, b)] = 0.0
+            continue
         latin, cyrillic = (b, a) if a_cyr else (a, b)
-        score = max(score, _scheme_similarity(latin, cyrillic))
-    return score
+        by_cyrillic.setdefault(cyrillic, []).append(((a, b), _plain(latin)))
+    for cyrillic, items in by_cyrillic.items():
+        spellings = list(scheme_spellings(cyrillic))
+        if not spellings:
+            continue
+        matrix = process.cdist([plain for _, plain in items], spellings,
+                               scorer=Indel.normalized_similarity, workers=1)
+        for (key, _), best in zip(items, matrix.max(axis=1), strict=True):
+            out[key] = float(best)
+    return out
 
 
 def _canon_array(words: Sequence[str]) -> np.ndarray:
