@@ -118,7 +118,7 @@ def naive_baseline(result, truth, scanned):
 def speed(n_records: int, n_studies: int, seed: int) -> None:
     from linkage.images.charset import decode_text, dicom_codecs
     from linkage.images.studies import Study
-    import linkage.link as _l; link = _l.link
+    from linkage.link import link
     from linkage.link.classify import Thresholds
     from linkage.link.identity import records_frame, studies_frame
     from linkage.names.parse import parse_folder_name
