@@ -149,8 +149,10 @@ def parse_words(words: list[str]) -> ParsedName:
     )
 
 
+@lru_cache(maxsize=200_000)
 def parse_full_name(text: str) -> ParsedName:
-    """Parse a registry ФИО or any free-text name (extra spaces, case, commas, dots)."""
+    """Parse a registry ФИО or any free-text name (extra spaces, case, commas, dots).
+    Cached: repeat admissions and every instance of a study repeat the same name."""
     text = (text or "").replace(",", " ").replace("^", " ")
     text = re.sub(r"(?<=\.)(?=\w)", " ", text)          # "И.И.Иванов" -> "И. И. Иванов"
     words = text.split()
@@ -175,6 +177,7 @@ def is_anonymous(text: str) -> bool:
     return not words or all(_ANONYMOUS.match(w) for w in words)
 
 
+@lru_cache(maxsize=200_000)
 def parse_dicom_name(text: str) -> ParsedName:
     """Parse one DICOM PN component group: FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d",
@@ -16,14 +17,30 @@ _DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y
 EARLIEST = date(1900, 1, 1)
 
 
+_DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def parse_date(text: str, latest: date | None = None) -> tuple[str, str]:
     """A date as ISO "YYYY-MM-DD". Accepts dd.mm.yyyy, dd.mm.yy, yyyy-mm-dd, Excel
     serial numbers, with or without a time; flags impossible and future dates."""
-    text = (text or "").strip()
+    return _parse_date((text or "").strip(), latest or date.today())
+
+
+@lru_cache(maxsize=200_000)
+def _parse_date(text: str, latest: date) -> tuple[str, str]:
+    """Cached: admission dates and birth dates repeat across an export."""
     if not text:
         return "", ""
-    latest = latest or date.today()
     parsed: date | None = None
+    common = _DMY.fullmatch(text) or _YMD.fullmatch(text)
+    if common:
+        numbers = [int(g) for g in common.groups()]
+        day, month, year = numbers if common.re is _DMY else numbers[::-1]
+        try:
+            return _checked(date(year, month, day), latest)
+        except ValueError:
+            return "", "not a date"
     if re.fullmatch(r"\d{4,5}(\.\d+)?", text) and not re.fullmatch(r"\d{8}", text):
         serial = float(text)
         if 1 <= serial < 80000:
@@ -40,6 +57,10 @@ def parse_date(text: str, latest: date | None = None) -> tuple[str, str]:
         return "", "not a date"
     if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2}", text) and parsed > latest:
         parsed = parsed.replace(year=parsed.year - 100)    # 01.02.35 is 1935, not 2035
+    return _checked(parsed, latest)
+
+
+def _checked(parsed: date, latest: date) -> tuple[str, str]:
     if parsed < EARLIEST:
         return "", "date before 1900"
     if parsed > latest:
