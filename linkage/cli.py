@@ -32,11 +32,15 @@ def _state(args, out: Path | None) -> Path:
 
 
 def cmd_run(args) -> int:
+    from dataclasses import replace
+
     from linkage.job import run_job
 
     out = Path(args.out)
-    result = run_job(Path(args.images), Path(args.export), out, _settings(args),
-                     _state(args, out))
+    settings = _settings(args)
+    if args.lang:
+        settings = replace(settings, lang=args.lang)
+    result = run_job(Path(args.images), Path(args.export), out, settings, _state(args, out))
     print(result.summary())
     return 0
 
@@ -195,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole job: scan, read export, link, write outputs")
     p.add_argument("--images", required=True, help="the «Снимки» folder (read only)")
     p.add_argument("--export", required=True, help="STMZ 3 export (.csv)")
+    p.add_argument("--lang", choices=("ru", "en"), help="language of review.xlsx (default ru)")
     common(p)
     p.set_defaults(func=cmd_run)
 

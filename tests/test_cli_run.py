@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from linkage.link.evaluate import Truth
 from tests.conftest import run_cli, tree_digest
@@ -49,7 +50,9 @@ def test_outputs_follow_the_contract(run_output, dataset) -> None:
     sheet = load_workbook(out / "review.xlsx")["На проверку"]
     headers = [c.value for c in sheet[1]]
     assert {"record_id", "study_instance_uid", "Решение"} <= set(headers)
-    assert sheet.column_dimensions["Z"].hidden      # the key columns are hidden
+    for key in ("record_id", "study_instance_uid"):   # the key columns are hidden
+        letter = get_column_letter(headers.index(key) + 1)
+        assert sheet.column_dimensions[letter].hidden
 
 
 def test_most_true_pairs_are_found(run_output, dataset) -> None:

@@ -57,6 +57,8 @@ def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str]) -> di
     metrics = {
         "true_pairs": len(true),
         "candidate_pairs": len(candidates),
+        "reduction_ratio": 1 - len(candidates) / max(
+            len(set(truth.record_person)) * len(scanned_studies), 1),
         "pair_completeness": len(candidates & true) / n_true,
         "auto_pairs": len(auto),
         "auto_precision": precision,
@@ -83,7 +85,8 @@ def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str]) -> di
 
 def format_metrics(metrics: dict) -> str:
     lines = [
-        f"true pairs: {metrics['true_pairs']}, candidate pairs: {metrics['candidate_pairs']}",
+        f"true pairs: {metrics['true_pairs']}, candidate pairs: {metrics['candidate_pairs']} "
+        f"(reduction ratio {metrics['reduction_ratio']:.6f})",
         f"pair completeness: {metrics['pair_completeness']:.4f}",
         f"auto precision: {metrics['auto_precision']:.4f} "
         f"({metrics['auto_false']} false of {metrics['auto_pairs']})",

@@ -31,6 +31,8 @@ GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 FP_COLUMNS = ("record_fingerprint", "study_fingerprint")
+TOP = Alignment(vertical="top")
+TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 
 # Which comparison colours which cell: agreeing levels green, "different" red.
 _AGREE = {"exact", "similar", "same", "swapped", "one_digit", "initial_match", "fits",
@@ -84,6 +86,7 @@ def _header(ws: Worksheet, columns: list[tuple[str, int]]) -> None:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(i)].width = width
+    ws.row_dimensions[1].height = 28
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -102,16 +105,25 @@ def _finish(ws: Worksheet, hidden_from: int | None = None) -> None:
 
 def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
     columns = [
-        (t["study_group"], 7), (t["score"], 9), (t["rec_name"], 28), (t["img_name"], 28),
-        (t["rec_birth"], 11), (t["img_birth"], 11), (t["rec_sex"], 6), (t["img_sex"], 6),
-        (t["rec_case"], 11), (t["img_id"], 12), (t["img_folder"], 22), (t["img_decoding"], 16),
-        (t["img_date"], 11), (t["rec_admission"], 11), (t["rec_surgery"], 11),
-        (t["img_days"], 8), (t["img_modality"], 6), (t["img_description"], 22),
-        (t["img_images"], 7), (t["reason"], 48), (t["attention"], 24), (t["decision"], 11),
-        (t["comment"], 24), (t["img_path"], 40), (t["rec_id"], 10),
+        (t["study_group"], 5), (t["score"], 7), (t["rec_name"], 24), (t["img_name"], 24),
+        (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
+        (t["rec_case"], 9), (t["img_id"], 9), (t["img_folder"], 16), (t["img_decoding"], 12),
+        (t["img_date"], 10), (t["rec_admission"], 10), (t["rec_surgery"], 10),
+        (t["img_days"], 6), (t["img_days_surgery"], 6), (t["img_modality"], 5),
+        (t["img_description"], 14),
+        (t["img_images"], 5), (t["reason"], 40), (t["attention"], 18), (t["decision"], 9),
+        (t["comment"], 16), (t["img_path"], 40), (t["rec_id"], 10),
         (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
     ]
     _header(ws, columns)
+    col = {name: i for i, (name, _) in enumerate(columns, start=1)}
+
+    def paint(r: int, keys: tuple[str, ...], level: str) -> None:
+        fill = GREEN if level in _AGREE else RED if level in _DISAGREE else None
+        for key in keys:
+            if fill:
+                ws.cell(row=r, column=col[t[key]]).fill = fill
+
     rec_fp = record_fingerprints(records)
     img_fp = study_fingerprints(studies)
     ordered = pairs.assign(_best=pairs.groupby("study_instance_uid")["score"].transform("max"))
@@ -129,36 +141,41 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
             rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
             info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
             rec["surgery_date"], _days(img["study_date"], rec["admission_date"]),
-            info.modalities, info.description, info.instances, row.reason, row.attention, "",
-            "", info.first_location, row.record_id, row.record_id, row.study_instance_uid,
+            _days(img["study_date"], rec["surgery_date"]), info.modalities, info.description,
+            info.instances, row.reason, row.attention, "", "", info.first_location,
+            row.record_id, row.record_id, row.study_instance_uid,
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ])
         r = ws.max_row
         surname_level = _level_label("surname", row.surname)
-        _colour(ws, r, 3, 4, surname_level)
-        _colour(ws, r, 11, 11, {"exact_both": "exact", "exact_folder": "exact",
-                                "conflict": "conflict"}.get(surname_level, ""))
-        _colour(ws, r, 5, 6, _level_label("birth_date", row.birth_date))
-        _colour(ws, r, 7, 8, _level_label("sex", row.sex))
-        _colour(ws, r, 9, 10, _level_label("case_number", row.case_number))
-        _colour(ws, r, 13, 16, _level_label("study_date", row.study_date))
-        for col in (20, 21):
-            ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
-    decision_col = get_column_letter(22)
+        paint(r, ("rec_name", "img_name"), surname_level)
+        paint(r, ("img_folder",), {"exact_both": "exact", "exact_folder": "exact",
+                                   "conflict": "conflict"}.get(surname_level, ""))
+        paint(r, ("rec_birth", "img_birth"), _level_label("birth_date", row.birth_date))
+        paint(r, ("rec_sex", "img_sex"), _level_label("sex", row.sex))
+        paint(r, ("rec_case", "img_id"), _level_label("case_number", row.case_number))
+        paint(r, ("img_date", "rec_admission", "rec_surgery", "img_days", "img_days_surgery"),
+              _level_label("study_date", row.study_date))
+        for cell in ws[r]:
+            cell.alignment = TOP
+        lines = 1
+        for key in ("reason", "attention", "rec_name", "img_name", "img_folder",
+                    "img_description"):
+            cell = ws.cell(row=r, column=col[t[key]])
+            cell.alignment = TOP_WRAP
+            width = columns[col[t[key]] - 1][1]
+            lines = max(lines, -(-len(str(cell.value or "")) // max(width - 1, 1)))
+        ws.row_dimensions[r].height = 13 * min(lines, 6)   # spreadsheets do not size wraps
+    # On paper: what a decision needs, up to the comment (not the path or the IDs).
+    ws.print_area = f"A1:{get_column_letter(col[t['comment']])}{max(ws.max_row, 2)}"
+    decision_col = get_column_letter(col[t["decision"]])
     choices = ",".join(CHOICES[lang])
     validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
                                 showErrorMessage=True, errorTitle=t["decision"],
                                 error=" / ".join(CHOICES[lang]))
     ws.add_data_validation(validation)
     validation.add(f"{decision_col}2:{decision_col}{max(ws.max_row, 2) + 500}")
-    _finish(ws, hidden_from=26)
-
-
-def _colour(ws, row: int, first: int, last: int, level: str) -> None:
-    fill = GREEN if level in _AGREE else RED if level in _DISAGREE else None
-    if fill:
-        for col in range(first, last + 1):
-            ws.cell(row=row, column=col).fill = fill
+    _finish(ws, hidden_from=col[KEY_COLUMNS[0]])
 
 
 def _auto_sheet(ws, pairs, records, study_info, t) -> None:
