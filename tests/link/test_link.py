@@ -159,3 +159,32 @@ def test_evaluate_counts() -> None:
     assert metrics["recall_auto_review"] == 1.0
     assert metrics["review_load"] == 0.5
     assert metrics["by_category"]["latin"] == (1.0, 1)
+
+
+def test_studies_sharing_patient_id_and_name_are_linked_consistently() -> None:
+    person = _record("H", "Ярцев", "Глеб", "Олегович", "1950-01-01", case="4711")
+    full = Study("4.4.1", patient_name="Ярцев^Глеб^Олегович", patient_id="4711",
+                 birth_date="19500101", sex="M", study_date="20200105")
+    bare = Study("4.4.2", patient_name="Ярцев", patient_id="4711", sex="M")
+    records, studies = _population([person], [full, bare])
+    result = link(records, studies, Thresholds()).pairs.set_index(
+        ["record_id", "study_instance_uid"])
+    assert result.loc[("H", "4.4.2"), "score"] == result.loc[("H", "4.4.1"), "score"]
+    assert result.loc[("H", "4.4.2"), "status"] == "auto"
+
+
+def test_enough_decisions_calibrate_the_model(dataset, tables) -> None:
+    from linkage.link.scoring import MIN_DECISIONS
+
+    records, studies, _ = tables
+    first = link(records, studies, Thresholds())
+    truth = Truth.read(dataset.truth).true_pairs()
+    reviewed = first.pairs[first.pairs["status"] != ""].head(MIN_DECISIONS + 10)
+    decisions = {(r, s): ("yes" if (r, s) in truth else "no")
+                 for r, s in zip(reviewed["record_id"], reviewed["study_instance_uid"],
+                                 strict=True)}
+    calibrated = link(records, studies, Thresholds(), decisions)
+    assert first.model.calibrated_with == 0
+    assert calibrated.model.calibrated_with == sum(d == "yes" for d in decisions.values())
+    assert not all(np.allclose(a, b) for a, b in zip(first.model.m, calibrated.model.m,
+                                                      strict=True))
