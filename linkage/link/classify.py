@@ -96,16 +96,18 @@ def name_key(frame: pd.DataFrame) -> pd.Series:
 
 def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,
                             studies: pd.DataFrame) -> np.ndarray:
-    """Pairs whose study has no birth date while its full name belongs to two or
-    more people (seen as different birth dates in records or other studies)."""
+    """Pairs whose study or record has no birth date while its full name belongs to
+    two or more people (seen as different birth dates in records or studies)."""
     names = pd.concat([name_key(records), name_key(studies)])
     births = pd.concat([records["birth_date"], studies["birth_date"]]).fillna("")
     people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})
     people = people[people["birth"] != ""]
     shared = set(people.groupby("name")["birth"].nunique().loc[lambda s: s > 1].index)
-    at_risk = studies.index[(studies["birth_date"].fillna("") == "")
-                            & name_key(studies).isin(shared)]
-    return scored.index.get_level_values(1).isin(at_risk)
+    def at_risk(frame: pd.DataFrame) -> pd.Index:
+        return frame.index[(frame["birth_date"].fillna("") == "") & name_key(frame).isin(shared)]
+
+    return scored.index.get_level_values(1).isin(at_risk(studies)) | \
+        scored.index.get_level_values(0).isin(at_risk(records))
 
 
 def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds,
@@ -145,6 +147,16 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
         not_best = (frame["person"] != best_person.reindex(frame["study"]).to_numpy()).to_numpy()
         hold(frame["study"].isin(close).to_numpy(), "снимок подходит двум разным людям")
         hold(not_best, "другой человек подходит к снимку лучше")
+        # Explained away: evidence against this pair, and the study is clearly another
+        # person's (an automatic link without contradictions, far ahead). Twins and
+        # namesakes whose counterpart is in the registry are not asked about.
+        clean_auto = (status == AUTO) & (conflict == "")
+        explained = frame.loc[clean_auto, "study"].unique()
+        away = (conflict != "") & (status == REVIEW) & not_best & \
+            frame["study"].isin(explained).to_numpy() & \
+            ~frame["study"].isin(close).to_numpy()
+        status[away] = ""
+        attention[away] = "снимок принадлежит другому человеку"
     out["status"] = status
     out["attention"] = attention
     return out
