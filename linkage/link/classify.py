@@ -88,10 +88,7 @@ def person_key(records: pd.DataFrame) -> pd.Series:
 def name_key(frame: pd.DataFrame) -> pd.Series:
     """Surname skeleton (the blocking key: gender ending and vowels dropped, so a
     registry typo like Емельняов is still Емельянов), given name and patronymic."""
-    from linkage.names.canon import canonical_token
-
-    return (frame["surname_key"] + "|" + frame["given_canon"] + "|"
-            + frame["patronymic"].fillna("").map(canonical_token))
+    return frame["surname_key"] + "|" + frame["given_canon"] + "|" + frame["patronymic_canon"]
 
 
 def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,

@@ -19,6 +19,15 @@ from linkage.records.values import normalise_case_number, parse_dicom_date
 NAME_COLUMNS = ("surname", "given_name", "patronymic", "given_initial", "patronymic_initial")
 
 
+def _name_keys(frame: pd.DataFrame) -> None:
+    """Canonical forms and blocking keys of the name parts, the same on both sides."""
+    frame["surname_canon"] = frame["surname"].map(canonical_token)
+    frame["given_canon"] = frame["given_name"].map(canonical_token)
+    frame["patronymic_canon"] = frame["patronymic"].map(canonical_token)
+    frame["surname_key"] = frame["surname"].map(blocking_key)
+    frame["given_key"] = frame["given_canon"].str[:3]
+
+
 def _date_keys(frame: pd.DataFrame) -> None:
     """Birth year and a day/month-order-free key, for blocking on swapped dates."""
     birth = frame["birth_date"].fillna("")
@@ -36,11 +45,7 @@ def records_frame(records: list[dict[str, str]]) -> pd.DataFrame:
         frame = pd.DataFrame(columns=["record_id", *NAME_COLUMNS, "birth_date", "sex",
                                       "case_key", "admission_date", "surgery_date",
                                       "full_name"])
-    frame["surname_canon"] = frame["surname"].map(canonical_token)
-    frame["given_canon"] = frame["given_name"].map(canonical_token)
-    frame["patronymic_canon"] = frame["patronymic"].map(canonical_token)
-    frame["surname_key"] = frame["surname"].map(blocking_key)
-    frame["given_key"] = frame["given_canon"].str[:3]
+    _name_keys(frame)
     _date_keys(frame)
     return frame.set_index("record_id", drop=False)
 
@@ -69,11 +74,8 @@ def studies_frame(studies: list[Study]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[
         "study_instance_uid", *NAME_COLUMNS, "sex", "sex_declared", "birth_date", "case_key",
         "folder_surname", "folder_given_initial", "study_date"])
-    frame["surname_canon"] = frame["surname"].map(canonical_token)
-    frame["given_canon"] = frame["given_name"].map(canonical_token)
-    frame["surname_key"] = frame["surname"].map(blocking_key)
+    _name_keys(frame)
     frame["folder_key"] = frame["folder_surname"].map(blocking_key)
     frame["folder_canon"] = frame["folder_surname"].map(canonical_token)
-    frame["given_key"] = frame["given_canon"].str[:3]
     _date_keys(frame)
     return frame.set_index("study_instance_uid", drop=False)
