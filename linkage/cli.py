@@ -57,8 +57,10 @@ def cmd_scan(args) -> int:
           f"{counts['empty']}, unreadable: {counts['unreadable']}, without UIDs: "
           f"{counts['dicom_no_uid']}")
     copies = sum(s.copies - s.instances for s in studies)
-    print(f"studies: {len(studies)}, duplicate copies of images: {copies}; read this time: "
-          f"{scanned.parsed} files in {scanned.seconds:.1f} s")
+    mixed = sum(1 for s in studies if s.identities > 1)
+    print(f"studies: {len(studies)}, duplicate copies of images: {copies}, studies whose "
+          f"images name more than one patient: {mixed}; read this time: {scanned.parsed} "
+          f"files in {scanned.seconds:.1f} s")
     print(f"inventory: {out / 'studies.csv'}\nproblems: {out / 'scan_problems.csv'}")
     return 0
 

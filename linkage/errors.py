@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def expected_errors() -> tuple[type[Exception], ...]:
     from linkage.job import JobError
+    from linkage.outputs import OutputLocked
     from linkage.records.read import ExportError
 
-    return (JobError, ExportError, FileNotFoundError)
+    return (JobError, ExportError, OutputLocked, FileNotFoundError)

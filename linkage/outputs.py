@@ -21,6 +21,10 @@ MATCH_COLUMNS = ["record_id", "study_instance_uid", "score", "status", "reason",
                  "decision"]
 
 
+class OutputLocked(OSError):
+    """An output file cannot be replaced, usually because it is open in Excel."""
+
+
 @contextmanager
 def atomic_path(path: Path):
     """Yield a temporary path beside `path`; it replaces `path` only on success."""
@@ -29,7 +33,11 @@ def atomic_path(path: Path):
     os.close(handle)
     try:
         yield Path(tmp)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputLocked(f"cannot replace {path} ({exc.strerror}): is it open in "
+                               "Excel? Close it and run again (nothing else was lost)") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

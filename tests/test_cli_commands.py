@@ -64,3 +64,17 @@ def test_synth_and_evaluate(tmp_path) -> None:
     for words in ("pair completeness", "auto precision", "recall auto+review", "review load",
                   "recall (auto+review) by category", "charset:"):
         assert words in result.stdout
+
+
+def test_locked_output_is_one_clear_line(dataset, tmp_path) -> None:
+    """On Windows, Excel holds review.xlsx open; replacing it must not lose anything
+    or end in a traceback. A folder in its place stands for the locked file here."""
+    out = tmp_path / "out"
+    (out / "review.xlsx").mkdir(parents=True)
+    result = run_cli("run", "--images", str(dataset.images), "--export", str(dataset.export),
+                     "--out", str(out))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "review.xlsx" in result.stderr
+    assert not [p for p in out.iterdir() if p.name.startswith(".review.xlsx.")]  # no leftovers

@@ -65,8 +65,7 @@ def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
         result.kind, result.reason = EMPTY, "zero-byte file"
         return result
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(16384)
+        head = _read_head(path)
     except OSError as exc:
         result.kind, result.reason = UNREADABLE, f"cannot read: {exc.strerror or exc}"
         return result
@@ -94,6 +93,22 @@ def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
         if instance.truncated:
             result.reason = "file cut short: an element runs past its end (the header is readable)"
     return result
+
+
+_BINARY = getattr(os, "O_BINARY", 0)     # Windows: no newline translation
+
+
+def _read_head(path: str) -> bytes:
+    """The first 16 KiB, or only 132 bytes of a viewer program, PDF or picture:
+    decided from the magic at the start, unless "DICM" stands at 128."""
+    fd = os.open(path, os.O_RDONLY | _BINARY)
+    try:
+        head = os.read(fd, 132)
+        if head[128:132] != b"DICM" and head.startswith(_JUNK_MAGIC):
+            return head
+        return head + os.read(fd, 16384 - len(head))
+    finally:
+        os.close(fd)
 
 
 def _prefetched(head: bytes, fallback):
