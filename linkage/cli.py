@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="generate demo data, run the job, show accuracy")
     p.add_argument("--out", default="demo", help="folder for demo data and outputs")
-    p.add_argument("--persons", type=int, default=80)
+    p.add_argument("--persons", type=int, default=150)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_demo)
     return parser

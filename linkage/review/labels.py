@@ -33,6 +33,9 @@ LABELS = {
         "instructions": "Выберите в столбце «Решение»: да / нет / не знаю. "
                         "Строки можно сортировать и фильтровать, столбцы добавлять.",
         "rec_id": "ID записи",
+        "n_studies": "Исследований (снимков)", "n_records": "Записей регистра",
+        "auto": "Связано автоматически", "review": "На проверку",
+        "confirmed": "Подтверждено врачом", "rejected": "Отклонено врачом",
     },
     "en": {
         "sheet_review": "To review", "sheet_auto": "Auto", "sheet_lonely": "Studies unmatched",
@@ -52,6 +55,9 @@ LABELS = {
         "instructions": "Choose in the «Решение» column: yes / no / don't know. "
                         "Rows may be sorted and filtered, columns added.",
         "rec_id": "Record ID",
+        "n_studies": "Studies", "n_records": "Registry records",
+        "auto": "Linked automatically", "review": "To review",
+        "confirmed": "Confirmed", "rejected": "Rejected",
     },
 }
 

@@ -219,10 +219,10 @@ def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
     ws.column_dimensions["B"].width = 12
     counts = pairs["status"].value_counts()
     ws.append([t["what"], t["count"]])
-    for key, label in (("studies", t["sheet_lonely"].split()[0]), ("records", t["rec_name"])):
-        ws.append([label, len(study_info) if key == "studies" else len(records)])
+    ws.append([t["n_studies"], len(study_info)])
+    ws.append([t["n_records"], len(records)])
     for status in ("auto", "review", "confirmed", "rejected"):
-        ws.append([status, int(counts.get(status, 0))])
+        ws.append([t[status], int(counts.get(status, 0))])
     ws.append([t["thr_auto"], thresholds.auto])
     ws.append([t["thr_review"], thresholds.review])
     ws.append([])
@@ -234,6 +234,7 @@ def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
         ws.append([f"{edge:.2f}" + (" ▲" if edge <= thresholds.review < edge + 0.05 or
                                      edge <= thresholds.auto < edge + 0.05 else ""), int(n)])
     chart = BarChart()
+    chart.type = "col"
     chart.title = f"{t['chart']} ({t['thr_review']} {thresholds.review}, " \
                   f"{t['thr_auto']} {thresholds.auto}: ▲)"
     chart.y_axis.title = t["pairs"]
@@ -242,5 +243,10 @@ def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
     cats = Reference(ws, min_col=1, min_row=start + 1, max_row=ws.max_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.width, chart.height = 22, 10
-    ws.add_chart(chart, "D2")
+    chart.legend = None
+    chart.width, chart.height = 24, 9
+    ws.add_chart(chart, f"A{ws.max_row + 2}")
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
