@@ -123,6 +123,12 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
 
     conflict = contradictions(out)
     hold(conflict != "", conflict)
+    # A name read only from a folder is weak: folders sometimes hold two patients.
+    birth_agrees = out["birth_date"].isin([_level("birth_date", "exact"),
+                                           _level("birth_date", "swapped")])
+    folder_only = (out["surname"] == _level("surname", "exact_folder")) & ~birth_agrees & \
+        (out["case_number"] != _level("case_number", "same"))
+    hold(folder_only.to_numpy(), "имя только в названии папки, без даты рождения")
     if studies is not None:
         hold(namesakes_without_birth(out, records, studies),
              "тёзки: в снимке нет даты рождения")
