@@ -188,3 +188,18 @@ def test_enough_decisions_calibrate_the_model(dataset, tables) -> None:
     assert calibrated.model.calibrated_with == sum(d == "yes" for d in decisions.values())
     assert not all(np.allclose(a, b) for a, b in zip(first.model.m, calibrated.model.m,
                                                       strict=True))
+
+
+def test_name_only_from_a_folder_is_not_enough_for_auto() -> None:
+    from linkage.names.parse import parse_folder_name
+
+    person = _record("M", "Морозова", "Ирина", "Игоревна", "", sex="F")
+    anonymous = Study("3.3.3", patient_name="ANONYMOUS", birth_date="19841028",
+                      study_date="20200105", name_folder="Морозова ИИ",
+                      folder_name=parse_folder_name("Морозова ИИ"))
+    records, studies = _population([person], [anonymous])
+    row = link(records, studies, Thresholds()).pairs.set_index(
+        ["record_id", "study_instance_uid"]).loc[("M", "3.3.3")]
+    assert row["surname"] == [lv.label for lv in COMPARISONS[0].levels].index("exact_folder")
+    assert row["status"] == "review"
+    assert "названии папки" in row["attention"]
