@@ -127,6 +127,11 @@ def _decode_cached(raw: bytes, declared: tuple[str, ...]) -> tuple[str, str]:
             return decode_bytes(raw, declared or ["iso8859"], {0x5E, 0x3D}), declared[0]
         except Exception:  # noqa: BLE001 - any decoding failure falls through to repair
             pass
+    utf8 = _try_decode(raw, "utf_8")
+    if utf8 is not None:
+        # Valid multi-byte UTF-8 is practically never an accident (Windows-1251 or
+        # KOI8-R Cyrillic is not valid UTF-8): no need to weigh other readings.
+        return utf8, "utf_8" if "utf_8" in declared else "utf_8 (repaired)"
     candidates: list[tuple[float, str, str]] = []
     for codec in declared:
         text = _try_decode(raw, codec)
