@@ -121,9 +121,6 @@ class Store:
             out.append(inst)
         return out
 
-    def cached_count(self, root: str) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM files WHERE root = ?", (root,)).fetchone()[0]
-
     def save_files(self, root: str,
                    results: Iterable[tuple[str, int, int, str, str, list[tuple]]],
                    fresh: bool = False) -> None:

@@ -119,8 +119,3 @@ def group_studies(instances: list[Instance]) -> list[Study]:
         ))
     studies.sort(key=lambda s: (s.folder, s.study_instance_uid))
     return studies
-
-
-def copy_roots(study: Study) -> list[str]:
-    """Distinct top-level places the study is stored in (copies of the same study)."""
-    return sorted({loc.split("/")[0] for loc in study.locations})

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkage.images.charset import russian_plausibility
+from linkage.images.charset import fix_mojibake, russian_plausibility
 from linkage.names.parse import ParsedName, parse_full_name, parse_words
 from linkage.records.columns import looks_like_header, map_headers
 from linkage.records.values import normalise_case_number, parse_date, parse_sex
@@ -155,11 +155,18 @@ def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: 
     if not record_id:
         record_id = f"row{row}"
         problem("record_id", "", f"empty record ID, using «{record_id}»")
+    def name_cell(field_name: str) -> str:
+        value = _cell(cells, mapping, field_name)
+        repaired, how = fix_mojibake(value)
+        if how:
+            problem(field_name, value, f"garbled text repaired: {how}")
+        return repaired
+
     if "full_name" in mapping and _cell(cells, mapping, "full_name"):
-        name = parse_full_name(_cell(cells, mapping, "full_name"))
+        name = parse_full_name(name_cell("full_name"))
     else:
-        name = parse_words([_cell(cells, mapping, f) for f in ("surname", "given_name",
-                                                                "patronymic")])
+        name = parse_words([name_cell(f) for f in ("surname", "given_name", "patronymic")
+                            if f in mapping])
     dates = {}
     for field_name in ("birth_date", "admission_date", "surgery_date"):
         value = _cell(cells, mapping, field_name)
@@ -178,7 +185,7 @@ def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: 
         problem("full_name" if "full_name" in mapping else "surname", "", "no usable name")
     return _as_record(record_id, name, dates, sex, sex_source,
                       _cell(cells, mapping, "case_number"), row,
-                      _cell(cells, mapping, "full_name") or name.display())
+                      fix_mojibake(_cell(cells, mapping, "full_name"))[0] or name.display())
 
 
 def _as_record(record_id: str, name: ParsedName, dates: dict[str, str], sex: str,

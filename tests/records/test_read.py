@@ -150,3 +150,12 @@ def test_sex_forms(text: str, sex: str) -> None:
                                            ("012345-19", "12345"), ("", "")])
 def test_case_numbers(text: str, key: str) -> None:
     assert normalise_case_number(text) == key
+
+
+def test_garbled_names_are_repaired_and_reported(tmp_path: Path) -> None:
+    rows = [ROWS[0], ["1", "Èâàíîâ Èâàí Èâàíîâè÷", "01.01.1980", "М", "", "", ""]]
+    export = read_export(write(tmp_path / "e.csv", rows, "utf-8"))
+    record = export.records[0]
+    assert (record["surname"], record["given_name"], record["patronymic"]) == \
+        ("Иванов", "Иван", "Иванович")
+    assert any("garbled text repaired" in p.problem and p.row == 2 for p in export.problems)
