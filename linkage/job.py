@@ -3,6 +3,7 @@ beyond checking the paths and keeping the image folder untouched."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,17 @@ class JobResult:
         return "\n".join(lines)
 
 
+def _stage_printer(progress: bool | None):
+    """Stage names on a terminal (a long job should say what it does); silent in logs."""
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def say(text: str) -> None:
+        if show:
+            print(f"linkage: {text}...", file=sys.stderr, flush=True)
+
+    return say
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
@@ -90,8 +102,12 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
     state = state or out / STATE_NAME
     check_paths(images, export_path, out, state)
     started = now()
+    say = _stage_printer(progress)
+    say("reading the export")
     export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
+    say("scanning the images folder")
     scanned, studies = scan_only(images, out, state, settings, progress)
+    say(f"linking {len(export.records)} records with {len(studies)} studies")
     records = records_frame(export.records)
     study_table = studies_frame(studies)
     with Store(state) as store:
@@ -105,6 +121,7 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
         linked = link(records, study_table, Thresholds(settings.auto, settings.review),
                       {k: d.decision for k, d in remembered.items()}, stale)
         study_info = {s.study_instance_uid: s for s in studies}
+        say("writing the outputs")
         outputs = {
             "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
             "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
