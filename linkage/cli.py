@@ -89,10 +89,7 @@ def cmd_review_import(args) -> int:
 
 
 def cmd_links(args) -> int:
-    import pandas as pd
-
-    from linkage.images.studies import group_studies
-    from linkage.review.links import read_key, write_links
+    from linkage.review.links import links_from_state, read_key, write_links
     from linkage.store import Store
 
     out_dir = Path(args.out_dir) if args.out_dir else None
@@ -100,23 +97,16 @@ def cmd_links(args) -> int:
     matches = (out_dir or state.parent) / "matches.csv"
     if not matches.is_file():
         raise UserError(f"no matches.csv next to the state ({matches}); run `linkage run` first")
-    pairs = pd.read_csv(matches, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    pairs["score"] = pairs["score"].astype(float)
-    with Store(state) as store:
-        for (record, study), d in store.current_decisions().items():
-            mask = (pairs["record_id"] == record) & (pairs["study_instance_uid"] == study)
-            pairs.loc[mask, "status"] = {"yes": "confirmed", "no": "rejected"}.get(
-                d.decision, "review")
-        roots = [r[0] for r in store.db.execute("SELECT DISTINCT root FROM instances")]
-        studies = group_studies([i for root in roots for i in store.cached_instances(root)])
     key = None
     if args.pseudonymise:
         try:
             key = read_key(args.pseudonymise)
         except (OSError, ValueError) as exc:
             raise UserError(f"key file: {exc}") from None
+    with Store(state) as store:
+        pairs, study_info = links_from_state(matches, store)
     target = Path(args.out) if args.out else (out_dir or state.parent) / "links.csv"
-    n = write_links(target, pairs, {s.study_instance_uid: s for s in studies}, key)
+    n = write_links(target, pairs, study_info, key)
     print(f"{n} links written to {target}" + (" (pseudonymised)" if key else ""))
     return 0
 

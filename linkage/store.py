@@ -140,6 +140,10 @@ class Store:
                 db.executemany(_INSERT_INSTANCE,
                                [(root, relpath, *row) for row in instances])
 
+    def roots(self) -> list[str]:
+        """Image folders this state has scanned."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT root FROM files")]
+
     def forget_files(self, root: str, relpaths: Iterable[str]) -> None:
         with self.transaction() as db:
             for relpath in relpaths:

@@ -1,9 +1,12 @@
 """From scored pairs to auto / review / non-match, with human decisions on top.
 
-Thresholds alone are not enough: an exact name with a different birth date, or
-a study that fits two different people about equally (namesakes), goes to a
-person even when its score is high. Studies that share PatientID and name are
-kept consistent: each gets the best score of its group for the same record.
+Thresholds alone are not enough. Evidence against a pair (an exact name with
+another birth date, another given name), namesakes without a birth date, a name
+known only from a folder, and a study that fits two people about equally go to a
+person even when the score is high. A contradicted pair whose study is clearly
+another person's automatic link is explained away and not asked. Studies that
+share PatientID and name are kept consistent: each gets the best score of its
+group for the same record.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ def namesakes_without_birth(scored: pd.DataFrame, records: pd.DataFrame,
     people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})
     people = people[people["birth"] != ""]
     shared = set(people.groupby("name")["birth"].nunique().loc[lambda s: s > 1].index)
+
     def at_risk(frame: pd.DataFrame) -> pd.Index:
         return frame.index[(frame["birth_date"].fillna("") == "") & name_key(frame).isin(shared)]
 
@@ -131,7 +135,7 @@ def classify(scored: pd.DataFrame, records: pd.DataFrame, thresholds: Thresholds
     hold(folder_only.to_numpy(), "имя только в названии папки, без даты рождения")
     if studies is not None:
         hold(namesakes_without_birth(out, records, studies),
-             "тёзки: в снимке нет даты рождения")
+             "тёзки, а дата рождения не указана")
     persons = person_key(records)
     frame = pd.DataFrame({
         "study": out.index.get_level_values(1),

@@ -13,11 +13,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkage.link.classify import AUTO, CONFIRMED
+from linkage.images.studies import Study, group_studies
+from linkage.link.classify import AUTO, CONFIRMED, REJECTED, REVIEW
 from linkage.outputs import write_csv
+from linkage.store import Store
 
 LINK_COLUMNS = ["record_id", "study_instance_uid", "how", "score", "study_date", "modality",
                 "description", "locations"]
+
+
+def links_from_state(matches: Path, store: Store) -> tuple[pd.DataFrame, dict[str, Study]]:
+    """The last run's pairs with the decisions imported since, and its studies:
+    what `linkage links` needs without scanning or linking again."""
+    pairs = pd.read_csv(matches, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    pairs["score"] = pairs["score"].astype(float)
+    answer = {"yes": CONFIRMED, "no": REJECTED}
+    decided = {key: answer.get(d.decision, REVIEW)
+               for key, d in store.current_decisions().items()}
+    keys = zip(pairs["record_id"], pairs["study_instance_uid"], strict=True)
+    pairs["status"] = [decided.get(k, s) for k, s in zip(keys, pairs["status"], strict=True)]
+    instances = [i for root in store.roots() for i in store.cached_instances(root)]
+    return pairs, {s.study_instance_uid: s for s in group_studies(instances)}
 
 
 def read_key(path: str | Path) -> bytes:

@@ -72,6 +72,12 @@ def _record(rid, surname, given, patronymic, birth, sex="M", case=""):
             "admission_date": "2020-01-10", "surgery_date": "", "row": rid}
 
 
+def _linked(records, studies, decisions=None) -> pd.DataFrame:
+    """Scored pairs indexed by (record_id, study_instance_uid)."""
+    return link(records, studies, Thresholds(), decisions).pairs.set_index(
+        ["record_id", "study_instance_uid"])
+
+
 def _population(extra_records, extra_studies):
     """Background people so that EM has something to learn from, plus the case."""
     rng = np.random.default_rng(0)
@@ -97,8 +103,7 @@ def test_twins_go_to_review_not_auto() -> None:
     study = Study("9.9.9", patient_name="KHASIANOV^TIMUR^RUSTAMOVICH", birth_date="19800505",
                   sex="M", study_date="20200105")
     records, studies = _population([twin_a, twin_b], [study])
-    result = link(records, studies, Thresholds()).pairs.set_index(
-        ["record_id", "study_instance_uid"])
+    result = _linked(records, studies)
     assert result.loc[("B", "9.9.9"), "status"] == "auto"
     assert result.loc[("A", "9.9.9"), "status"] != "auto"
 
@@ -108,8 +113,7 @@ def test_exact_name_with_other_birth_date_is_never_auto() -> None:
     study = Study("8.8.8", patient_name="SHCHUKINA^IULIIA^EROFEEVNA", birth_date="19700211",
                   sex="F", study_date="20200105")
     records, studies = _population([person], [study])
-    row = link(records, studies, Thresholds()).pairs.set_index(
-        ["record_id", "study_instance_uid"]).loc[("N", "8.8.8")]
+    row = _linked(records, studies).loc[("N", "8.8.8")]
     assert row["status"] in ("review", "")
     assert row["status"] != "auto"
 
@@ -119,8 +123,7 @@ def test_namesakes_with_no_birth_date_in_the_image_go_to_review() -> None:
     b = _record("X2", "Ярцев", "Глеб", "Олегович", "1990-09-09")
     study = Study("7.7.7", patient_name="Ярцев^Глеб^Олегович", sex="M", study_date="20200105")
     records, studies = _population([a, b], [study])
-    result = link(records, studies, Thresholds()).pairs.set_index(
-        ["record_id", "study_instance_uid"])
+    result = _linked(records, studies)
     assert set(result.loc[[("X1", "7.7.7"), ("X2", "7.7.7")], "status"]) == {"review"}
 
 
@@ -130,8 +133,7 @@ def test_decisions_override_and_unsure_is_asked_again() -> None:
     other = Study("6.6.7", patient_name="YOLKIN^PETR", sex="M")
     records, studies = _population([person], [study, other])
     decisions = {("D", "6.6.6"): "no", ("D", "6.6.7"): "unsure"}
-    result = link(records, studies, Thresholds(), decisions).pairs.set_index(
-        ["record_id", "study_instance_uid"])
+    result = _linked(records, studies, decisions)
     assert result.loc[("D", "6.6.6"), "status"] == "rejected"
     assert result.loc[("D", "6.6.7"), "status"] == "review"
 
@@ -141,8 +143,7 @@ def test_reason_is_russian_and_names_the_scheme() -> None:
     study = Study("5.5.5", patient_name="SHCHUKINA^IULIIA^EROFEEVNA", birth_date="19650312",
                   sex="F", study_date="20200105")
     records, studies = _population([person], [study])
-    row = link(records, studies, Thresholds()).pairs.set_index(
-        ["record_id", "study_instance_uid"]).loc[("S", "5.5.5")]
+    row = _linked(records, studies).loc[("S", "5.5.5")]
     assert row["status"] == "auto"
     assert "ICAO_DOC_9303" in row["reason"]
     assert "дата рождения совпадает" in row["reason"]
@@ -167,8 +168,7 @@ def test_studies_sharing_patient_id_and_name_are_linked_consistently() -> None:
                  birth_date="19500101", sex="M", study_date="20200105")
     bare = Study("4.4.2", patient_name="Ярцев", patient_id="4711", sex="M")
     records, studies = _population([person], [full, bare])
-    result = link(records, studies, Thresholds()).pairs.set_index(
-        ["record_id", "study_instance_uid"])
+    result = _linked(records, studies)
     assert result.loc[("H", "4.4.2"), "score"] == result.loc[("H", "4.4.1"), "score"]
     assert result.loc[("H", "4.4.2"), "status"] == "auto"
 
@@ -198,8 +198,7 @@ def test_name_only_from_a_folder_is_not_enough_for_auto() -> None:
                       study_date="20200105", name_folder="Морозова ИИ",
                       folder_name=parse_folder_name("Морозова ИИ"))
     records, studies = _population([person], [anonymous])
-    row = link(records, studies, Thresholds()).pairs.set_index(
-        ["record_id", "study_instance_uid"]).loc[("M", "3.3.3")]
+    row = _linked(records, studies).loc[("M", "3.3.3")]
     assert row["surname"] == [lv.label for lv in COMPARISONS[0].levels].index("exact_folder")
     assert row["status"] == "review"
     assert "названии папки" in row["attention"]
