@@ -49,6 +49,22 @@ _VALID_VRS = _LONG_VRS | {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD"
                           b"UI", b"UL", b"US"}
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_HEADER_LEN = {vr: 12 for vr in _LONG_VRS} | {vr: 8 for vr in _VALID_VRS - _LONG_VRS}
+
+_DATASET_WANTED = sorted(t for t in WANTED if t >> 16 != 2)
+_TAG_BYTES = {t: struct.pack("<HH", t >> 16, t & 0xFFFF) for t in _DATASET_WANTED}
+_ITEM_BYTES = b"\xfe\xff\x00\xe0"
+_EXPLICIT = struct.Struct("<HH2sH")
+_IMPLICIT = struct.Struct("<HHI")
+_U32 = struct.Struct("<I")
+_LAST_WANTED = _DATASET_WANTED[-1]
+# The last wanted tag of each group: past it, the rest of the group can be jumped over.
+_LAST_IN_GROUP = {t >> 16: t for t in _DATASET_WANTED}
+# For each position in _DATASET_WANTED, the (tag bytes) still to look for from there.
+_STILL_WANTED = [tuple(_TAG_BYTES[t] for t in _DATASET_WANTED[i:])
+                 for i in range(len(_DATASET_WANTED) + 1)]
+_PIXEL_TAG = b"\xe0\x7f\x10\x00"
+PIXEL_SEARCH = 4096
 
 
 class HeaderError(ValueError):
@@ -132,16 +148,25 @@ def read_header(buffer: bytes, file_size: int | None = None) -> RawHeader:
 
 def _read_meta(buf: bytes, offset: int, header: RawHeader) -> int:
     """Group 0002 is always explicit VR little endian."""
-    while offset + 8 <= len(buf):
-        group = struct.unpack_from("<H", buf, offset)[0]
+    n, values, unpack = len(buf), header.values, _EXPLICIT.unpack_from
+    while offset + 8 <= n:
+        group, element, vr, length = unpack(buf, offset)
         if group != 0x0002:
             return offset
-        tag, vr, length, value_at = _explicit_element(buf, offset)
-        if value_at + length > len(buf):
-            raise NeedMoreBytes("file meta")
-        if tag in WANTED:
-            header.values[WANTED[tag]] = buf[value_at:value_at + length]
+        header_len = _HEADER_LEN.get(vr)
+        if header_len is None:
+            raise NotFast(f"unexpected VR {vr!r} at byte {offset}")
+        if header_len == 12:
+            if offset + 12 > n:
+                raise NeedMoreBytes("element header")
+            (length,) = _U32.unpack_from(buf, offset + 8)
+        value_at = offset + header_len
         offset = value_at + length
+        if offset > n:
+            raise NeedMoreBytes("file meta")
+        name = WANTED.get((group << 16) | element)
+        if name is not None:
+            values[name] = buf[value_at:offset]
     raise NeedMoreBytes("file meta")
 
 
@@ -168,15 +193,6 @@ def _implicit_element(buf: bytes, offset: int) -> tuple[int, bytes, int, int]:
     return (group << 16) | element, b"", length, offset + 8
 
 
-_DATASET_WANTED = sorted(t for t in WANTED if t >> 16 != 2)
-_TAG_BYTES = {t: struct.pack("<HH", t >> 16, t & 0xFFFF) for t in _DATASET_WANTED}
-_ITEM_BYTES = b"\xfe\xff\x00\xe0"
-_EXPLICIT = struct.Struct("<HH2sH")
-_IMPLICIT = struct.Struct("<HHI")
-_U32 = struct.Struct("<I")
-_LAST_WANTED = max(t for t in WANTED if t >> 16 != 2)
-_PIXEL_TAG = b"\xe0\x7f\x10\x00"
-PIXEL_SEARCH = 4096
 
 
 def _read_dataset(buf: bytes, offset: int, explicit: bool, header: RawHeader,
@@ -186,6 +202,7 @@ def _read_dataset(buf: bytes, offset: int, explicit: bool, header: RawHeader,
     values, n, previous, hold = header.values, len(buf), -1, 0
     unpack_explicit, unpack_implicit, unpack_u32 = (_EXPLICIT.unpack_from,
                                                     _IMPLICIT.unpack_from, _U32.unpack_from)
+    header_len, wanted, last_in_group = _HEADER_LEN.get, WANTED.get, _LAST_IN_GROUP.get
     while True:
         if offset + 8 > n:
             if file_size is not None and offset >= file_size:
@@ -193,13 +210,14 @@ def _read_dataset(buf: bytes, offset: int, explicit: bool, header: RawHeader,
             raise NeedMoreBytes("dataset")
         if explicit:
             group, element, vr, length = unpack_explicit(buf, offset)
-            if vr in _LONG_VRS:
+            size = header_len(vr)
+            if size == 8:
+                value_at = offset + 8
+            elif size:
                 if offset + 12 > n:
                     raise NeedMoreBytes("element header")
                 (length,) = unpack_u32(buf, offset + 8)
                 value_at = offset + 12
-            elif vr in _VALID_VRS:
-                value_at = offset + 8
             else:
                 raise NotFast(f"unexpected VR {vr!r} at byte {offset}")
         else:
@@ -214,18 +232,16 @@ def _read_dataset(buf: bytes, offset: int, explicit: bool, header: RawHeader,
         if length == _UNDEFINED:
             offset = _skip_undefined(buf, value_at, explicit)
             continue
-        name = WANTED.get(tag)
+        offset = value_at + length
+        name = wanted(tag)
         if name is not None:
-            if value_at + length > n:
+            if offset > n:
                 raise NeedMoreBytes("value")
-            values[name] = buf[value_at:value_at + length]
+            values[name] = buf[value_at:offset]
             if tag == _LAST_WANTED:
                 break
-        offset = value_at + length
-        if explicit and name is None and offset >= hold:
-            i = bisect_right(_DATASET_WANTED, tag)
-            if i == len(_DATASET_WANTED) or _DATASET_WANTED[i] >> 16 != group:
-                offset, hold = _jump(buf, offset, tag)   # nothing more wanted in this group
+        elif explicit and offset >= hold and tag > last_in_group(group, 0):
+            offset, hold = _jump(buf, offset, tag)   # nothing more wanted in this group
     _check_pixels(buf, offset, explicit, header, file_size)
 
 
@@ -234,18 +250,20 @@ def _jump(buf: bytes, offset: int, after: int) -> tuple[int, int]:
     next wanted tag by a byte search and resume the walk there. Returns the new
     offset and, when the jump was refused, the position before which not to retry.
 
-    Only taken when the bytes skipped hold no sequence item (so the landing cannot
-    be inside a nested dataset) and the landing looks like an element (a real VR);
+    The landing is the earliest of the tags still wanted (the next one may be
+    absent). It is only taken when the bytes skipped hold no sequence item (so it
+    cannot be inside a nested dataset) and it looks like an element (a real VR);
     the walk then checks tag order again, and anything odd goes to pydicom.
     """
-    end = buf.find(_TAG_BYTES[_LAST_WANTED], offset)
-    end = len(buf) if end < 0 else end + 1
-    best = -1
-    for tag in _DATASET_WANTED:
-        if tag > after:
-            at = buf.find(_TAG_BYTES[tag], offset, end)
-            if at >= 0:
-                best, end = at, at
+    still_wanted = _STILL_WANTED[bisect_right(_DATASET_WANTED, after)]
+    if not still_wanted:
+        return offset, len(buf)
+    best = buf.find(still_wanted[0], offset)
+    end = len(buf) if best < 0 else best
+    for pattern in still_wanted[1:]:
+        at = buf.find(pattern, offset, end)
+        if at >= 0:
+            best = end = at
     if best < 0:
         return offset, len(buf)
     if buf[best + 4:best + 6] not in _VALID_VRS:
