@@ -7,7 +7,9 @@ in a transaction, so a crash leaves the file as it was before the write.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,20 +18,17 @@ from pathlib import Path
 
 from linkage.images.instance import Instance
 
-SCHEMA_VERSION = 1
-_INSTANCE_COLUMNS = Instance.columns()
-
-_INSERT_INSTANCE = f"INSERT INTO instances VALUES ({', '.join('?' * (len(_INSTANCE_COLUMNS) + 2))})"
-_SCHEMA = f"""
+SCHEMA_VERSION = 2
+# The scan cache (tables files) is rebuilt when its layout or the header reader's
+# output changes; bump this then. Decisions and runs are never dropped.
+CACHE_VERSION = 2
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
     root TEXT NOT NULL, relpath TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
     kind TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+    instances TEXT NOT NULL DEFAULT '',  -- JSON list of Instance.as_row(), '' if none
     PRIMARY KEY (root, relpath));
-CREATE TABLE IF NOT EXISTS instances (
-    root TEXT NOT NULL, relpath TEXT NOT NULL,
-    {", ".join(f"{c} TEXT" for c in _INSTANCE_COLUMNS)});
-CREATE INDEX IF NOT EXISTS instances_by_file ON instances (root, relpath);
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL,
@@ -80,9 +79,23 @@ class Store:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._drop_old_cache()
         self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                         (str(SCHEMA_VERSION),))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cache_version', ?)",
+                        (str(CACHE_VERSION),))
+
+    def _drop_old_cache(self) -> None:
+        """A scan cache written by an older version is dropped (the next scan reads
+        the headers again); decisions and runs stay."""
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta:
+            return
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'cache_version'").fetchone()
+        if row is None or row[0] != str(CACHE_VERSION):
+            self.db.executescript("DROP TABLE IF EXISTS instances; DROP TABLE IF EXISTS files;")
 
     def close(self) -> None:
         self.db.close()
@@ -110,35 +123,38 @@ class Store:
             "SELECT relpath, size, mtime_ns, kind, reason FROM files WHERE root = ?", (root,))
         return {r[0]: CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
 
+    def file_stamps(self, root: str) -> dict[str, tuple[int, int]]:
+        """(size, mtime_ns) of every cached file: all a rescan compares."""
+        rows = self.db.execute("SELECT relpath, size, mtime_ns FROM files WHERE root = ?",
+                               (root,))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def cached_kinds(self, root: str) -> Counter:
+        """How many cached files of each kind."""
+        rows = self.db.execute("SELECT kind, count(*) FROM files WHERE root = ? GROUP BY kind",
+                               (root,))
+        return Counter(dict(rows.fetchall()))
+
+    def cached_reasons(self, root: str) -> list[tuple[str, str, str]]:
+        """(relpath, kind, reason) of every cached file with something to report."""
+        return self.db.execute(
+            "SELECT relpath, kind, reason FROM files WHERE root = ? AND reason != '' "
+            "ORDER BY relpath", (root,)).fetchall()
+
     def cached_instances(self, root: str) -> list[Instance]:
-        rows = self.db.execute(
-            f"SELECT {', '.join(_INSTANCE_COLUMNS)} FROM instances WHERE root = ?", (root,))
-        out = []
-        for row in rows:
-            inst = Instance(*row)
-            inst.truncated = inst.truncated in ("1", 1, "True")
-            inst.file_size = int(inst.file_size or 0)
-            out.append(inst)
-        return out
+        """Every instance of the cached files, from one JSON document built by SQLite."""
+        (text,) = self.db.execute(
+            "SELECT '[' || coalesce(group_concat(instances, ','), '') || ']' FROM files "
+            "WHERE root = ? AND instances != ''", (root,)).fetchone()
+        return [Instance(*row) for rows in json.loads(text) for row in rows]
 
     def save_files(self, root: str,
-                   results: Iterable[tuple[str, int, int, str, str, list[tuple]]],
-                   fresh: bool = False) -> None:
-        """Replace the cache rows of the given files, in one transaction. Instances
-        come as `Instance.as_row()` tuples.
-
-        `fresh`: the root had no cache rows before this scan, so there is nothing to
-        delete first (a cold scan of 100k files saves 100k statements).
-        """
+                   results: Iterable[tuple[str, int, int, str, str, str]]) -> None:
+        """Replace the cache rows of the given files, in one transaction. Each row is
+        (relpath, size, mtime_ns, kind, reason, instances as a JSON list or '')."""
         with self.transaction() as db:
-            for relpath, size, mtime_ns, kind, reason, instances in results:
-                if not fresh:
-                    db.execute("DELETE FROM instances WHERE root = ? AND relpath = ?",
-                               (root, relpath))
-                db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                           (root, relpath, size, mtime_ns, kind, reason))
-                db.executemany(_INSERT_INSTANCE,
-                               [(root, relpath, *row) for row in instances])
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(root, *r) for r in results])
 
     def roots(self) -> list[str]:
         """Image folders this state has scanned."""
@@ -146,9 +162,8 @@ class Store:
 
     def forget_files(self, root: str, relpaths: Iterable[str]) -> None:
         with self.transaction() as db:
-            for relpath in relpaths:
-                db.execute("DELETE FROM files WHERE root = ? AND relpath = ?", (root, relpath))
-                db.execute("DELETE FROM instances WHERE root = ? AND relpath = ?", (root, relpath))
+            db.executemany("DELETE FROM files WHERE root = ? AND relpath = ?",
+                           [(root, relpath) for relpath in relpaths])
 
     # --- decisions --------------------------------------------------------------
     def add_decisions(self, decisions: Iterable[Decision]) -> int:

@@ -5,6 +5,7 @@ Kept free of pandas and SQLite so that spawned worker processes start fast.
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -32,8 +33,9 @@ _JUNK_MAGIC = (b"MZ", b"%PDF", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\x7fELF",
 ZIP_MEMBER_ENCODING = "cp866"   # Russian Windows writes zip names in CP866 without the UTF-8 flag
 
 
-# (relpath, size, mtime_ns, kind, reason, [Instance.as_row(), ...])
-CacheRow = tuple[str, int, int, str, str, list[tuple]]
+# (relpath, size, mtime_ns, kind, reason, JSON list of Instance.as_row() or "")
+CacheRow = tuple[str, int | None, int | None, str, str, str]
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -41,33 +43,43 @@ class FileResult:
     """What one file turned out to be; `instances` holds one per DICOM image in it."""
 
     relpath: str
-    size: int
-    mtime_ns: int
+    size: int | None
+    mtime_ns: int | None
     kind: str
     reason: str = ""
     instances: list[Instance] = field(default_factory=list)
     member_problems: list[tuple[str, str]] = field(default_factory=list)
 
     def as_cache_row(self) -> CacheRow:
-        """Plain tuples: cheap to send from a worker and to write to SQLite."""
+        """A plain tuple with the instances as JSON text, encoded here in the worker:
+        cheap to send, written to SQLite as it is, and joined into one document
+        when the whole scan is read back."""
         reason = self.reason
         if self.member_problems:
             reason = "; ".join(f"{m}: {r}" for m, r in self.member_problems)[:2000]
-        return (self.relpath, self.size, self.mtime_ns, self.kind, reason,
-                [i.as_row() for i in self.instances])
+        instances = _to_json([i.as_row() for i in self.instances]) if self.instances else ""
+        return (self.relpath, self.size, self.mtime_ns, self.kind, reason, instances)
 
 
-def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
-    """Never raises: every failure becomes a kind and a reason."""
+def parse_file(root: str, relpath: str, size: int | None = None,
+               mtime_ns: int | None = None) -> FileResult:
+    """Never raises: every failure becomes a kind and a reason.
+
+    Size and mtime unknown (None) are taken from the open file.
+    """
     path = os.path.join(root, relpath)
     result = FileResult(relpath, size, mtime_ns, NON_DICOM)
     if size == 0:
         result.kind, result.reason = EMPTY, "zero-byte file"
         return result
     try:
-        head = _read_head(path)
+        head, size, result.mtime_ns = _read_head(path, size, mtime_ns)
     except OSError as exc:
         result.kind, result.reason = UNREADABLE, f"cannot read: {exc.strerror or exc}"
+        return result
+    result.size = size
+    if size == 0:
+        result.kind, result.reason = EMPTY, "zero-byte file"
         return result
     if head[:4] == b"PK\x03\x04" and head[128:132] != b"DICM":
         return _parse_zip(path, result)
@@ -98,15 +110,20 @@ def parse_file(root: str, relpath: str, size: int, mtime_ns: int) -> FileResult:
 _BINARY = getattr(os, "O_BINARY", 0)     # Windows: no newline translation
 
 
-def _read_head(path: str) -> bytes:
+def _read_head(path: str, size: int | None, mtime_ns: int | None
+               ) -> tuple[bytes, int, int | None]:
     """The first 16 KiB, or only 132 bytes of a viewer program, PDF or picture:
-    decided from the magic at the start, unless "DICM" stands at 128."""
+    decided from the magic at the start, unless "DICM" stands at 128. Returns the
+    bytes, the size and the mtime (from the open file when not known yet)."""
     fd = os.open(path, os.O_RDONLY | _BINARY)
     try:
+        if size is None:
+            st = os.fstat(fd)
+            size, mtime_ns = st.st_size, st.st_mtime_ns
         head = os.read(fd, 132)
         if head[128:132] != b"DICM" and head.startswith(_JUNK_MAGIC):
-            return head
-        return head + os.read(fd, 16384 - len(head))
+            return head, size, mtime_ns
+        return head + os.read(fd, 16384 - len(head)), size, mtime_ns
     finally:
         os.close(fd)
 
@@ -151,6 +168,6 @@ def _parse_zip(path: str, result: FileResult) -> FileResult:
     return result
 
 
-def parse_batch(root: str, entries: list[tuple[str, int, int]]) -> list[CacheRow]:
+def parse_batch(root: str, entries: list[tuple[str, int | None, int | None]]) -> list[CacheRow]:
     """Worker entry point: a batch of files, so each process round trip carries many."""
     return [parse_file(root, *entry).as_cache_row() for entry in entries]

@@ -8,12 +8,16 @@ finished and the next one resumes from there.
 
 from __future__ import annotations
 
+import gc
+import json
 import multiprocessing
 import os
 import sys
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +33,7 @@ from linkage.images.parse_file import (
     parse_batch,
 )
 from linkage.images.walk import WalkProblem, walk
-from linkage.store import CachedFile, Store
+from linkage.store import Store
 
 BATCH = 256
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
@@ -62,46 +66,93 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
-    cached = store.cached_files(root_key)
     walk_problems: list[WalkProblem] = []
-    seen: set[str] = set()
-    changed = _changed_files(walk(root_key, walk_problems), cached, seen)
-    if cached:
-        # A rescan: usually few files changed, and a pool costs more than it saves.
-        changed = list(changed)
-        parallel = workers > 1 and len(changed) >= PARALLEL_FROM
-    else:
-        # A first scan: workers start now and parse batches while the walk goes on.
-        parallel = workers > 1
-    fresh = not cached
-    rows = _parse_all(root_key, changed, store, workers if parallel else 1, show, fresh)
-    gone = [p for p in cached if p not in seen]
-    if gone:
-        store.forget_files(root_key, gone)
-    result = ScanResult(root=root_key, parsed=len(rows))
-    if fresh:
-        # Everything was just read: build the result from memory, not from the cache.
-        files = {r[0]: CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
-        result.instances = [_instance(row) for r in rows for row in r[5]]
-    else:
-        if rows:
-            cached = store.cached_files(root_key)
-        for relpath in gone:
-            cached.pop(relpath, None)
-        files = cached
-        result.instances = store.cached_instances(root_key)
-    _collect(files, walk_problems, result)
+    with _collector_paused():
+        stamps = store.file_stamps(root_key)
+        if stamps:
+            result = _rescan(root_key, stamps, store, workers, show, walk_problems)
+        else:
+            # A first scan: no stat here (workers take size and mtime from the open
+            # file), and workers start now, parsing batches while the walk goes on.
+            todo = ((e.relpath, None, None) for e in walk(root_key, walk_problems, with_stat=False))
+            rows = _parse_all(root_key, todo, store, workers, show)
+            result = _result_from_rows(root_key, rows)
+    for problem in walk_problems:
+        result.counts[UNREADABLE] += 1
+        result.problems.append(Problem(problem.relpath, UNREADABLE, problem.reason))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _changed_files(entries, cached: dict, seen: set[str]):
-    """New or changed files (by size and mtime), noting every path seen."""
-    for e in entries:
-        seen.add(e.relpath)
-        c = cached.get(e.relpath)
-        if c is None or c.size != e.size or c.mtime_ns != e.mtime_ns:
-            yield e.relpath, e.size, e.mtime_ns
+def _rescan(root: str, stamps: dict[str, tuple[int, int]], store: Store, workers: int,
+            show: bool, walk_problems: list[WalkProblem]) -> ScanResult:
+    """Parse only new or changed files (by size and mtime), forget deleted ones, and
+    read the whole result back from the cache."""
+    seen: set[str] = set()
+    changed = []
+    for entry in walk(root, walk_problems):
+        seen.add(entry.relpath)
+        if stamps.get(entry.relpath) != (entry.size, entry.mtime_ns):
+            changed.append((entry.relpath, entry.size, entry.mtime_ns))
+    # Usually few files changed, and a pool costs more than it saves.
+    parallel = workers > 1 and len(changed) >= PARALLEL_FROM
+    parsed = _parse_all(root, changed, store, workers if parallel else 1, show)
+    gone = stamps.keys() - seen
+    if gone:
+        store.forget_files(root, gone)
+    result = ScanResult(root=root, parsed=len(parsed))
+    result.instances = store.cached_instances(root)
+    result.counts.update(store.cached_kinds(root))
+    for relpath, kind, reason in store.cached_reasons(root):
+        result.problems.extend(_file_problems(relpath, kind, reason))
+    _count_instances(result, files=len(seen))
+    return result
+
+
+def _result_from_rows(root: str, rows: list[CacheRow]) -> ScanResult:
+    """A first scan's result, built from what was just read (not from the cache)."""
+    result = ScanResult(root=root, parsed=len(rows))
+    per_file = json.loads("[" + ",".join(r[5] for r in rows if r[5]) + "]")
+    result.instances = [Instance(*row) for instances in per_file for row in instances]
+    result.counts.update(r[3] for r in rows)
+    for relpath, _size, _mtime, kind, reason, _ in sorted(r for r in rows if r[4]):
+        result.problems.extend(_file_problems(relpath, kind, reason))
+    _count_instances(result, files=len(rows))
+    return result
+
+
+def _file_problems(relpath: str, kind: str, reason: str) -> list[Problem]:
+    """What the report lists for one file (nothing for a plain image or non-image)."""
+    if kind in (BROKEN, UNREADABLE, EMPTY, NO_UID):
+        return [Problem(relpath, kind, reason)]
+    if kind == ZIP and reason:
+        problems = []
+        for part in reason.split("; "):
+            member, _, member_reason = part.partition(": ")
+            problems.append(Problem(f"{relpath}::{member}", BROKEN, member_reason))
+        return problems
+    if kind == DICOM and reason:
+        return [Problem(relpath, "truncated", reason)]
+    return []
+
+
+def _count_instances(result: ScanResult, files: int) -> None:
+    result.counts["instances"] = len(result.instances)
+    result.counts["in_zip"] = sum(1 for i in result.instances if "::" in i.location)
+    result.counts["files"] = files
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A scan builds hundreds of thousands of small objects that all stay alive: the
+    cyclic garbage collector would walk them again and again, finding nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _batches(items, size: int):
@@ -115,18 +166,13 @@ def _batches(items, size: int):
         yield batch
 
 
-def _instance(row: tuple) -> Instance:
-    return Instance(*row)
-
-
-def _parse_all(root: str, todo, store: Store, workers: int, show: bool, fresh: bool
-               ) -> list[CacheRow]:
+def _parse_all(root: str, todo, store: Store, workers: int, show: bool) -> list[CacheRow]:
     """Parse and save in batches (one transaction each); return the rows saved."""
     meter = _Progress(show)
     saved: list[CacheRow] = []
 
     def save(rows: list[CacheRow]) -> None:
-        store.save_files(root, rows, fresh=fresh)
+        store.save_files(root, rows)
         saved.extend(rows)
         meter.advance(len(rows))
 
@@ -146,26 +192,6 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool, fresh: b
                 save(pending.popleft().result())
     meter.done()
     return saved
-
-
-def _collect(files: dict, walk_problems: list[WalkProblem], result: ScanResult) -> None:
-    """Counts and problems of the whole tree, from what each file turned out to be."""
-    for relpath, cached in sorted(files.items()):
-        result.counts[cached.kind] += 1
-        if cached.kind in (BROKEN, UNREADABLE, EMPTY, NO_UID):
-            result.problems.append(Problem(relpath, cached.kind, cached.reason))
-        elif cached.kind == ZIP and cached.reason:
-            for part in cached.reason.split("; "):
-                member, _, reason = part.partition(": ")
-                result.problems.append(Problem(f"{relpath}::{member}", BROKEN, reason))
-        elif cached.kind == DICOM and cached.reason:
-            result.problems.append(Problem(relpath, "truncated", cached.reason))
-    for problem in walk_problems:
-        result.counts[UNREADABLE] += 1
-        result.problems.append(Problem(problem.relpath, UNREADABLE, problem.reason))
-    result.counts["instances"] = len(result.instances)
-    result.counts["in_zip"] = sum(1 for i in result.instances if "::" in i.location)
-    result.counts["files"] = len(files)
 
 
 class _Progress:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class FileEntry:
     relpath: str        # with "/" separators, relative to the root
-    size: int
-    mtime_ns: int
+    size: int | None
+    mtime_ns: int | None
 
 
 @dataclass(frozen=True)
@@ -25,18 +25,21 @@ class WalkProblem:
     reason: str
 
 
-def walk(root: str, problems: list[WalkProblem]) -> Iterator[FileEntry]:
+def walk(root: str, problems: list[WalkProblem], with_stat: bool = True
+         ) -> Iterator[FileEntry]:
     """Yield every regular file below `root`; append unreadable places to `problems`.
 
+    `with_stat=False` leaves size and mtime as None, for a first scan whose workers
+    take them from the open file (one system call per file fewer here).
+
     Only a folder reached through a link can close a loop, so only links are
-    resolved (one `realpath` each): one that leads back into a folder already on
-    the way down, or to a target already walked, is reported and not followed.
+    resolved (`realpath`): one that leads back into a folder already on the way
+    down, or to a target already walked, is reported and not followed.
     """
-    real_root = os.path.realpath(root)
     seen_targets: set[str] = set()
-    stack = [("", root, real_root)]
+    stack = [("", root)]
     while stack:
-        rel_dir, abs_dir, real_dir = stack.pop()
+        rel_dir, abs_dir = stack.pop()
         try:
             entries = list(os.scandir(abs_dir))
         except OSError as exc:
@@ -49,15 +52,17 @@ def walk(root: str, problems: list[WalkProblem]) -> Iterator[FileEntry]:
                 if entry.is_dir():
                     if entry.is_symlink():
                         target = os.path.realpath(entry.path)
-                        if _is_within(real_dir, target) or target in seen_targets:
+                        if _is_within(os.path.realpath(abs_dir), target) or \
+                                target in seen_targets:
                             problems.append(WalkProblem(rel, "folder link loop, not followed"))
                             continue
                         seen_targets.add(target)
-                        subdirs.append((rel, entry.path, target))
-                    else:
-                        subdirs.append((rel, entry.path, os.path.join(real_dir, entry.name)))
+                    subdirs.append((rel, entry.path))
                     continue
                 if not entry.is_file():
+                    continue
+                if not with_stat:
+                    yield FileEntry(rel, None, None)
                     continue
                 st = entry.stat()
             except OSError as exc:

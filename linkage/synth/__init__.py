@@ -56,16 +56,28 @@ def _study_date(adm_day: date, surgery: date | None, rng: random.Random) -> tupl
     return adm_day - timedelta(days=rng.randrange(400, 2500)), "date:unrelated"
 
 
+@dataclass(frozen=True)
+class StudySize:
+    """How many series a study has and images a series has (each drawn from the
+    tuple). The default keeps studies tiny, so that tests and the linking
+    benchmarks get many persons quickly; real MRI and CT studies hold a few
+    series of tens to hundreds of images, which the scan benchmark uses."""
+
+    series: tuple[int, ...] = (1, 1, 2)
+    images: tuple[int, ...] = (1, 2, 3)
+
+
 def generate(out: str | Path, persons: int = 60, seed: int = 1, encoding: str = "cp1251",
-             delimiter: str = ";", style: str = "fio") -> SynthResult:
+             delimiter: str = ";", style: str = "fio",
+             study_size: StudySize = StudySize()) -> SynthResult:
     """Generate the demo/test/benchmark dataset into `out` (which is replaced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # placeholder dates are invalid on purpose
-        return _generate(Path(out), persons, seed, encoding, delimiter, style)
+        return _generate(Path(out), persons, seed, encoding, delimiter, style, study_size)
 
 
 def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
-              style: str) -> SynthResult:
+              style: str, study_size: StudySize) -> SynthResult:
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
@@ -83,7 +95,7 @@ def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
         if not person.has_images:
             continue
         for _ in range(rng.choices((1, 2, 3), weights=(0.6, 0.3, 0.1))[0]):
-            layout = _study_layout(person, by_person[person.person_id], rng)
+            layout = _study_layout(person, by_person[person.person_id], study_size, rng)
             layouts.append((person, layout))
     _plant_shared_folders(layouts, rng)
     for person, layout in layouts:
@@ -104,7 +116,8 @@ def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
                        sum(1 for a in rows if a.person.has_record))
 
 
-def _study_layout(person: Person, person_admissions: list, rng: random.Random) -> StudyLayout:
+def _study_layout(person: Person, person_admissions: list, size: StudySize,
+                  rng: random.Random) -> StudyLayout:
     adm = rng.choice(person_admissions)
     study_day, date_cat = _study_date(adm.admission, adm.surgery, rng)
     modality = rng.choices(*zip(*MODALITIES, strict=True))[0]
@@ -115,10 +128,10 @@ def _study_layout(person: Person, person_admissions: list, rng: random.Random) -
     study_uid = _uid(rng)
     specs = []
     description = rng.choice(DESCRIPTIONS[modality])
-    for s in range(rng.choice((1, 1, 2))):
+    for s in range(rng.choice(size.series)):
         series_uid = _uid(rng)
         series_desc = rng.choice(("T2 SAG", "T1 AX", "STIR", "Аксиальные", "Sagittal", "AP"))
-        for k in range(rng.choice((1, 2, 3))):
+        for k in range(rng.choice(size.images)):
             specs.append(InstanceSpec(
                 patient_name=ident.name_bytes, charset=ident.charset,
                 patient_id=ident.patient_id, birth_date=ident.birth_date, sex=ident.sex,

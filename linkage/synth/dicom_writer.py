@@ -7,6 +7,7 @@ bytes with no SpecificCharacterSet, exactly as Russian CD writers do.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import pydicom
@@ -132,8 +133,8 @@ def dataset_for(spec: InstanceSpec) -> Dataset:
     ds.StudyInstanceUID = spec.study_uid
     ds.SeriesInstanceUID = spec.series_uid
     ds.StudyID = "1"
-    ds.SeriesNumber = int(spec.series_description.rsplit(" ", 1)[-1]) \
-        if spec.series_description[-1:].isdigit() else 1
+    number = re.search(r"\d+$", spec.series_description)  # "T2 SAG 3" is series 3
+    ds.SeriesNumber = int(number.group()) if number else 1
     ds.InstanceNumber = spec.instance_number
     ds.Rows, ds.Columns = 4, 4
     ds.SamplesPerPixel = 1

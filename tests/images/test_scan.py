@@ -207,3 +207,37 @@ def test_symlink_loop_is_not_followed_forever(tmp_path: Path, store: Store) -> N
 def test_missing_folder_is_a_clear_error(tmp_path: Path, store: Store) -> None:
     with pytest.raises(FileNotFoundError, match="images folder not found"):
         scan(tmp_path / "nope", store)
+
+
+def test_rescan_gives_what_the_first_scan_gave(tmp_path: Path) -> None:
+    """The first scan builds its result from what it read, a rescan from the cache,
+    and a scan interrupted half-way resumes: all three must agree on everything."""
+    from linkage.synth import generate
+
+    root = generate(tmp_path / "synth", persons=20, seed=5).images
+
+    def summary(result) -> tuple:
+        return (sorted(i.as_row() for i in result.instances), result.problems,
+                dict(result.counts))
+
+    with Store(tmp_path / "a.sqlite") as store:
+        first = scan(root, store, workers=1, progress=False)
+        again = scan(root, store, workers=1, progress=False)
+    assert again.parsed == 0 and first.parsed == first.counts["files"]
+    assert summary(again) == summary(first)
+    assert {"zip", "dicomdir", "non_dicom", "empty"} <= set(first.counts)
+    assert any(p.kind in ("broken", "truncated") for p in first.problems)   # the cut file
+    with Store(tmp_path / "b.sqlite") as store:
+        rows = _rows_of_every_file(root)
+        store.save_files(str(root.resolve()), rows[: len(rows) // 2])   # as if stopped
+        resumed = scan(root, store, workers=1, progress=False)
+    assert resumed.parsed == len(rows) - len(rows) // 2
+    assert summary(resumed) == summary(first)
+
+
+def _rows_of_every_file(root: Path) -> list:
+    from linkage.images.parse_file import parse_batch
+    from linkage.images.walk import walk
+
+    entries = [(e.relpath, e.size, e.mtime_ns) for e in walk(str(root.resolve()), [])]
+    return parse_batch(str(root.resolve()), entries)

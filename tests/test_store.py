@@ -1,0 +1,57 @@
+"""The state file: a scan cache written by an older version is dropped, never the
+clinicians' decisions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from linkage.images.scan import scan
+from linkage.store import Store
+from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
+
+# The layout of version 1 (November 2026): instances in a table of their own.
+_VERSION_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files (root TEXT NOT NULL, relpath TEXT NOT NULL, size INTEGER,
+    mtime_ns INTEGER, kind TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (root, relpath));
+CREATE TABLE instances (root TEXT NOT NULL, relpath TEXT NOT NULL, location TEXT);
+CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL, decision TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '', record_fingerprint TEXT NOT NULL DEFAULT '',
+    study_fingerprint TEXT NOT NULL DEFAULT '', decided_at TEXT NOT NULL,
+    source_file TEXT NOT NULL, source_sheet TEXT NOT NULL DEFAULT '', source_row INTEGER);
+CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT,
+    finished_at TEXT, images TEXT, export TEXT, summary TEXT);
+INSERT INTO meta VALUES ('schema_version', '1');
+"""
+
+
+def test_old_state_keeps_decisions_and_rereads_the_images(tmp_path: Path) -> None:
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    (root / "1.dcm").write_bytes(instance_bytes(InstanceSpec(
+        patient_name=b"IVANOV^IVAN", charset="", patient_id="7", birth_date="19600101",
+        sex="M", study_uid="1.2.3", series_uid="1.2.3.1", sop_uid="1.2.3.1.1",
+        study_date="20240101", modality="MR", study_description="MRI", series_description="T2",
+        body_part="LSPINE", institution="")))
+    state = tmp_path / "state.sqlite"
+    db = sqlite3.connect(state)
+    db.executescript(_VERSION_1)
+    db.execute("INSERT INTO files VALUES (?, '1.dcm', ?, ?, 'dicom', '')",
+               (str(root.resolve()), (root / "1.dcm").stat().st_size,
+                (root / "1.dcm").stat().st_mtime_ns))
+    db.execute("INSERT INTO decisions (record_id, study_instance_uid, decision, decided_at, "
+               "source_file) VALUES ('r1', '1.2.3', 'yes', '2026-11-20', 'review.xlsx')")
+    db.commit()
+    db.close()
+
+    with Store(state) as store:
+        assert store.current_decisions()[("r1", "1.2.3")].decision == "yes"
+        result = scan(root, store, workers=1, progress=False)
+        assert result.parsed == 1                 # the old cache was not trusted
+        assert [i.patient_name for i in result.instances] == ["IVANOV^IVAN"]
+    with Store(state) as store:                   # and the new one is kept
+        assert scan(root, store, workers=1, progress=False).parsed == 0
+        assert len(store.decision_history("r1", "1.2.3")) == 1
