@@ -7,7 +7,6 @@ in a transaction, so a crash leaves the file as it was before the write.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from linkage.images.instance import Instance
+from linkage.images.instance import Instance, instances_from_json
 
 SCHEMA_VERSION = 2
 # The scan cache (tables files) is rebuilt when its layout or the header reader's
@@ -29,6 +28,8 @@ CREATE TABLE IF NOT EXISTS files (
     kind TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
     instances TEXT NOT NULL DEFAULT '',  -- JSON list of Instance.as_row(), '' if none
     PRIMARY KEY (root, relpath));
+CREATE TABLE IF NOT EXISTS scans (   -- the last scan's result, valid for one exact listing
+    root TEXT PRIMARY KEY, listing_digest TEXT NOT NULL, result BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL,
@@ -95,7 +96,8 @@ class Store:
             return
         row = self.db.execute("SELECT value FROM meta WHERE key = 'cache_version'").fetchone()
         if row is None or row[0] != str(CACHE_VERSION):
-            self.db.executescript("DROP TABLE IF EXISTS instances; DROP TABLE IF EXISTS files;")
+            self.db.executescript("DROP TABLE IF EXISTS instances; DROP TABLE IF EXISTS files; "
+                                  "DROP TABLE IF EXISTS scans;")
 
     def close(self) -> None:
         self.db.close()
@@ -123,6 +125,11 @@ class Store:
             "SELECT relpath, size, mtime_ns, kind, reason FROM files WHERE root = ?", (root,))
         return {r[0]: CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
 
+    def has_files(self, root: str) -> bool:
+        """Was this folder scanned before (even partly)?"""
+        return self.db.execute("SELECT 1 FROM files WHERE root = ? LIMIT 1",
+                               (root,)).fetchone() is not None
+
     def file_stamps(self, root: str) -> dict[str, tuple[int, int]]:
         """(size, mtime_ns) of every cached file: all a rescan compares."""
         rows = self.db.execute("SELECT relpath, size, mtime_ns FROM files WHERE root = ?",
@@ -142,11 +149,23 @@ class Store:
             "ORDER BY relpath", (root,)).fetchall()
 
     def cached_instances(self, root: str) -> list[Instance]:
-        """Every instance of the cached files, from one JSON document built by SQLite."""
-        (text,) = self.db.execute(
+        """Every cached instance, from one JSON document joined by SQLite."""
+        (document,) = self.db.execute(
             "SELECT '[' || coalesce(group_concat(instances, ','), '') || ']' FROM files "
             "WHERE root = ? AND instances != ''", (root,)).fetchone()
-        return [Instance(*row) for rows in json.loads(text) for row in rows]
+        return instances_from_json(document)
+
+    def scan_summary(self, root: str, digest: str) -> bytes | None:
+        """The stored result of the last scan, if its listing had this digest
+        (see linkage.images.summary)."""
+        row = self.db.execute(
+            "SELECT result FROM scans WHERE root = ? AND listing_digest = ?",
+            (root, digest)).fetchone()
+        return None if row is None else row[0]
+
+    def save_scan_summary(self, root: str, digest: str, result: bytes) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?)", (root, digest, result))
 
     def save_files(self, root: str,
                    results: Iterable[tuple[str, int, int, str, str, str]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
@@ -46,6 +47,7 @@ class Instance:
     accession_number: str = ""
     charset: str = ""
     transfer_syntax: str = ""
+    # The two non-text fields stay last (linkage.images.summary relies on it).
     truncated: bool = False
     file_size: int = 0            # bytes of the file (or zip member) holding it
 
@@ -58,6 +60,12 @@ class Instance:
 
 
 _ROW = attrgetter(*Instance.columns())
+
+
+def instances_from_json(document: str) -> list[Instance]:
+    """Instances from a JSON list of per-file lists of `Instance.as_row()` (the form
+    the scan cache keeps them in)."""
+    return [Instance(*row) for rows in json.loads(document) for row in rows]
 
 
 def decode_instance(header: RawHeader, location: str) -> Instance:

@@ -9,7 +9,6 @@ finished and the next one resumes from there.
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
 import sys
@@ -21,12 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkage.images.instance import Instance
+from linkage.images import summary
+from linkage.images.instance import Instance, instances_from_json
 from linkage.images.parse_file import (
     BROKEN,
     DICOM,
+    DICOMDIR,
     EMPTY,
     NO_UID,
+    NON_DICOM,
     UNREADABLE,
     ZIP,
     CacheRow,
@@ -37,6 +39,9 @@ from linkage.store import Store
 
 BATCH = 256
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
+
+
+FILE_KINDS = (DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID)
 
 
 @dataclass(frozen=True)
@@ -68,15 +73,15 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     show = sys.stderr.isatty() if progress is None else progress
     walk_problems: list[WalkProblem] = []
     with _collector_paused():
-        stamps = store.file_stamps(root_key)
-        if stamps:
-            result = _rescan(root_key, stamps, store, workers, show, walk_problems)
+        if store.has_files(root_key):
+            result = _rescan(root_key, store, workers, show, walk_problems)
         else:
             # A first scan: no stat here (workers take size and mtime from the open
             # file), and workers start now, parsing batches while the walk goes on.
-            todo = ((e.relpath, None, None) for e in walk(root_key, walk_problems, with_stat=False))
+            todo = ((e.relpath, None, None)
+                    for e in walk(root_key, walk_problems, with_stat=False))
             rows = _parse_all(root_key, todo, store, workers, show)
-            result = _result_from_rows(root_key, rows)
+            result = _first_result(root_key, rows, store)
     for problem in walk_problems:
         result.counts[UNREADABLE] += 1
         result.problems.append(Problem(problem.relpath, UNREADABLE, problem.reason))
@@ -84,40 +89,57 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     return result
 
 
-def _rescan(root: str, stamps: dict[str, tuple[int, int]], store: Store, workers: int,
-            show: bool, walk_problems: list[WalkProblem]) -> ScanResult:
-    """Parse only new or changed files (by size and mtime), forget deleted ones, and
-    read the whole result back from the cache."""
-    seen: set[str] = set()
-    changed = []
-    for entry in walk(root, walk_problems):
-        seen.add(entry.relpath)
-        if stamps.get(entry.relpath) != (entry.size, entry.mtime_ns):
-            changed.append((entry.relpath, entry.size, entry.mtime_ns))
+def _rescan(root: str, store: Store, workers: int, show: bool,
+            walk_problems: list[WalkProblem]) -> ScanResult:
+    """Parse only new or changed files (by size and mtime) and forget deleted ones.
+
+    When the listing is exactly the one of the last scan, that scan's stored
+    result is the answer; otherwise the result is read back from the per-file cache.
+    """
+    listing = list(walk(root, walk_problems))
+    digest = summary.listing_digest(listing)
+    blob = store.scan_summary(root, digest)
+    stored = summary.unpack(blob) if blob is not None else None
+    if stored is not None:
+        instances, problems, counts = stored
+        return _result(root, 0, instances, [Problem(*p) for p in problems], counts)
+    stamps = store.file_stamps(root)
+    changed = [entry for entry in listing if stamps.get(entry[0]) != entry[1:]]
     # Usually few files changed, and a pool costs more than it saves.
     parallel = workers > 1 and len(changed) >= PARALLEL_FROM
     parsed = _parse_all(root, changed, store, workers if parallel else 1, show)
-    gone = stamps.keys() - seen
+    gone = stamps.keys() - {entry[0] for entry in listing}
     if gone:
         store.forget_files(root, gone)
-    result = ScanResult(root=root, parsed=len(parsed))
-    result.instances = store.cached_instances(root)
-    result.counts.update(store.cached_kinds(root))
-    for relpath, kind, reason in store.cached_reasons(root):
-        result.problems.extend(_file_problems(relpath, kind, reason))
-    _count_instances(result, files=len(seen))
-    return result
+    problems = [p for relpath, kind, reason in store.cached_reasons(root)
+                for p in _file_problems(relpath, kind, reason)]
+    return _result(root, len(parsed), store.cached_instances(root), problems,
+                   store.cached_kinds(root), save=(store, digest))
 
 
-def _result_from_rows(root: str, rows: list[CacheRow]) -> ScanResult:
+def _first_result(root: str, rows: list[CacheRow], store: Store) -> ScanResult:
     """A first scan's result, built from what was just read (not from the cache)."""
-    result = ScanResult(root=root, parsed=len(rows))
-    per_file = json.loads("[" + ",".join(r[5] for r in rows if r[5]) + "]")
-    result.instances = [Instance(*row) for instances in per_file for row in instances]
-    result.counts.update(r[3] for r in rows)
-    for relpath, _size, _mtime, kind, reason, _ in sorted(r for r in rows if r[4]):
-        result.problems.extend(_file_problems(relpath, kind, reason))
-    _count_instances(result, files=len(rows))
+    problems = [p for relpath, _size, _mtime, kind, reason, _ in sorted(r for r in rows if r[4])
+                for p in _file_problems(relpath, kind, reason)]
+    instances = instances_from_json("[" + ",".join(r[5] for r in rows if r[5]) + "]")
+    digest = summary.listing_digest([r[:3] for r in rows])
+    return _result(root, len(rows), instances, problems, Counter(r[3] for r in rows),
+                   save=(store, digest))
+
+
+def _result(root: str, parsed: int, instances: list[Instance], problems: list[Problem],
+            counts: dict, save: tuple[Store, str] | None = None) -> ScanResult:
+    """The result of the files' part of a scan (walk problems are added after); with
+    `save`, also stored as the summary of this listing for the next rescan."""
+    result = ScanResult(root, instances, problems, Counter(counts), parsed)
+    if save is not None:
+        result.counts["instances"] = len(instances)
+        result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
+        result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
+        store, digest = save
+        problem_rows = [(p.location, p.kind, p.reason) for p in problems]
+        store.save_scan_summary(root, digest,
+                                summary.pack(instances, problem_rows, dict(result.counts)))
     return result
 
 
@@ -134,12 +156,6 @@ def _file_problems(relpath: str, kind: str, reason: str) -> list[Problem]:
     if kind == DICOM and reason:
         return [Problem(relpath, "truncated", reason)]
     return []
-
-
-def _count_instances(result: ScanResult, files: int) -> None:
-    result.counts["instances"] = len(result.instances)
-    result.counts["in_zip"] = sum(1 for i in result.instances if "::" in i.location)
-    result.counts["files"] = files
 
 
 @contextmanager

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
+    """A tuple, not a dataclass: a walk makes one per file, and tuples are cheap."""
+
     relpath: str        # with "/" separators, relative to the root
     size: int | None
     mtime_ns: int | None

@@ -11,9 +11,11 @@ import pydicom
 import pytest
 from pydicom.errors import InvalidDicomError
 
-from linkage.images.parse_file import parse_file
+from linkage.images.parse_file import parse_batch, parse_file
 from linkage.images.scan import scan
 from linkage.images.studies import group_studies
+from linkage.images.summary import listing_digest
+from linkage.images.walk import walk
 from linkage.store import Store
 from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
 from linkage.synth.tree import _cp866_info
@@ -222,6 +224,10 @@ def test_rescan_gives_what_the_first_scan_gave(tmp_path: Path) -> None:
 
     with Store(tmp_path / "a.sqlite") as store:
         first = scan(root, store, workers=1, progress=False)
+        # Sizes and times the workers took from open files match the walk's: the
+        # stored result of this very listing is found.
+        listing = [(e.relpath, e.size, e.mtime_ns) for e in walk(str(root.resolve()), [])]
+        assert store.scan_summary(str(root.resolve()), listing_digest(listing)) is not None
         again = scan(root, store, workers=1, progress=False)
     assert again.parsed == 0 and first.parsed == first.counts["files"]
     assert summary(again) == summary(first)
@@ -236,8 +242,5 @@ def test_rescan_gives_what_the_first_scan_gave(tmp_path: Path) -> None:
 
 
 def _rows_of_every_file(root: Path) -> list:
-    from linkage.images.parse_file import parse_batch
-    from linkage.images.walk import walk
-
     entries = [(e.relpath, e.size, e.mtime_ns) for e in walk(str(root.resolve()), [])]
     return parse_batch(str(root.resolve()), entries)
