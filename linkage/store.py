@@ -7,6 +7,7 @@ in a transaction, so a crash leaves the file as it was before the write.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from linkage.images.instance import Instance, instances_from_json
+from linkage.images.instance import Instance, instances_from_rows
 
 SCHEMA_VERSION = 2
 # The scan cache (tables files) is rebuilt when its layout or the header reader's
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS files (
     instances TEXT NOT NULL DEFAULT '',  -- JSON list of Instance.as_row(), '' if none
     PRIMARY KEY (root, relpath));
 CREATE TABLE IF NOT EXISTS scans (   -- the last scan's result, valid for one exact listing
-    root TEXT PRIMARY KEY, listing_digest TEXT NOT NULL, result BLOB NOT NULL);
+    root TEXT PRIMARY KEY, listing_digest TEXT NOT NULL, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL,
@@ -148,14 +149,17 @@ class Store:
             "SELECT relpath, kind, reason FROM files WHERE root = ? AND reason != '' "
             "ORDER BY relpath", (root,)).fetchall()
 
-    def cached_instances(self, root: str) -> list[Instance]:
-        """Every cached instance, from one JSON document joined by SQLite."""
+    def cached_instances_document(self, root: str) -> str:
+        """Every cached instance in one JSON list of per-file lists, joined by SQLite."""
         (document,) = self.db.execute(
             "SELECT '[' || coalesce(group_concat(instances, ','), '') || ']' FROM files "
             "WHERE root = ? AND instances != ''", (root,)).fetchone()
-        return instances_from_json(document)
+        return document
 
-    def scan_summary(self, root: str, digest: str) -> bytes | None:
+    def cached_instances(self, root: str) -> list[Instance]:
+        return instances_from_rows(json.loads(self.cached_instances_document(root)))
+
+    def scan_summary(self, root: str, digest: str) -> str | None:
         """The stored result of the last scan, if its listing had this digest
         (see linkage.images.summary)."""
         row = self.db.execute(
@@ -163,7 +167,7 @@ class Store:
             (root, digest)).fetchone()
         return None if row is None else row[0]
 
-    def save_scan_summary(self, root: str, digest: str, result: bytes) -> None:
+    def save_scan_summary(self, root: str, digest: str, result: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?)", (root, digest, result))
 

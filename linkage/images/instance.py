@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
@@ -47,7 +46,6 @@ class Instance:
     accession_number: str = ""
     charset: str = ""
     transfer_syntax: str = ""
-    # The two non-text fields stay last (linkage.images.summary relies on it).
     truncated: bool = False
     file_size: int = 0            # bytes of the file (or zip member) holding it
 
@@ -62,10 +60,10 @@ class Instance:
 _ROW = attrgetter(*Instance.columns())
 
 
-def instances_from_json(document: str) -> list[Instance]:
-    """Instances from a JSON list of per-file lists of `Instance.as_row()` (the form
-    the scan cache keeps them in)."""
-    return [Instance(*row) for rows in json.loads(document) for row in rows]
+def instances_from_rows(per_file: list[list[list]]) -> list[Instance]:
+    """Instances from per-file lists of `Instance.as_row()`, the form (in JSON) the
+    scan cache keeps them in."""
+    return [Instance(*row) for rows in per_file for row in rows]
 
 
 def decode_instance(header: RawHeader, location: str) -> Instance:

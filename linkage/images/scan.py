@@ -9,6 +9,7 @@ finished and the next one resumes from there.
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import sys
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkage.images import summary
-from linkage.images.instance import Instance, instances_from_json
+from linkage.images.instance import Instance, instances_from_rows
 from linkage.images.parse_file import (
     BROKEN,
     DICOM,
@@ -98,11 +99,11 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     """
     listing = list(walk(root, walk_problems))
     digest = summary.listing_digest(listing)
-    blob = store.scan_summary(root, digest)
-    stored = summary.unpack(blob) if blob is not None else None
+    document = store.scan_summary(root, digest)
+    stored = summary.unpack(document) if document is not None else None
     if stored is not None:
         instances, problems, counts = stored
-        return _result(root, 0, instances, [Problem(*p) for p in problems], counts)
+        return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts))
     stamps = store.file_stamps(root)
     changed = [entry for entry in listing if stamps.get(entry[0]) != entry[1:]]
     # Usually few files changed, and a pool costs more than it saves.
@@ -113,33 +114,32 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
         store.forget_files(root, gone)
     problems = [p for relpath, kind, reason in store.cached_reasons(root)
                 for p in _file_problems(relpath, kind, reason)]
-    return _result(root, len(parsed), store.cached_instances(root), problems,
-                   store.cached_kinds(root), save=(store, digest))
+    return _result_saved(root, len(parsed), store.cached_instances_document(root), problems,
+                         store.cached_kinds(root), store, digest)
 
 
 def _first_result(root: str, rows: list[CacheRow], store: Store) -> ScanResult:
     """A first scan's result, built from what was just read (not from the cache)."""
     problems = [p for relpath, _size, _mtime, kind, reason, _ in sorted(r for r in rows if r[4])
                 for p in _file_problems(relpath, kind, reason)]
-    instances = instances_from_json("[" + ",".join(r[5] for r in rows if r[5]) + "]")
+    document = "[" + ",".join(r[5] for r in rows if r[5]) + "]"
     digest = summary.listing_digest([r[:3] for r in rows])
-    return _result(root, len(rows), instances, problems, Counter(r[3] for r in rows),
-                   save=(store, digest))
+    return _result_saved(root, len(rows), document, problems, Counter(r[3] for r in rows),
+                         store, digest)
 
 
-def _result(root: str, parsed: int, instances: list[Instance], problems: list[Problem],
-            counts: dict, save: tuple[Store, str] | None = None) -> ScanResult:
-    """The result of the files' part of a scan (walk problems are added after); with
-    `save`, also stored as the summary of this listing for the next rescan."""
+def _result_saved(root: str, parsed: int, instances_document: str, problems: list[Problem],
+                  counts: Counter, store: Store, digest: str) -> ScanResult:
+    """The result of the files' part of a scan (walk problems are added after), also
+    stored as the summary of this listing for the next rescan."""
+    instances = instances_from_rows(json.loads(instances_document))
     result = ScanResult(root, instances, problems, Counter(counts), parsed)
-    if save is not None:
-        result.counts["instances"] = len(instances)
-        result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
-        result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
-        store, digest = save
-        problem_rows = [(p.location, p.kind, p.reason) for p in problems]
-        store.save_scan_summary(root, digest,
-                                summary.pack(instances, problem_rows, dict(result.counts)))
+    result.counts["instances"] = len(instances)
+    result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
+    result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
+    problem_rows = [(p.location, p.kind, p.reason) for p in problems]
+    store.save_scan_summary(root, digest, summary.pack(instances_document, problem_rows,
+                                                       dict(result.counts)))
     return result
 
 

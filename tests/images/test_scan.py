@@ -244,3 +244,17 @@ def test_rescan_gives_what_the_first_scan_gave(tmp_path: Path) -> None:
 def _rows_of_every_file(root: Path) -> list:
     entries = [(e.relpath, e.size, e.mtime_ns) for e in walk(str(root.resolve()), [])]
     return parse_batch(str(root.resolve()), entries)
+
+
+def test_a_damaged_stored_result_only_makes_the_rescan_slower(tmp_path: Path,
+                                                               store: Store) -> None:
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    for k in range(3):
+        (root / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
+    first = scan(root, store, workers=1, progress=False)
+    store.db.execute("UPDATE scans SET result = substr(result, 1, length(result) / 2)")
+    again = scan(root, store, workers=1, progress=False)
+    assert again.parsed == 0
+    assert sorted(i.as_row() for i in again.instances) == \
+        sorted(i.as_row() for i in first.instances)
