@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS files (
     instances TEXT NOT NULL DEFAULT '',  -- JSON list of Instance.as_row(), '' if none
     PRIMARY KEY (root, relpath));
 CREATE TABLE IF NOT EXISTS scans (   -- the last scan's result, valid for one exact listing
-    root TEXT PRIMARY KEY, listing_digest TEXT NOT NULL, result TEXT NOT NULL);
+    root TEXT PRIMARY KEY, listing_digest TEXT NOT NULL, result BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL,
@@ -159,7 +159,7 @@ class Store:
     def cached_instances(self, root: str) -> list[Instance]:
         return instances_from_rows(json.loads(self.cached_instances_document(root)))
 
-    def scan_summary(self, root: str, digest: str) -> str | None:
+    def scan_summary(self, root: str, digest: str) -> bytes | None:
         """The stored result of the last scan, if its listing had this digest
         (see linkage.images.summary)."""
         row = self.db.execute(
@@ -167,7 +167,7 @@ class Store:
             (root, digest)).fetchone()
         return None if row is None else row[0]
 
-    def save_scan_summary(self, root: str, digest: str, result: str) -> None:
+    def save_scan_summary(self, root: str, digest: str, result: bytes) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?)", (root, digest, result))
 

@@ -99,8 +99,8 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     """
     listing = list(walk(root, walk_problems))
     digest = summary.listing_digest(listing)
-    document = store.scan_summary(root, digest)
-    stored = summary.unpack(document) if document is not None else None
+    blob = store.scan_summary(root, digest)
+    stored = summary.unpack(blob) if blob is not None else None
     if stored is not None:
         instances, problems, counts = stored
         return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts))
@@ -138,7 +138,7 @@ def _result_saved(root: str, parsed: int, instances_document: str, problems: lis
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
     problem_rows = [(p.location, p.kind, p.reason) for p in problems]
-    store.save_scan_summary(root, digest, summary.pack(instances_document, problem_rows,
+    store.save_scan_summary(root, digest, summary.pack(instances, problem_rows,
                                                        dict(result.counts)))
     return result
 
