@@ -149,15 +149,12 @@ class Store:
             "SELECT relpath, kind, reason FROM files WHERE root = ? AND reason != '' "
             "ORDER BY relpath", (root,)).fetchall()
 
-    def cached_instances_document(self, root: str) -> str:
-        """Every cached instance in one JSON list of per-file lists, joined by SQLite."""
+    def cached_instances(self, root: str) -> list[Instance]:
+        """Every cached instance, from one JSON document joined by SQLite."""
         (document,) = self.db.execute(
             "SELECT '[' || coalesce(group_concat(instances, ','), '') || ']' FROM files "
             "WHERE root = ? AND instances != ''", (root,)).fetchone()
-        return document
-
-    def cached_instances(self, root: str) -> list[Instance]:
-        return instances_from_rows(json.loads(self.cached_instances_document(root)))
+        return instances_from_rows(json.loads(document))
 
     def scan_summary(self, root: str, digest: str) -> bytes | None:
         """The stored result of the last scan, if its listing had this digest

@@ -10,6 +10,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 
+from linkage.images import summary
 from linkage.images.header import HeaderError
 from linkage.images.instance import (
     Instance,
@@ -168,6 +169,10 @@ def _parse_zip(path: str, result: FileResult) -> FileResult:
     return result
 
 
-def parse_batch(root: str, entries: list[tuple[str, int | None, int | None]]) -> list[CacheRow]:
-    """Worker entry point: a batch of files, so each process round trip carries many."""
-    return [parse_file(root, *entry).as_cache_row() for entry in entries]
+def parse_batch(root: str, entries: list[tuple[str, int | None, int | None]]
+                ) -> tuple[list[CacheRow], bytes]:
+    """Worker entry point: a batch of files, so each process round trip carries many.
+    Returns the cache rows and the batch's instances packed for the scan summary."""
+    results = [parse_file(root, *entry) for entry in entries]
+    instances = [i for r in results for i in r.instances]
+    return [r.as_cache_row() for r in results], summary.pack_instances(instances)

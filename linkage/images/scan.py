@@ -2,14 +2,13 @@
 in parallel, and report every file that is not a readable image.
 
 The cache key is (path, size, mtime) as in Orthanc's folder indexer; results are
-saved in batches, each in one transaction, so an interrupted scan keeps what it
-finished and the next one resumes from there.
+saved about every half second, each time in one transaction, so an interrupted scan
+keeps what it finished and the next one resumes from there.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
 import sys
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkage.images import summary
-from linkage.images.instance import Instance, instances_from_rows
+from linkage.images.instance import Instance
 from linkage.images.parse_file import (
     BROKEN,
     DICOM,
@@ -39,7 +38,8 @@ from linkage.images.walk import WalkProblem, walk
 from linkage.store import Store
 
 BATCH = 256
-PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
+PARALLEL_FROM = 400
+SAVE_EVERY_SECONDS = 0.5          # below this many files to parse, a pool costs more than it saves
 
 
 FILE_KINDS = (DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID)
@@ -81,8 +81,13 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
             # file), and workers start now, parsing batches while the walk goes on.
             todo = ((e.relpath, None, None)
                     for e in walk(root_key, walk_problems, with_stat=False))
-            rows = _parse_all(root_key, todo, store, workers, show)
-            result = _first_result(root_key, rows, store)
+            parsed = _parse_all(root_key, todo, store, workers, show)
+            problems = [p for relpath, _size, _mtime, kind, reason, _ in
+                        sorted(r for r in parsed.rows if r[4])
+                        for p in _file_problems(relpath, kind, reason)]
+            result = _finish(root_key, parsed, parsed.instances, parsed.chunks, problems,
+                             Counter(r[3] for r in parsed.rows), store,
+                             parsed.digest.hexdigest())
     for problem in walk_problems:
         result.counts[UNREADABLE] += 1
         result.problems.append(Problem(problem.relpath, UNREADABLE, problem.reason))
@@ -114,31 +119,22 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
         store.forget_files(root, gone)
     problems = [p for relpath, kind, reason in store.cached_reasons(root)
                 for p in _file_problems(relpath, kind, reason)]
-    return _result_saved(root, len(parsed), store.cached_instances_document(root), problems,
-                         store.cached_kinds(root), store, digest)
+    instances = store.cached_instances(root)
+    return _finish(root, parsed, instances, [summary.pack_instances(instances)], problems,
+                   store.cached_kinds(root), store, digest)
 
 
-def _first_result(root: str, rows: list[CacheRow], store: Store) -> ScanResult:
-    """A first scan's result, built from what was just read (not from the cache)."""
-    problems = [p for relpath, _size, _mtime, kind, reason, _ in sorted(r for r in rows if r[4])
-                for p in _file_problems(relpath, kind, reason)]
-    document = "[" + ",".join(r[5] for r in rows if r[5]) + "]"
-    digest = summary.listing_digest([r[:3] for r in rows])
-    return _result_saved(root, len(rows), document, problems, Counter(r[3] for r in rows),
-                         store, digest)
-
-
-def _result_saved(root: str, parsed: int, instances_document: str, problems: list[Problem],
-                  counts: Counter, store: Store, digest: str) -> ScanResult:
+def _finish(root: str, parsed: _Parsed, instances: list[Instance], chunks: list[bytes],
+            problems: list[Problem], counts: Counter, store: Store, digest: str
+            ) -> ScanResult:
     """The result of the files' part of a scan (walk problems are added after), also
     stored as the summary of this listing for the next rescan."""
-    instances = instances_from_rows(json.loads(instances_document))
-    result = ScanResult(root, instances, problems, Counter(counts), parsed)
+    result = ScanResult(root, instances, problems, Counter(counts), len(parsed.rows))
     result.counts["instances"] = len(instances)
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
     problem_rows = [(p.location, p.kind, p.reason) for p in problems]
-    store.save_scan_summary(root, digest, summary.pack(instances, problem_rows,
+    store.save_scan_summary(root, digest, summary.pack(chunks, problem_rows,
                                                        dict(result.counts)))
     return result
 
@@ -182,19 +178,50 @@ def _batches(items, size: int):
         yield batch
 
 
-def _parse_all(root: str, todo, store: Store, workers: int, show: bool) -> list[CacheRow]:
-    """Parse and save in batches (one transaction each); return the rows saved."""
-    meter = _Progress(show)
-    saved: list[CacheRow] = []
+@dataclass
+class _Parsed:
+    """What the parsed batches of one scan brought back, gathered as they come (while
+    the workers go on with the next ones)."""
 
-    def save(rows: list[CacheRow]) -> None:
-        store.save_files(root, rows)
-        saved.extend(rows)
+    rows: list[CacheRow] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)         # for the summary
+    instances: list[Instance] = field(default_factory=list)
+    digest: summary.ListingDigest = field(default_factory=summary.ListingDigest)
+
+    def add(self, rows: list[CacheRow], chunk: bytes) -> None:
+        self.rows.extend(rows)
+        self.chunks.append(chunk)
+        self.instances.extend(summary.unpack_instances(chunk))
+        self.digest.add(row[:3] for row in rows)
+
+
+def _parse_all(root: str, todo, store: Store, workers: int, show: bool) -> _Parsed:
+    """Parse in batches and save what is parsed about every half second, each save
+    one transaction: an interrupted scan keeps all but the last moments of work, and
+    the state file is not committed (and checkpointed) for every batch."""
+    meter = _Progress(show)
+    parsed = _Parsed()
+    unsaved: list[CacheRow] = []
+    last_save = time.perf_counter()
+
+    def take(batch: tuple[list[CacheRow], bytes]) -> None:
+        rows, chunk = batch
+        parsed.add(rows, chunk)
+        unsaved.extend(rows)
         meter.advance(len(rows))
+        if time.perf_counter() - last_save >= SAVE_EVERY_SECONDS:
+            flush()
+
+    def flush() -> None:
+        nonlocal last_save
+        if unsaved:
+            store.save_files(root, unsaved)
+            unsaved.clear()
+        last_save = time.perf_counter()
 
     if workers <= 1:
         for batch in _batches(todo, BATCH):
-            save(parse_batch(root, batch))
+            take(parse_batch(root, batch))
     else:
         # spawn: what Windows does, and safe beside SQLite connections and threads.
         context = multiprocessing.get_context("spawn")
@@ -203,11 +230,12 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool) -> list[
             for batch in _batches(todo, BATCH):
                 pending.append(pool.submit(parse_batch, root, batch))
                 while pending and (len(pending) > 4 * workers or pending[0].done()):
-                    save(pending.popleft().result())
+                    take(pending.popleft().result())
             while pending:
-                save(pending.popleft().result())
+                take(pending.popleft().result())
+    flush()
     meter.done()
-    return saved
+    return parsed
 
 
 class _Progress:

@@ -243,7 +243,7 @@ def test_rescan_gives_what_the_first_scan_gave(tmp_path: Path) -> None:
 
 def _rows_of_every_file(root: Path) -> list:
     entries = [(e.relpath, e.size, e.mtime_ns) for e in walk(str(root.resolve()), [])]
-    return parse_batch(str(root.resolve()), entries)
+    return parse_batch(str(root.resolve()), entries)[0]
 
 
 def test_a_damaged_stored_result_only_makes_the_rescan_slower(tmp_path: Path,
