@@ -79,8 +79,7 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
         else:
             # A first scan: no stat here (workers take size and mtime from the open
             # file), and workers start now, parsing batches while the walk goes on.
-            todo = ((e.relpath, None, None)
-                    for e in walk(root_key, walk_problems, with_stat=False))
+            todo = walk(root_key, walk_problems, with_stat=False)
             parsed = _parse_all(root_key, todo, store, workers, show)
             problems = [p for relpath, _size, _mtime, kind, reason, _ in
                         sorted(r for r in parsed.rows if r[4])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 
@@ -19,6 +20,9 @@ class FileEntry(NamedTuple):
     relpath: str        # with "/" separators, relative to the root
     size: int | None
     mtime_ns: int | None
+
+
+_entry = partial(tuple.__new__, FileEntry)    # FileEntry(...) without its Python-level __new__
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,13 @@ def walk(root: str, problems: list[WalkProblem], with_stat: bool = True
                 if not entry.is_file():
                     continue
                 if not with_stat:
-                    yield FileEntry(rel, None, None)
+                    yield _entry((rel, None, None))
                     continue
                 st = entry.stat()
             except OSError as exc:
                 problems.append(WalkProblem(rel, f"cannot read: {exc.strerror}"))
                 continue
-            yield FileEntry(rel, st.st_size, st.st_mtime_ns)
+            yield _entry((rel, st.st_size, st.st_mtime_ns))
         stack.extend(sorted(subdirs, reverse=True))
 
 
