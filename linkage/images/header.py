@@ -138,6 +138,8 @@ def read_header(buffer: bytes, file_size: int | None = None) -> RawHeader:
     explicit = kind != "implicit"
     if kind == "preamble" or buffer[offset:offset + 2] == b"\x02\x00":
         offset = _read_meta(buffer, offset, header)
+        if header.is_dicomdir:
+            return header           # an index of the CD: its records are not read
         syntax = header.text("transfer_syntax")
         if syntax in (EXPLICIT_BE, DEFLATED):
             raise NotFast(f"transfer syntax {syntax}")

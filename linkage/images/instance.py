@@ -68,12 +68,13 @@ def instances_from_rows(per_file: list[list[list]]) -> list[Instance]:
 
 def decode_instance(header: RawHeader, location: str) -> Instance:
     """Turn raw header bytes into decoded fields, repairing character sets."""
+    raw = header.values
     charset_raw = header.text("charset")
     codecs = tuple(dicom_codecs(charset_raw)) if charset_raw else ()
-    values = {name: header.text(name) for name in _ASCII_FIELDS}
+    values = {name: _ascii(raw[name]) if name in raw else "" for name in _ASCII_FIELDS}
     for name in _TEXT_FIELDS:
-        values[name] = decode_text(header.values.get(name, b""), codecs)[0].strip()
-    groups = header.values.get("patient_name", b"").split(b"=")
+        values[name] = decode_text(raw[name], codecs)[0].strip() if name in raw else ""
+    groups = raw.get("patient_name", b"").split(b"=")
     name, how = decode_text(groups[0], codecs)
     others = [decode_text(g, codecs)[0].strip() for g in groups[1:]]
     if not name.strip() and any(others):
@@ -85,6 +86,11 @@ def decode_instance(header: RawHeader, location: str) -> Instance:
         name_decoding=how if name.strip() else "", charset=charset_raw,
         truncated=header.cut_short, **values,
     )
+
+
+def _ascii(value: bytes) -> str:
+    """A UID, date or code as a clean string."""
+    return value.rstrip(b"\x00 ").decode("ascii", "replace").strip()
 
 
 class NotDicom(Exception):
