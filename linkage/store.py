@@ -19,7 +19,7 @@ from pathlib import Path
 from linkage.images.instance import Instance, instances_from_rows
 
 SCHEMA_VERSION = 2
-# The scan cache (tables files) is rebuilt when its layout or the header reader's
+# The scan cache (tables files and scans) is rebuilt when its layout or the header reader's
 # output changes; bump this then. Decisions and runs are never dropped.
 CACHE_VERSION = 2
 _SCHEMA = """

@@ -25,6 +25,7 @@ from linkage.images.instance import (
 # Kinds of file a scan reports.
 DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID = (
     "dicom", "dicomdir", "zip", "non_dicom", "broken", "unreadable", "empty", "dicom_no_uid")
+FILE_KINDS = (DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID)
 
 # Magic numbers of what cannot be DICOM: a file starting so needs no more reading.
 # (A DICOM file with a preamble may start with anything, so these are only checked

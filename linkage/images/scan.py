@@ -25,10 +25,9 @@ from linkage.images.instance import Instance
 from linkage.images.parse_file import (
     BROKEN,
     DICOM,
-    DICOMDIR,
     EMPTY,
+    FILE_KINDS,
     NO_UID,
-    NON_DICOM,
     UNREADABLE,
     ZIP,
     CacheRow,
@@ -38,11 +37,8 @@ from linkage.images.walk import WalkProblem, walk
 from linkage.store import Store
 
 BATCH = 256
-PARALLEL_FROM = 400
-SAVE_EVERY_SECONDS = 0.5          # below this many files to parse, a pool costs more than it saves
-
-
-FILE_KINDS = (DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID)
+PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
+SAVE_EVERY_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -77,21 +73,25 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
         if store.has_files(root_key):
             result = _rescan(root_key, store, workers, show, walk_problems)
         else:
-            # A first scan: no stat here (workers take size and mtime from the open
-            # file), and workers start now, parsing batches while the walk goes on.
-            todo = walk(root_key, walk_problems, with_stat=False)
-            parsed = _parse_all(root_key, todo, store, workers, show)
-            problems = [p for relpath, _size, _mtime, kind, reason, _ in
-                        sorted(r for r in parsed.rows if r[4])
-                        for p in _file_problems(relpath, kind, reason)]
-            result = _finish(root_key, parsed, parsed.instances, parsed.chunks, problems,
-                             Counter(r[3] for r in parsed.rows), store,
-                             parsed.digest.hexdigest())
+            result = _first_scan(root_key, store, workers, show, walk_problems)
     for problem in walk_problems:
         result.counts[UNREADABLE] += 1
         result.problems.append(Problem(problem.relpath, UNREADABLE, problem.reason))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _first_scan(root: str, store: Store, workers: int, show: bool,
+                walk_problems: list[WalkProblem]) -> ScanResult:
+    """Workers start at once and parse batches while the walk goes on; the walk does
+    not stat (workers take size and mtime from the open file), and the result is
+    built from what the batches brought back, not read from the cache."""
+    parsed = _parse_all(root, walk(root, walk_problems, with_stat=False), store, workers, show)
+    problems = [p for relpath, _size, _mtime, kind, reason, _ in
+                sorted(r for r in parsed.rows if r[4])
+                for p in _file_problems(relpath, kind, reason)]
+    return _finish(root, len(parsed.rows), parsed.instances, parsed.chunks, problems,
+                   Counter(r[3] for r in parsed.rows), store, parsed.digest.hexdigest())
 
 
 def _rescan(root: str, store: Store, workers: int, show: bool,
@@ -119,16 +119,16 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     problems = [p for relpath, kind, reason in store.cached_reasons(root)
                 for p in _file_problems(relpath, kind, reason)]
     instances = store.cached_instances(root)
-    return _finish(root, parsed, instances, [summary.pack_instances(instances)], problems,
-                   store.cached_kinds(root), store, digest)
+    return _finish(root, len(parsed.rows), instances, [summary.pack_instances(instances)],
+                   problems, store.cached_kinds(root), store, digest)
 
 
-def _finish(root: str, parsed: _Parsed, instances: list[Instance], chunks: list[bytes],
+def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[bytes],
             problems: list[Problem], counts: Counter, store: Store, digest: str
             ) -> ScanResult:
     """The result of the files' part of a scan (walk problems are added after), also
     stored as the summary of this listing for the next rescan."""
-    result = ScanResult(root, instances, problems, Counter(counts), len(parsed.rows))
+    result = ScanResult(root, instances, problems, Counter(counts), parsed)
     result.counts["instances"] = len(instances)
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
