@@ -87,11 +87,10 @@ def _first_scan(root: str, store: Store, workers: int, show: bool,
     not stat (workers take size and mtime from the open file), and the result is
     built from what the batches brought back, not read from the cache."""
     parsed = _parse_all(root, walk(root, walk_problems, with_stat=False), store, workers, show)
-    problems = [p for relpath, _size, _mtime, kind, reason, _ in
-                sorted(r for r in parsed.rows if r[4])
+    problems = [p for relpath, kind, reason in sorted(parsed.reported)
                 for p in _file_problems(relpath, kind, reason)]
-    return _finish(root, len(parsed.rows), parsed.instances, parsed.chunks, problems,
-                   Counter(r[3] for r in parsed.rows), store, parsed.digest.hexdigest())
+    return _finish(root, parsed.files, parsed.instances, parsed.chunks, problems,
+                   parsed.kinds, store, parsed.digest.hexdigest())
 
 
 def _rescan(root: str, store: Store, workers: int, show: bool,
@@ -119,7 +118,7 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     problems = [p for relpath, kind, reason in store.cached_reasons(root)
                 for p in _file_problems(relpath, kind, reason)]
     instances = store.cached_instances(root)
-    return _finish(root, len(parsed.rows), instances, [summary.pack_instances(instances)],
+    return _finish(root, parsed.files, instances, [summary.pack_instances(instances)],
                    problems, store.cached_kinds(root), store, digest)
 
 
@@ -180,15 +179,20 @@ def _batches(items, size: int):
 @dataclass
 class _Parsed:
     """What the parsed batches of one scan brought back, gathered as they come (while
-    the workers go on with the next ones)."""
+    the workers go on with the next ones). The cache rows themselves are not kept:
+    they are in the state file."""
 
-    rows: list[CacheRow] = field(default_factory=list)
+    files: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    reported: list[tuple[str, str, str]] = field(default_factory=list)  # with a reason
     chunks: list[bytes] = field(default_factory=list)         # for the summary
     instances: list[Instance] = field(default_factory=list)
     digest: summary.ListingDigest = field(default_factory=summary.ListingDigest)
 
     def add(self, rows: list[CacheRow], chunk: bytes) -> None:
-        self.rows.extend(rows)
+        self.files += len(rows)
+        self.kinds.update(row[3] for row in rows)
+        self.reported.extend((row[0], row[3], row[4]) for row in rows if row[4])
         self.chunks.append(chunk)
         self.instances.extend(summary.unpack_instances(chunk))
         self.digest.add(row[:3] for row in rows)
