@@ -83,10 +83,15 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
 
 def _first_scan(root: str, store: Store, workers: int, show: bool,
                 walk_problems: list[WalkProblem]) -> ScanResult:
-    """Workers start at once and parse batches while the walk goes on; the walk does
-    not stat (workers take size and mtime from the open file), and the result is
-    built from what the batches brought back, not read from the cache."""
-    parsed = _parse_all(root, walk(root, walk_problems, with_stat=False), store, workers, show)
+    """Workers start at once and parse batches while the walk goes on, and the result
+    is built from what the batches brought back, not read from the cache.
+
+    On Linux and macOS the walk does not stat: workers take size and mtime from the
+    open file. On Windows the listing brings them for free, and a rescan compares
+    with exactly what its own listing will say.
+    """
+    todo = walk(root, walk_problems, with_stat=os.name == "nt")
+    parsed = _parse_all(root, todo, store, workers, show)
     problems = [p for relpath, kind, reason in sorted(parsed.reported)
                 for p in _file_problems(relpath, kind, reason)]
     return _finish(root, parsed.files, parsed.instances, parsed.chunks, problems,
