@@ -8,6 +8,7 @@ in a transaction, so a crash leaves the file as it was before the write.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -72,6 +73,19 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _key(name: str) -> str | bytes:
+    """A file name as stored: itself, or its bytes when it is not valid Unicode."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name)
+
+
+def _name(stored: str | bytes) -> str:
+    return os.fsdecode(stored) if isinstance(stored, bytes) else stored
+
+
 class Store:
     """A connection to the state file; creates the schema on first use."""
 
@@ -121,39 +135,43 @@ class Store:
         self.db.execute("COMMIT")
 
     # --- scan cache -------------------------------------------------------------
+    # File names are keys. A name that is not valid Unicode (Windows-1251 bytes on a
+    # Linux disk, kept by Python as surrogates) is stored as its bytes: see _key.
     def cached_files(self, root: str) -> dict[str, CachedFile]:
         rows = self.db.execute(
-            "SELECT relpath, size, mtime_ns, kind, reason FROM files WHERE root = ?", (root,))
-        return {r[0]: CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
+            "SELECT relpath, size, mtime_ns, kind, reason FROM files WHERE root = ?",
+            (_key(root),))
+        return {_name(r[0]): CachedFile(r[1], r[2], r[3], r[4]) for r in rows}
 
     def has_files(self, root: str) -> bool:
         """Was this folder scanned before (even partly)?"""
         return self.db.execute("SELECT 1 FROM files WHERE root = ? LIMIT 1",
-                               (root,)).fetchone() is not None
+                               (_key(root),)).fetchone() is not None
 
     def file_stamps(self, root: str) -> dict[str, tuple[int, int]]:
         """(size, mtime_ns) of every cached file: all a rescan compares."""
         rows = self.db.execute("SELECT relpath, size, mtime_ns FROM files WHERE root = ?",
-                               (root,))
-        return {r[0]: (r[1], r[2]) for r in rows}
+                               (_key(root),))
+        return {_name(r[0]): (r[1], r[2]) for r in rows}
 
     def cached_kinds(self, root: str) -> Counter:
         """How many cached files of each kind."""
         rows = self.db.execute("SELECT kind, count(*) FROM files WHERE root = ? GROUP BY kind",
-                               (root,))
+                               (_key(root),))
         return Counter(dict(rows.fetchall()))
 
     def cached_reasons(self, root: str) -> list[tuple[str, str, str]]:
         """(relpath, kind, reason) of every cached file with something to report."""
-        return self.db.execute(
+        rows = self.db.execute(
             "SELECT relpath, kind, reason FROM files WHERE root = ? AND reason != '' "
-            "ORDER BY relpath", (root,)).fetchall()
+            "ORDER BY relpath", (_key(root),))
+        return [(_name(r[0]), r[1], r[2]) for r in rows]
 
     def cached_instances(self, root: str) -> list[Instance]:
         """Every cached instance, from one JSON document joined by SQLite."""
         (document,) = self.db.execute(
             "SELECT '[' || coalesce(group_concat(instances, ','), '') || ']' FROM files "
-            "WHERE root = ? AND instances != ''", (root,)).fetchone()
+            "WHERE root = ? AND instances != ''", (_key(root),)).fetchone()
         return instances_from_rows(json.loads(document))
 
     def scan_summary(self, root: str, digest: str) -> bytes | None:
@@ -161,29 +179,34 @@ class Store:
         (see linkage.images.summary)."""
         row = self.db.execute(
             "SELECT result FROM scans WHERE root = ? AND listing_digest = ?",
-            (root, digest)).fetchone()
+            (_key(root), digest)).fetchone()
         return None if row is None else row[0]
 
     def save_scan_summary(self, root: str, digest: str, result: bytes) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?)", (root, digest, result))
+            db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?)",
+                       (_key(root), digest, result))
 
     def save_files(self, root: str,
                    results: Iterable[tuple[str, int, int, str, str, str]]) -> None:
         """Replace the cache rows of the given files, in one transaction. Each row is
         (relpath, size, mtime_ns, kind, reason, instances as a JSON list or '')."""
+        sql = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)"
+        root_key, results = _key(root), list(results)
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [(root, *r) for r in results])
+            try:
+                db.executemany(sql, [(root_key, *r) for r in results])
+            except UnicodeEncodeError:      # a name that is not valid Unicode: again, safely
+                db.executemany(sql, [(root_key, _key(r[0]), *r[1:]) for r in results])
 
     def roots(self) -> list[str]:
         """Image folders this state has scanned."""
-        return [r[0] for r in self.db.execute("SELECT DISTINCT root FROM files")]
+        return [_name(r[0]) for r in self.db.execute("SELECT DISTINCT root FROM files")]
 
     def forget_files(self, root: str, relpaths: Iterable[str]) -> None:
         with self.transaction() as db:
             db.executemany("DELETE FROM files WHERE root = ? AND relpath = ?",
-                           [(root, relpath) for relpath in relpaths])
+                           [(_key(root), _key(relpath)) for relpath in relpaths])
 
     # --- decisions --------------------------------------------------------------
     def add_decisions(self, decisions: Iterable[Decision]) -> int:

@@ -21,6 +21,7 @@ from linkage.images.instance import (
     parse_instance,
     stream_reader,
 )
+from linkage.images.walk import readable
 
 # Kinds of file a scan reports.
 DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID = (
@@ -89,7 +90,7 @@ def parse_file(root: str, relpath: str, size: int | None = None,
         return result
     reader = bytes_reader(head) if size <= len(head) else _prefetched(head, file_reader(path))
     try:
-        instance, is_dicomdir = parse_instance(reader, size, relpath)
+        instance, is_dicomdir = parse_instance(reader, size, readable(relpath))
     except NotDicom:
         return result
     except NoUid as exc:
@@ -149,7 +150,7 @@ def _parse_zip(path: str, result: FileResult) -> FileResult:
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            location = f"{result.relpath}::{info.filename}"
+            location = f"{readable(result.relpath)}::{info.filename}"
             if info.file_size == 0:
                 continue
             if info.flag_bits & 0x1:

@@ -33,7 +33,7 @@ from linkage.images.parse_file import (
     CacheRow,
     parse_batch,
 )
-from linkage.images.walk import WalkProblem, walk
+from linkage.images.walk import WalkProblem, readable, walk
 from linkage.store import Store
 
 BATCH = 256
@@ -76,7 +76,7 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
             result = _first_scan(root_key, store, workers, show, walk_problems)
     for problem in walk_problems:
         result.counts[UNREADABLE] += 1
-        result.problems.append(Problem(problem.relpath, UNREADABLE, problem.reason))
+        result.problems.append(Problem(readable(problem.relpath), UNREADABLE, problem.reason))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -144,6 +144,7 @@ def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[byte
 
 def _file_problems(relpath: str, kind: str, reason: str) -> list[Problem]:
     """What the report lists for one file (nothing for a plain image or non-image)."""
+    relpath = readable(relpath)
     if kind in (BROKEN, UNREADABLE, EMPTY, NO_UID):
         return [Problem(relpath, kind, reason)]
     if kind == ZIP and reason:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
+from linkage.images.charset import decode_text
+
 
 class FileEntry(NamedTuple):
     """A tuple, not a dataclass: a walk makes one per file, and tuples are cheap."""
@@ -76,6 +78,22 @@ def walk(root: str, problems: list[WalkProblem], with_stat: bool = True
                 continue
             yield _entry((rel, st.st_size, st.st_mtime_ns))
         stack.extend(sorted(subdirs, reverse=True))
+
+
+def readable(relpath: str) -> str:
+    """The path as people should read it. On Linux a name written in Windows-1251 or
+    CP866 bytes (a CD or zip copied from Windows) arrives with undecodable bytes
+    kept as surrogates: such a name cannot be written to a CSV, a spreadsheet or
+    SQLite, so its bytes are read the way a Russian Windows wrote them. The file
+    itself is still opened by its real name."""
+    if relpath.isascii():
+        return relpath
+    try:
+        relpath.encode("utf-8")
+        return relpath
+    except UnicodeEncodeError:
+        raw = relpath.encode("utf-8", "surrogateescape")
+        return "/".join(decode_text(part)[0] for part in raw.split(b"/"))
 
 
 def _is_within(path: str, ancestor: str) -> bool:

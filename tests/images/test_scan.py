@@ -3,6 +3,7 @@ reports every bad file, and rescans an unchanged tree without parsing anything."
 
 import os
 import shutil
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -258,3 +259,28 @@ def test_a_damaged_stored_result_only_makes_the_rescan_slower(tmp_path: Path,
     assert again.parsed == 0
     assert sorted(i.as_row() for i in again.instances) == \
         sorted(i.as_row() for i in first.instances)
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin",
+                    reason="only Linux keeps file names that are not valid UTF-8")
+def test_folder_named_in_windows_1251_bytes(tmp_path: Path) -> None:
+    """A CD copied from Windows onto a Linux disk: the folder name is Windows-1251
+    bytes. It is scanned, cached, reported and shown as Cyrillic, never a crash."""
+    root = tmp_path / "Снимки"
+    folder = os.fsencode(root) + b"/" + "Иванов МРТ".encode("cp1251")
+    os.makedirs(folder)
+    with open(folder + b"/1.dcm", "wb") as handle:
+        handle.write(instance_bytes(spec()))
+    open(folder + b"/empty.dcm", "wb").close()
+    with Store(tmp_path / "s.sqlite") as store:
+        first = scan(root, store, workers=1, progress=False)
+        again = scan(root, store, workers=1, progress=False)
+        store.db.execute("DELETE FROM scans")               # the slow way back, too
+        from_cache = scan(root, store, workers=1, progress=False)
+    assert [i.location for i in first.instances] == ["Иванов МРТ/1.dcm"]
+    assert [p.location for p in first.problems] == ["Иванов МРТ/empty.dcm"]
+    assert again.parsed == from_cache.parsed == 0
+    for result in (again, from_cache):
+        assert [i.location for i in result.instances] == ["Иванов МРТ/1.dcm"]
+        assert [p.location for p in result.problems] == ["Иванов МРТ/empty.dcm"]
+    assert group_studies(first.instances)[0].folder == "Иванов МРТ"
