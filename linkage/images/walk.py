@@ -92,8 +92,12 @@ def readable(relpath: str) -> str:
         relpath.encode("utf-8")
         return relpath
     except UnicodeEncodeError:
+        pass
+    try:
         raw = relpath.encode("utf-8", "surrogateescape")
-        return "/".join(decode_text(part)[0] for part in raw.split(b"/"))
+    except UnicodeEncodeError:      # Windows: a lone UTF-16 surrogate, no bytes behind it
+        return relpath.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "/".join(decode_text(part)[0] for part in raw.split(b"/"))
 
 
 def _is_within(path: str, ancestor: str) -> bool:

@@ -16,7 +16,7 @@ from linkage.images.parse_file import parse_batch, parse_file
 from linkage.images.scan import scan
 from linkage.images.studies import group_studies
 from linkage.images.summary import listing_digest
-from linkage.images.walk import walk
+from linkage.images.walk import readable, walk
 from linkage.store import Store
 from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
 from linkage.synth.tree import _cp866_info
@@ -284,3 +284,10 @@ def test_folder_named_in_windows_1251_bytes(tmp_path: Path) -> None:
         assert [i.location for i in result.instances] == ["Иванов МРТ/1.dcm"]
         assert [p.location for p in result.problems] == ["Иванов МРТ/empty.dcm"]
     assert group_studies(first.instances)[0].folder == "Иванов МРТ"
+
+
+def test_readable_shows_names_that_are_not_valid_unicode() -> None:
+    assert readable("Иванов/1.dcm") == "Иванов/1.dcm"
+    linux = "Иванов".encode("cp1251").decode("utf-8", "surrogateescape") + "/1.dcm"
+    assert readable(linux) == "Иванов/1.dcm"
+    assert readable("x\ud800y") == "x\\ud800y"      # Windows: a lone UTF-16 surrogate
