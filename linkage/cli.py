@@ -4,21 +4,17 @@ commands, so `linkage --help` answers at once (no pandas, no scikit-learn)."""
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
-
-class UserError(Exception):
-    """Bad input: printed as one line on stderr, exit code 2."""
+from linkage.errors import JobError, LinkageError
 
 
 def _settings(args):
-    from linkage.config import ConfigError, load_settings
+    from linkage.config import load_settings
 
-    try:
-        return load_settings(getattr(args, "config", None))
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    return load_settings(getattr(args, "config", None))
 
 
 def _state(args, out: Path | None) -> Path:
@@ -27,7 +23,7 @@ def _state(args, out: Path | None) -> Path:
     if getattr(args, "state", None):
         return Path(args.state)
     if out is None:
-        raise UserError("give --state FILE (the state file the run used)")
+        raise JobError("give --state FILE (the state file the run used)")
     return out / STATE_NAME
 
 
@@ -40,7 +36,8 @@ def cmd_run(args) -> int:
     settings = _settings(args)
     if args.lang:
         settings = replace(settings, lang=args.lang)
-    result = run_job(Path(args.images), Path(args.export), out, settings, _state(args, out))
+    result = run_job(Path(args.images), Path(args.export), out, settings, _state(args, out),
+                     allow_shrink=args.allow_shrink)
     print(result.summary())
     return 0
 
@@ -49,7 +46,8 @@ def cmd_scan(args) -> int:
     from linkage.job import scan_only
 
     out = Path(args.out)
-    scanned, studies = scan_only(Path(args.images), out, _state(args, out), _settings(args))
+    scanned, studies = scan_only(Path(args.images), out, _state(args, out), _settings(args),
+                                 allow_shrink=args.allow_shrink)
     counts = scanned.counts
     print(f"files: {counts['files']}, DICOM files: {counts['dicom']}, instances: "
           f"{counts['instances']} (in zips: {counts['in_zip']}), DICOMDIR: {counts['dicomdir']}, "
@@ -66,25 +64,28 @@ def cmd_scan(args) -> int:
 
 
 def cmd_review_import(args) -> int:
-    from linkage.review.importer import ImportRefused, import_review
+    from linkage.lock import exclusive
+    from linkage.review.importer import import_review
     from linkage.store import Store
 
     path = Path(args.file)
     if not path.is_file():
-        raise UserError(f"review file not found: {path}")
+        raise JobError(f"review file not found: {path}")
     state = Path(args.state) if args.state else path.parent / "linkage_state.sqlite"
     if not state.exists():
-        raise UserError(f"state file not found: {state} (give --state)")
-    with Store(state) as store:
-        try:
-            report = import_review(path, store)
-        except ImportRefused as exc:
-            raise UserError(str(exc)) from None
+        raise JobError(f"state file not found: {state} (give --state)")
+    with exclusive(None, state), Store(state) as store:
+        report = import_review(path, store, force=args.force)
     values = ", ".join(f"{k}: {v}" for k, v in sorted(report.by_value.items())) or "none"
     print(f"decisions in the file: {report.read} ({values}); new: {report.added}; "
           f"stored in {state}")
     for warning in report.warnings:
         print(f"warning: {warning}")
+    if report.kept_newer:
+        print(f"not taken, because a newer answer from a later sheet is stored "
+              f"({len(report.kept_newer)}; --force to let this sheet win):")
+        for line in report.kept_newer:
+            print(f"  {line}")
     return 0
 
 
@@ -96,13 +97,13 @@ def cmd_links(args) -> int:
     state = _state(args, out_dir)
     matches = (out_dir or state.parent) / "matches.csv"
     if not matches.is_file():
-        raise UserError(f"no matches.csv next to the state ({matches}); run `linkage run` first")
+        raise JobError(f"no matches.csv next to the state ({matches}); run `linkage run` first")
     key = None
     if args.pseudonymise:
         try:
             key = read_key(args.pseudonymise)
         except (OSError, ValueError) as exc:
-            raise UserError(f"key file: {exc}") from None
+            raise JobError(f"key file: {exc}") from None
     with Store(state) as store:
         pairs, study_info = links_from_state(matches, store)
     target = Path(args.out) if args.out else (out_dir or state.parent) / "links.csv"
@@ -146,7 +147,7 @@ def cmd_evaluate(args) -> int:
     data = truth_dir.parent if truth_dir.name == "truth" else truth_dir
     truth_dir = data / "truth"
     if not (truth_dir / "studies.csv").is_file():
-        raise UserError(f"no truth/studies.csv in {data}: give a folder made by `linkage synth`")
+        raise JobError(f"no truth/studies.csv in {data}: give a folder made by `linkage synth`")
     out = Path(args.out) if args.out else data / "out"
     result = run_job(data / "Снимки", data / EXPORT_NAME, out, _settings(args),
                      _state(args, out))
@@ -177,6 +178,10 @@ def cmd_demo(args) -> int:
     return 0
 
 
+SHRINK_HELP = ("scan even if the images folder lost most of its files since the last scan "
+               "(refused by default: a disconnected disk looks the same)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linkage", description="Link the studies of a «Снимки» folder to STMZ 3 records.")
@@ -192,11 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--images", required=True, help="the «Снимки» folder (read only)")
     p.add_argument("--export", required=True, help="STMZ 3 export (.csv)")
     p.add_argument("--lang", choices=("ru", "en"), help="language of review.xlsx (default ru)")
+    p.add_argument("--allow-shrink", action="store_true", help=SHRINK_HELP)
     common(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("scan", help="inventory of the image folder: studies.csv and problems")
     p.add_argument("--images", required=True)
+    p.add_argument("--allow-shrink", action="store_true", help=SHRINK_HELP)
     common(p)
     p.set_defaults(func=cmd_scan)
 
@@ -205,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = review_sub.add_parser("import", help="read decisions back from a filled review.xlsx")
     q.add_argument("file")
     q.add_argument("--state", help="state file (default: next to the xlsx)")
+    q.add_argument("--force", action="store_true",
+                   help="let this sheet's answers replace newer ones from a later sheet")
     q.set_defaults(func=cmd_review_import)
 
     p = sub.add_parser("links", help="write links.csv (auto + confirmed links)")
@@ -245,21 +254,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from linkage.config import ConfigError
-    from linkage.errors import expected_errors
+def _safe_console() -> None:
+    """Never fail on printing: a path with a character outside the console's code page
+    (cp866, cp1251 when redirected) is shown escaped instead of ending the job."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
 
+
+def main(argv: list[str] | None = None) -> int:
+    _safe_console()
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UserError as exc:
+    except LinkageError as exc:
         print(f"linkage: {exc}", file=sys.stderr)
-    except (ConfigError, *expected_errors()) as exc:
-        print(f"linkage: {exc}", file=sys.stderr)
+    except sqlite3.DatabaseError as exc:
+        print(f"linkage: the state file cannot be used ({exc})", file=sys.stderr)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"linkage: {exc.strerror or exc}{where}", file=sys.stderr)
     except KeyboardInterrupt:
         print("linkage: interrupted; the state file keeps what was finished", file=sys.stderr)
         return 130
     return 2
+
+
+def _quiet_broken_pipe() -> None:
+    """Output piped into `head`: stop quietly (Python would complain at exit)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

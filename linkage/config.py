@@ -8,9 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-
-class ConfigError(ValueError):
-    """The config file cannot be used; the message names the file and the key."""
+from linkage.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The whole job, wired: scan -> read export -> link -> outputs. No logic of its own
-beyond checking the paths and keeping the image folder untouched."""
+beyond checking the paths, keeping the image folder untouched and never losing a
+clinician's answer (a filled review.xlsx is imported before it is replaced)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkage.config import Settings
+from linkage.errors import ImportRefused, JobError
 from linkage.images.scan import ScanResult, scan
 from linkage.images.studies import Study, group_studies
 from linkage.link import LinkResult, link
 from linkage.link.classify import Thresholds
 from linkage.link.identity import records_frame, studies_frame
-from linkage.outputs import write_export_problems, write_matches, write_scan_problems, write_studies
+from linkage.lock import exclusive
+from linkage.outputs import (
+    remove_leftovers,
+    write_export_problems,
+    write_matches,
+    write_scan_problems,
+    write_studies,
+)
 from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
+from linkage.review.importer import ImportReport, import_review
 from linkage.review.links import write_links
 from linkage.review.sheet import write_review
+from linkage.review.stamp import SheetStamp
 from linkage.store import Store, now
 
 STATE_NAME = "linkage_state.sqlite"
-
-
-class JobError(ValueError):
-    """Bad input to the job: one clear line naming the problem."""
+OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
+                "review.xlsx", "links.csv")
 
 
 @dataclass
@@ -36,6 +45,7 @@ class JobResult:
     out: Path
     state: Path
     outputs: dict[str, Path] = field(default_factory=dict)
+    carried: ImportReport | None = None     # answers taken from the last review.xlsx
 
     def summary(self) -> str:
         counts = self.linked.pairs["status"].value_counts()
@@ -51,6 +61,11 @@ class JobResult:
             f"confirmed {counts.get('confirmed', 0)}, rejected {counts.get('rejected', 0)} "
             f"(of {self.linked.blocking.pairs} candidate pairs)",
         ]
+        if self.carried is not None and self.carried.read:
+            lines.insert(0, f"answers taken from the previous review.xlsx before replacing it: "
+                            f"{self.carried.read} (new: {self.carried.added})")
+            lines[1:1] = [f"  not taken (a newer answer is stored): {k}"
+                          for k in self.carried.kept_newer]
         lines += [f"{name}: {path}" for name, path in self.outputs.items()]
         return "\n".join(lines)
 
@@ -86,32 +101,62 @@ def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> No
 
 
 def scan_only(images: Path, out: Path, state: Path, settings: Settings,
-              progress: bool | None = None) -> tuple[ScanResult, list[Study]]:
+              progress: bool | None = None, allow_shrink: bool = False,
+              locked: bool = False) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list."""
     check_paths(images, None, out, state)
+    if not locked:
+        with exclusive(out, state):
+            return scan_only(images, out, state, settings, progress, allow_shrink, True)
     with Store(state) as store:
-        scanned = scan(images, store, workers=settings.workers or None, progress=progress)
+        scanned = scan(images, store, workers=settings.workers or None, progress=progress,
+                       allow_shrink=allow_shrink)
     studies = group_studies(scanned.instances)
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
     return scanned, studies
 
 
+def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
+    """Store the answers of the review.xlsx about to be replaced (as `review import`
+    would); refuse the run, replacing nothing, if the sheet cannot be read."""
+    if not sheet.is_file():
+        return None
+    try:
+        return import_review(sheet, store)
+    except ImportRefused as exc:
+        raise ImportRefused(sheet, ["the run was stopped and nothing was replaced: this sheet "
+                                    "may hold answers, and they could not be read", *exc.problems]
+                            ) from None
+
+
 def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
-            state: Path | None = None, progress: bool | None = None) -> JobResult:
+            state: Path | None = None, progress: bool | None = None,
+            allow_shrink: bool = False) -> JobResult:
     state = state or out / STATE_NAME
     check_paths(images, export_path, out, state)
+    with exclusive(out, state):
+        return _run(images, export_path, out, settings, state, progress, allow_shrink)
+
+
+def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: Path,
+         progress: bool | None, allow_shrink: bool) -> JobResult:
     started = now()
     say = _stage_printer(progress)
+    remove_leftovers(out, OUTPUT_NAMES)
+    with Store(state) as store:
+        carried = carry_answers(out / "review.xlsx", store)
     say("reading the export")
     export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
     say("scanning the images folder")
-    scanned, studies = scan_only(images, out, state, settings, progress)
+    scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
+                                 locked=True)
     say(f"linking {len(export.records)} records with {len(studies)} studies")
     records = records_frame(export.records)
     study_table = studies_frame(studies)
     with Store(state) as store:
         remembered = store.current_decisions()
+        stamp = SheetStamp.new(started, store.last_decision_id())
         rec_fp, img_fp = record_fingerprints(records), study_fingerprints(study_table)
         stale = {k for k, d in remembered.items()
                  if (d.record_fingerprint and rec_fp.get(k[0], d.record_fingerprint)
@@ -127,11 +172,12 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
             "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
             "review sheet": out / "review.xlsx", "links": out / "links.csv",
         }
+        # The sheet first: if it cannot be written, no other output was replaced either.
+        write_review(outputs["review sheet"], linked.pairs, records, study_table, study_info,
+                     Thresholds(settings.auto, settings.review), settings.lang, stamp)
         write_export_problems(outputs["export problems"], export)
         write_matches(outputs["matches"], linked.pairs)
-        write_review(outputs["review sheet"], linked.pairs, records, study_table, study_info,
-                     Thresholds(settings.auto, settings.review), settings.lang)
         write_links(outputs["links"], linked.pairs, study_info)
-        result = JobResult(scanned, studies, export, linked, out, state, outputs)
+        result = JobResult(scanned, studies, export, linked, out, state, outputs, carried)
         store.record_run(started, str(images), str(export_path), result.summary())
     return result

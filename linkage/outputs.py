@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from linkage.errors import OutputLocked
 from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
 from linkage.records.read import Export
@@ -21,18 +22,23 @@ MATCH_COLUMNS = ["record_id", "study_instance_uid", "score", "status", "reason",
                  "decision"]
 
 
-class OutputLocked(OSError):
-    """An output file cannot be replaced, usually because it is open in Excel."""
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
 def atomic_path(path: Path):
-    """Yield a temporary path beside `path`; it replaces `path` only on success."""
+    """Yield a temporary path beside `path`; it replaces `path` only on success. The
+    file gets the user's normal permissions (mkstemp's are owner-only), so the rest of
+    the team can read outputs on a shared folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         try:
             os.replace(tmp, path)
         except OSError as exc:
@@ -41,6 +47,19 @@ def atomic_path(path: Path):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(folder: Path, names: Iterable[str]) -> int:
+    """Delete the temporaries a killed run left beside its outputs (`.review.xlsx.*`)."""
+    removed = 0
+    for name in names:
+        for leftover in folder.glob(f".{name}.*"):
+            try:
+                leftover.unlink()
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> None:

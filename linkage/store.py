@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from linkage.errors import StateError
 from linkage.images.instance import Instance, instances_from_rows
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3   # 3: decisions.sheet_id (which sheet an answer came from)
+APPLICATION_ID = 0x4C4E4B47   # "LNKG": marks a SQLite file as a linkage state file
 # The scan cache (tables files and scans) is rebuilt when its layout or the header reader's
 # output changes; bump this then. Decisions and runs are never dropped.
 CACHE_VERSION = 2
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     comment TEXT NOT NULL DEFAULT '',
     record_fingerprint TEXT NOT NULL DEFAULT '', study_fingerprint TEXT NOT NULL DEFAULT '',
     decided_at TEXT NOT NULL, source_file TEXT NOT NULL, source_sheet TEXT NOT NULL DEFAULT '',
-    source_row INTEGER);
+    source_row INTEGER, sheet_id TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS decisions_by_pair ON decisions (record_id, study_instance_uid);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
@@ -67,6 +69,13 @@ class Decision:
     source_file: str = ""
     source_sheet: str = ""
     source_row: int | None = None
+    sheet_id: str = ""           # the review sheet (as written by a run) it was answered in
+    id: int | None = None        # order of storing: a later id is a later answer
+
+
+_DECISION_COLUMNS = ("record_id, study_instance_uid, decision, comment, record_fingerprint,"
+                     " study_fingerprint, decided_at, source_file, source_sheet, source_row,"
+                     " sheet_id, id")
 
 
 def now() -> str:
@@ -91,16 +100,57 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._drop_old_cache()
-        self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                        (str(SCHEMA_VERSION),))
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cache_version', ?)",
-                        (str(CACHE_VERSION),))
+        if self.path.is_dir():
+            raise StateError(f"the state file {self.path} is a folder; give a file name")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open the state file {self.path}: {exc}") from None
+        try:
+            self._check_ownership()
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._drop_old_cache()
+            self.db.executescript(_SCHEMA)
+            self._upgrade()
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                            (str(SCHEMA_VERSION),))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cache_version', ?)",
+                            (str(CACHE_VERSION),))
+        except StateError:
+            self.db.close()
+            raise
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StateError(_state_problem(self.path, exc)) from None
+
+    def _check_ownership(self) -> None:
+        """Before any write: refuse a SQLite file of another program, and one written by
+        a newer version of linkage (its tables may mean something this one does not know)."""
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables and "meta" not in tables):
+            raise StateError(f"{self.path} is a SQLite file of another program, not a linkage "
+                             "state file; give another --state")
+        if "meta" in tables:
+            row = self.db.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None and app_id == 0:
+                raise StateError(f"{self.path} is not a linkage state file (its meta table is "
+                                 "another program's); give another --state")
+            if row is not None and row[0].isdigit() and int(row[0]) > SCHEMA_VERSION:
+                raise StateError(f"{self.path} was written by a newer version of linkage "
+                                 f"(state schema {row[0]}, this one knows {SCHEMA_VERSION}); "
+                                 "update linkage")
+
+    def _upgrade(self) -> None:
+        """Columns added since a state file was made (its rows are kept as they are)."""
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(decisions)")}
+        if "sheet_id" not in columns:
+            self.db.execute("ALTER TABLE decisions ADD COLUMN sheet_id TEXT NOT NULL DEFAULT ''")
 
     def _drop_old_cache(self) -> None:
         """A scan cache written by an older version is dropped (the next scan reads
@@ -227,32 +277,47 @@ class Store:
                 db.execute(
                     "INSERT INTO decisions (record_id, study_instance_uid, decision, comment,"
                     " record_fingerprint, study_fingerprint, decided_at, source_file,"
-                    " source_sheet, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " source_sheet, source_row, sheet_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (d.record_id, d.study_instance_uid, d.decision, d.comment,
                      d.record_fingerprint, d.study_fingerprint, d.decided_at or now(),
-                     d.source_file, d.source_sheet, d.source_row))
+                     d.source_file, d.source_sheet, d.source_row, d.sheet_id))
                 current[(d.record_id, d.study_instance_uid)] = d
                 added += 1
         return added
 
     def current_decisions(self) -> dict[tuple[str, str], Decision]:
         """The latest decision per pair (by insertion order)."""
-        rows = self.db.execute(
-            "SELECT record_id, study_instance_uid, decision, comment, record_fingerprint,"
-            " study_fingerprint, decided_at, source_file, source_sheet, source_row"
-            " FROM decisions ORDER BY id")
+        rows = self.db.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY id")
         return {(r[0], r[1]): Decision(*r) for r in rows}
 
     def decision_history(self, record_id: str, study_uid: str) -> list[Decision]:
         rows = self.db.execute(
-            "SELECT record_id, study_instance_uid, decision, comment, record_fingerprint,"
-            " study_fingerprint, decided_at, source_file, source_sheet, source_row"
-            " FROM decisions WHERE record_id = ? AND study_instance_uid = ? ORDER BY id",
-            (record_id, study_uid))
+            f"SELECT {_DECISION_COLUMNS} FROM decisions"
+            " WHERE record_id = ? AND study_instance_uid = ? ORDER BY id", (record_id, study_uid))
         return [Decision(*r) for r in rows]
+
+    def last_decision_id(self) -> int:
+        """The id of the newest stored decision (0 if none): a sheet remembers it, so
+        that an answer stored after the sheet was written is known to be newer."""
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]
 
     # --- runs -------------------------------------------------------------------
     def record_run(self, started_at: str, images: str, export: str, summary: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT INTO runs (started_at, finished_at, images, export, summary)"
                        " VALUES (?, ?, ?, ?, ?)", (started_at, now(), images, export, summary))
+
+
+def _state_problem(path: Path, exc: sqlite3.Error) -> str:
+    """One line for what SQLite says about a state file it cannot use."""
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"the state file {path} is damaged ({text}); restore it from a backup or give " \
+               "another --state"
+    if "locked" in text or "busy" in text:
+        return f"the state file {path} is in use by another program ({text}); try again later"
+    if "readonly" in text or "read-only" in text:
+        return f"the state file {path} cannot be written ({text}); check its permissions"
+    if "full" in text:
+        return f"the disk of the state file {path} is full ({text})"
+    return f"the state file {path} cannot be used ({text})"

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkage.errors import FolderShrunk
 from linkage.images import summary
 from linkage.images.instance import Instance
 from linkage.images.parse_file import (
@@ -39,6 +40,9 @@ from linkage.store import Store
 BATCH = 256
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
 SAVE_EVERY_SECONDS = 0.5
+# A folder that lost more than this share of its files since the last scan (and at least
+# SHRINK_MIN_FILES of them) is refused: a disconnected drive looks exactly like that.
+SHRINK_SHARE, SHRINK_MIN_FILES = 0.5, 20
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,11 @@ class ScanResult:
 
 
 def scan(root: str | Path, store: Store, workers: int | None = None,
-         progress: bool | None = None) -> ScanResult:
-    """Scan `root` (read-only) and return instances, problems and counts."""
+         progress: bool | None = None, allow_shrink: bool = False) -> ScanResult:
+    """Scan `root` (read-only) and return instances, problems and counts.
+
+    Raise FolderShrunk, before the cache is touched, when the folder is empty or lost
+    most of its files since the last scan, unless `allow_shrink`."""
     root_path = Path(root).resolve()
     if not root_path.is_dir():
         raise FileNotFoundError(f"images folder not found: {root}")
@@ -71,7 +78,7 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     walk_problems: list[WalkProblem] = []
     with _collector_paused():
         if store.has_files(root_key):
-            result = _rescan(root_key, store, workers, show, walk_problems)
+            result = _rescan(root_key, store, workers, show, walk_problems, allow_shrink)
         else:
             result = _first_scan(root_key, store, workers, show, walk_problems)
     for problem in walk_problems:
@@ -99,7 +106,7 @@ def _first_scan(root: str, store: Store, workers: int, show: bool,
 
 
 def _rescan(root: str, store: Store, workers: int, show: bool,
-            walk_problems: list[WalkProblem]) -> ScanResult:
+            walk_problems: list[WalkProblem], allow_shrink: bool = False) -> ScanResult:
     """Parse only new or changed files (by size and mtime) and forget deleted ones.
 
     When the listing is exactly the one of the last scan, that scan's stored
@@ -113,6 +120,13 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
         instances, problems, counts = stored
         return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts))
     stamps = store.file_stamps(root)
+    lost = len(stamps) - len(listing)
+    if not allow_shrink and stamps and (not listing or (
+            lost >= SHRINK_MIN_FILES and lost > SHRINK_SHARE * len(stamps))):
+        raise FolderShrunk(
+            f"the images folder {readable(root)} held {len(stamps)} files last time and now "
+            f"{len(listing)}; is the disk connected? Nothing was changed (if the files were "
+            "really removed, run again with --allow-shrink)")
     changed = [entry for entry in listing if stamps.get(entry[0]) != entry[1:]]
     # Usually few files changed, and a pool costs more than it saves.
     parallel = workers > 1 and len(changed) >= PARALLEL_FROM

@@ -71,7 +71,7 @@ def _apply_decisions(result: pd.DataFrame, decisions: dict[tuple[str, str], str]
         return result
     keys = list(result.index)
     answer = np.array([decisions.get(k, "") for k in keys], dtype=object)
-    is_stale = np.array([k in stale for k in keys])
+    is_stale = np.array([k in stale for k in keys], dtype=bool)
     status = result["status"].to_numpy(dtype=object)
     fresh = ~is_stale
     status[fresh & (answer == "yes")] = CONFIRMED

@@ -14,14 +14,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkage.errors import ExportError
 from linkage.images.charset import fix_mojibake, russian_plausibility
 from linkage.names.parse import ParsedName, parse_full_name, parse_words
 from linkage.records.columns import looks_like_header, map_headers
 from linkage.records.values import normalise_case_number, parse_date, parse_sex
-
-
-class ExportError(ValueError):
-    """The export cannot be used at all; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)

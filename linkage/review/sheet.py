@@ -26,6 +26,7 @@ from linkage.link.comparisons import COMPARISONS
 from linkage.outputs import atomic_path
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, KEY_COLUMNS, labels
+from linkage.review.stamp import SheetStamp, cell_text, write_stamp
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
@@ -57,8 +58,9 @@ def _iso(text: str) -> str:
 
 def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
                  studies: pd.DataFrame, study_info: dict, thresholds: Thresholds,
-                 lang: str = "ru") -> None:
-    """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study."""
+                 lang: str = "ru", stamp: SheetStamp | None = None) -> None:
+    """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study;
+    `stamp` says which run wrote it (see review.stamp)."""
     t = labels(lang)
     wb = Workbook()
     review = wb.active
@@ -74,8 +76,13 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     _lonely_records(wb.create_sheet(t["sheet_unmatched"]),
                     records[~records.index.isin(linked_records)], t)
     _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t)
+    write_stamp(wb, stamp or SheetStamp())
     with atomic_path(path) as tmp:
         wb.save(tmp)
+
+
+def _append(ws: Worksheet, values: list) -> None:
+    ws.append([cell_text(v) for v in values])
 
 
 def _header(ws: Worksheet, columns: list[tuple[str, int]]) -> None:
@@ -124,6 +131,12 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
             if fill:
                 ws.cell(row=r, column=col[t[key]]).fill = fill
 
+    # Cells are reached by (row, column) only: ws[r] and ws.max_row scan every cell of
+    # the sheet, which made writing a sheet grow with the square of its rows.
+    wrapped = [(col[t[key]], columns[col[t[key]] - 1][1]) for key in
+               ("reason", "attention", "rec_name", "img_name", "img_folder", "img_description")]
+    wrapped_columns = {c for c, _ in wrapped}
+
     rec_fp = record_fingerprints(records)
     img_fp = study_fingerprints(studies)
     ordered = pairs.assign(_best=pairs.groupby("study_instance_uid")["score"].transform("max"))
@@ -131,11 +144,13 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
                                   ascending=[False, True, False])
     group_numbers = {uid: i + 1 for i, uid in
                      enumerate(dict.fromkeys(ordered["study_instance_uid"]))}
+    r = 1
     for row in ordered.itertuples():
         rec = records.loc[row.record_id]
         img = studies.loc[row.study_instance_uid]
         info = study_info[row.study_instance_uid]
-        ws.append([
+        r += 1
+        _append(ws, [
             group_numbers[row.study_instance_uid], round(float(row.score), 3), rec["full_name"],
             info.patient_name, rec["birth_date"], img["birth_date"] or _iso(info.birth_date),
             rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
@@ -146,7 +161,6 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
             row.record_id, row.record_id, row.study_instance_uid,
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ])
-        r = ws.max_row
         surname_level = _level_label("surname", row.surname)
         paint(r, ("rec_name", "img_name"), surname_level)
         paint(r, ("img_folder",), {"exact_both": "exact", "exact_folder": "exact",
@@ -156,25 +170,24 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
         paint(r, ("rec_case", "img_id"), _level_label("case_number", row.case_number))
         paint(r, ("img_date", "rec_admission", "rec_surgery", "img_days", "img_days_surgery"),
               _level_label("study_date", row.study_date))
-        for cell in ws[r]:
-            cell.alignment = TOP
+        for c in range(1, len(columns) + 1):
+            if c not in wrapped_columns:
+                ws.cell(row=r, column=c).alignment = TOP
         lines = 1
-        for key in ("reason", "attention", "rec_name", "img_name", "img_folder",
-                    "img_description"):
-            cell = ws.cell(row=r, column=col[t[key]])
+        for c, width in wrapped:
+            cell = ws.cell(row=r, column=c)
             cell.alignment = TOP_WRAP
-            width = columns[col[t[key]] - 1][1]
             lines = max(lines, -(-len(str(cell.value or "")) // max(width - 1, 1)))
         ws.row_dimensions[r].height = 13 * min(lines, 6)   # spreadsheets do not size wraps
     # On paper: what a decision needs, up to the comment (not the path or the IDs).
-    ws.print_area = f"A1:{get_column_letter(col[t['comment']])}{max(ws.max_row, 2)}"
+    ws.print_area = f"A1:{get_column_letter(col[t['comment']])}{max(r, 2)}"
     decision_col = get_column_letter(col[t["decision"]])
     choices = ",".join(CHOICES[lang])
     validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
                                 showErrorMessage=True, errorTitle=t["decision"],
                                 error=" / ".join(CHOICES[lang]))
     ws.add_data_validation(validation)
-    validation.add(f"{decision_col}2:{decision_col}{max(ws.max_row, 2) + 500}")
+    validation.add(f"{decision_col}2:{decision_col}{max(r, 2) + 500}")
     _finish(ws, hidden_from=col[KEY_COLUMNS[0]])
 
 
@@ -185,7 +198,7 @@ def _auto_sheet(ws, pairs, records, study_info, t) -> None:
                  (KEY_COLUMNS[1], 30)])
     for row in pairs.sort_values("score", ascending=False).itertuples():
         rec, info = records.loc[row.record_id], study_info[row.study_instance_uid]
-        ws.append([round(float(row.score), 4), rec["full_name"], info.patient_name,
+        _append(ws, [round(float(row.score), 4), rec["full_name"], info.patient_name,
                    rec["birth_date"], _iso(info.birth_date), info.name_folder or info.folder,
                    _iso(info.study_date), row.reason, row.record_id, row.study_instance_uid])
     _finish(ws)
@@ -197,7 +210,7 @@ def _lonely_studies(ws, studies, t) -> None:
                  (t["img_date"], 11), (t["img_modality"], 7), (t["img_description"], 26),
                  (t["img_path"], 50), (KEY_COLUMNS[1], 30)])
     for s in sorted(studies, key=lambda s: (s.name_folder or s.folder, s.study_date)):
-        ws.append([s.name_folder or s.folder, s.patient_name, s.name_decoding,
+        _append(ws, [s.name_folder or s.folder, s.patient_name, s.name_decoding,
                    _iso(s.birth_date), s.sex, s.patient_id, _iso(s.study_date), s.modalities,
                    s.description, s.first_location, s.study_instance_uid])
     _finish(ws)
@@ -208,7 +221,7 @@ def _lonely_records(ws, records, t) -> None:
                  (t["rec_sex"], 6), (t["rec_case"], 12), (t["rec_admission"], 11),
                  (t["rec_surgery"], 11), (KEY_COLUMNS[0], 12)])
     for _, rec in records.sort_values("full_name").iterrows():
-        ws.append([rec["record_id"], rec["full_name"], rec["birth_date"], rec["sex"],
+        _append(ws, [rec["record_id"], rec["full_name"], rec["birth_date"], rec["sex"],
                    rec["case_number"], rec["admission_date"], rec["surgery_date"],
                    rec["record_id"]])
     _finish(ws)
