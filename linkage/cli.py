@@ -264,8 +264,25 @@ def _safe_console() -> None:
             pass
 
 
+def _terminate_like_interrupt() -> None:
+    """SIGTERM (a service stop, `kill`) ends the job as Ctrl-C does: workers stopped,
+    the state consistent (and on Windows, closing the console sends SIGBREAK)."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except (ValueError, OSError):      # not the main thread
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     _safe_console()
+    _terminate_like_interrupt()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

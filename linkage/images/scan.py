@@ -250,15 +250,27 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool) -> _Pars
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pending: deque = deque()
-            for batch in _batches(todo, BATCH):
-                pending.append(pool.submit(parse_batch, root, batch))
-                while pending and (len(pending) > 4 * workers or pending[0].done()):
+            try:
+                for batch in _batches(todo, BATCH):
+                    pending.append(pool.submit(parse_batch, root, batch))
+                    while pending and (len(pending) > 4 * workers or pending[0].done()):
+                        take(pending.popleft().result())
+                while pending:
                     take(pending.popleft().result())
-            while pending:
-                take(pending.popleft().result())
+            except BaseException:
+                _stop_workers(pool)
+                raise
     flush()
     meter.done()
     return parsed
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C or SIGTERM: end the workers now instead of letting them finish every
+    queued batch (or outlive us, holding gigabytes). What was saved stays saved."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 class _Progress:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from linkage.errors import ExportError
 from linkage.images.charset import fix_mojibake, russian_plausibility
 from linkage.names.parse import ParsedName, parse_full_name, parse_words
 from linkage.records.columns import looks_like_header, map_headers
+from linkage.records.csv_rows import header_width, split_rows
 from linkage.records.values import normalise_case_number, parse_date, parse_sex
 
 
@@ -73,7 +74,7 @@ def detect_delimiter(text: str) -> str:
     lines = [ln for ln in text.splitlines()[:30] if ln.strip()]
     best, best_score = ";", -1.0
     for delim in (";", ",", "\t", "|"):
-        counts = [len(next(csv.reader([ln], delimiter=delim))) for ln in lines]
+        counts = [len(_split_line(ln, delim)) for ln in lines]
         if not counts or max(counts) < 2:
             continue
         common = max(set(counts), key=counts.count)
@@ -81,6 +82,13 @@ def detect_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delim, score
     return best
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line[:100_000]], delimiter=delimiter), [])
+    except csv.Error:          # a quote never closed in this line: count it plainly
+        return line.split(delimiter)
 
 
 def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto",
@@ -100,7 +108,9 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
         raise ExportError(f"{path}: cannot decode the export as {enc}: {exc}") from None
     text = text.lstrip("\ufeff")
     delim = detect_delimiter(text) if delimiter in ("", "auto") else delimiter
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    rows, row_problems = split_rows(text, delim, header_width(text, delim, _find_header))
+    if not rows:
+        raise ExportError(f"{path}: the export holds no rows")
     header_index = _find_header(rows)
     headers = [h.strip() for h in rows[header_index]]
     mapping, notes = map_headers(headers, columns or {})
@@ -115,9 +125,13 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
     export = Export(records=[], encoding=enc, delimiter=delim, header_row=header_index + 1,
                     columns={f: headers[i] for f, i in mapping.items()})
     export.problems.extend(ExportProblem(header_index + 1, "", "", note) for note in notes)
+    export.problems.extend(ExportProblem(p.row, "", p.value, p.problem) for p in row_problems)
+    controls = bool(_CONTROL.search(text))
     for offset, cells in enumerate(rows[header_index + 1:], start=header_index + 2):
         if not any(c.strip() for c in cells):
             continue
+        if controls:
+            cells = _without_controls(cells, headers, offset, export)
         export.records.append(_record(cells, mapping, headers, offset, export))
     _check_duplicates(path, export)
     return export
@@ -138,11 +152,31 @@ def _cell(cells: list[str], mapping: dict[str, int], name: str) -> str:
     return " ".join(cells[index].split())
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(cells: list[str], headers: list[str], row: int,
+                      export: Export) -> list[str]:
+    """Control characters (a stray \x02 pasted into a cell) removed and reported: no
+    spreadsheet accepts them, and they are never part of a name or a date."""
+    out = []
+    for index, cell in enumerate(cells):
+        if _CONTROL.search(cell):
+            shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", cell)
+            export.problems.append(ExportProblem(
+                row, headers[index] if index < len(headers) else f"cell {index + 1}", shown,
+                "control character removed"))
+            cell = _CONTROL.sub("", cell)
+        out.append(cell)
+    return out
+
+
 def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: int,
             export: Export) -> dict[str, str]:
     def problem(name: str, value: str, what: str) -> None:
         export.problems.append(ExportProblem(row, headers[mapping[name]] if name in mapping
                                              else name, value, what))
+
 
     if len(cells) != len(headers):
         export.problems.append(ExportProblem(row, "", f"{len(cells)} cells",
