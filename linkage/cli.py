@@ -113,6 +113,7 @@ def cmd_links(args) -> int:
 
 
 def cmd_records_check(args) -> int:
+    from linkage.config import columns_block
     from linkage.records.read import read_export
 
     settings = _settings(args)
@@ -125,6 +126,33 @@ def cmd_records_check(args) -> int:
           f"usable name: {len(export.unusable_rows)}; problems: {len(export.problems)}")
     for p in export.problems[: args.show]:
         print(f"  row {p.row}, {p.column or '-'}: «{p.value}» {p.problem}")
+    if len(export.problems) > args.show:
+        print(f"  ... {len(export.problems) - args.show} more in export_problems.csv after a "
+              "run (or --show N)")
+    print("\nWhat was found, as a block for a config file (`linkage init --export FILE` "
+          "writes one):\n")
+    print(columns_block(export.columns), end="")
+    return 0
+
+
+def cmd_init(args) -> int:
+    from linkage.config import starter_config
+    from linkage.records.read import read_export
+
+    export_path = Path(args.export)
+    target = Path(args.config_file) if args.config_file else \
+        export_path.with_name("linkage.toml")
+    if target.exists():
+        raise JobError(f"{target} exists already; it was not changed (give --config-file "
+                       "to write another)")
+    settings = _settings(args)
+    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
+    text = starter_config(export_path.name, export.encoding, export.delimiter, export.columns)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+    print(text, end="")
+    print(f"\nwritten: {target}\nuse it with: linkage run --config {target} ...")
     return 0
 
 
@@ -232,13 +260,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--show", type=int, default=30, help="problems to print")
     q.set_defaults(func=cmd_records_check)
 
+    p = sub.add_parser("init", help="write a config file for an export (its columns as found)")
+    p.add_argument("--export", required=True, help="STMZ 3 export (.csv)")
+    p.add_argument("--config-file", help="where to write (default: linkage.toml next to the "
+                   "export; an existing file is never overwritten)")
+    p.add_argument("--config", help="settings to read the export with")
+    p.set_defaults(func=cmd_init)
+
     p = sub.add_parser("synth", help="generate a synthetic folder, export and truth")
     p.add_argument("--out", required=True)
     p.add_argument("--persons", type=int, default=200)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--encoding", default="cp1251")
     p.add_argument("--delimiter", default=";")
-    p.add_argument("--style", choices=("fio", "split"), default="fio")
+    p.add_argument("--style", choices=("fio", "split", "registry"), default="fio")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("evaluate", help="run on synthetic data and compare with the truth")

@@ -24,8 +24,7 @@ def test_partial_file_overrides_only_its_keys(tmp_path: Path) -> None:
     settings = load_settings(path)
     assert settings.auto == 0.995
     assert settings.review == 0.2
-    assert settings.columns["full_name"] == "Пациент"
-    assert settings.columns["birth_date"] == "Дата рождения"
+    assert settings.columns == {"full_name": "Пациент"}     # every other column: detected
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -33,6 +32,13 @@ def test_partial_file_overrides_only_its_keys(tmp_path: Path) -> None:
     ("[thresholds]\nauto = 0.1\nreview = 0.5\n", "thresholds.review <= thresholds.auto"),
     ("[thresholds\n", "not valid TOML"),
     ("export = 3\n", "must be a table"),
+    ('[review]\nlang = "de"\n', "review.lang must be \"ru\" or \"en\", not 'de'"),
+    ('[scan]\nworkers = "two"\n', "scan.workers must be a whole number"),
+    ('[thresholds]\nauto = "high"\n', "thresholds.auto must be a number from 0 to 1, not 'high'"),
+    ('[export]\nencoding = "cp9999"\n', "unknown encoding 'cp9999'"),
+    ('[export]\ndelimiter = ";;"\n', "export.delimiter must be"),
+    ('[export.columns]\nsex = 3\n', "export.columns.sex must be a header"),
+    ('[scan]\nworkers = -1\n[review]\nlang = "de"\n', "scan.workers .*; review.lang"),
 ])
 def test_bad_config_is_named(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.toml"

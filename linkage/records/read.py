@@ -17,7 +17,13 @@ from pathlib import Path
 from linkage.errors import ExportError
 from linkage.images.charset import fix_mojibake, russian_plausibility
 from linkage.names.parse import ParsedName, parse_full_name, parse_words
-from linkage.records.columns import looks_like_header, map_headers
+from linkage.records.columns import (
+    FIELDS,
+    id_column_by_content,
+    id_header_candidates,
+    looks_like_header,
+    map_headers,
+)
 from linkage.records.csv_rows import header_width, split_rows
 from linkage.records.values import normalise_case_number, parse_date, parse_sex
 
@@ -118,12 +124,16 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
         raise ExportError(
             f"{path}: no name column found (expected «ФИО» or «Фамилия»/«Имя»/«Отчество»); "
             f"columns seen: {', '.join(h for h in headers if h) or 'none'}")
+    data_rows = [r for r in rows[header_index + 1:] if any(c.strip() for c in r)]
+    notes += _find_record_id(headers, data_rows, mapping, columns or {})
     if "record_id" not in mapping:
         raise ExportError(
-            f"{path}: no record ID column found (expected «ID» or «№ записи», or set "
-            f"[export.columns] record_id); columns seen: {', '.join(h for h in headers if h)}")
+            f"{path}: no record ID column found: no header like «ID», «№», «Рег. номер», "
+            f"«Код пациента», and no column whose values are all present, unique and short; "
+            f"set [export.columns] record_id; columns seen: "
+            f"{', '.join(h for h in headers if h)}")
     export = Export(records=[], encoding=enc, delimiter=delim, header_row=header_index + 1,
-                    columns={f: headers[i] for f, i in mapping.items()})
+                    columns={f: headers[mapping[f]] for f in FIELDS if f in mapping})
     export.problems.extend(ExportProblem(header_index + 1, "", "", note) for note in notes)
     export.problems.extend(ExportProblem(p.row, "", p.value, p.problem) for p in row_problems)
     controls = bool(_CONTROL.search(text))
@@ -135,6 +145,28 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
         export.records.append(_record(cells, mapping, headers, offset, export))
     _check_duplicates(path, export)
     return export
+
+
+def _find_record_id(headers: list[str], rows: list[list[str]], mapping: dict[str, int],
+                    configured: dict[str, str]) -> list[str]:
+    """Complete `mapping` with the record ID column if the headers did not give it;
+    return notes saying which column was chosen and why."""
+    if "record_id" in mapping:
+        others = [i for i in id_header_candidates(headers) if i != mapping["record_id"]
+                  and i not in mapping.values()]
+        if others and "record_id" not in configured:
+            return [f"two columns could be the record ID: «{headers[mapping['record_id']]}», "
+                    f"{', '.join(f'«{headers[i]}»' for i in others)}; using "
+                    f"«{headers[mapping['record_id']]}» (set [export.columns] record_id to "
+                    "choose another)"]
+        return []
+    index = id_column_by_content(headers, rows, set(mapping.values()))
+    if index is None:
+        return []
+    mapping["record_id"] = index
+    return [f"record ID: no header is a known ID name, so column «{headers[index]}» is used "
+            "(every value present, unique and short); set [export.columns] record_id to "
+            "choose another"]
 
 
 def _find_header(rows: list[list[str]]) -> int:

@@ -18,6 +18,11 @@ HEADER_STYLES = {
             "Дата операции", "Диагноз"],
     "split": ["№ записи", "Фамилия", "Имя", "Отчество", "Д.р.", "Пол", "№ И/Б",
               "Дата госпитализации", "Дата операции"],
+    # As a registry's own export may look: a registration number first (a header no
+    # synonym list needs to know), outcome scores, notes.
+    "registry": ["Рег. № карты СТМЗ", "ФИО пациента", "Пол", "Дата рождения", "№ ИБ",
+                 "Поступил", "Дата операции", "Отделение", "Диагноз", "Врач", "ODI", "VAS",
+                 "EQ-5D", "Примечание"],
 }
 RATES = {"typo": 0.015, "yo_e": 0.3, "upper": 0.1, "birth_missing": 0.02, "sex_missing": 0.1,
          "iso_date": 0.05, "excel_serial": 0.05, "case_year_suffix": 0.4, "no_surgery": 0.3}
@@ -95,6 +100,13 @@ def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding
             writer.writerow([adm.record_id, full, birth, sex, case, admitted, operated,
                              rng.choice(("Перелом L1", "Грыжа диска L4-L5", "Стеноз\nпозвоночного"
                                          " канала", ""))])
+        elif style == "registry":
+            writer.writerow([adm.record_id, f"{surname} {given} {patronymic}", sex,
+                             birth, case, admitted, operated, rng.choice(("ТО-2", "ТО-1", "НХО")),
+                             rng.choice(("Перелом L1", "Грыжа диска L4-L5", "")),
+                             rng.choice(("ЗЮА", "САС", "ДВД")), str(rng.randrange(0, 60)),
+                             str(rng.randrange(0, 11)), f"0.{rng.randrange(100, 999)}",
+                             rng.choice(("", "", "повторно", "контроль через 3 мес."))])
         else:
             writer.writerow([adm.record_id, surname, given, patronymic, birth, sex, case,
                              admitted, operated])
