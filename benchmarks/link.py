@@ -116,11 +116,11 @@ def naive_baseline(result, truth, scanned):
 
 
 def speed(n_records: int, n_studies: int, seed: int) -> None:
+    from linkage.config import load_settings
     from linkage.images.charset import decode_text, dicom_codecs
     from linkage.images.studies import Study
-    from linkage.link import link
-    from linkage.link.classify import Thresholds
     from linkage.link.identity import records_frame, studies_frame
+    from linkage.link.pipeline import link
     from linkage.names.parse import parse_folder_name
     from linkage.records.read import read_export
     from linkage.synth.export import admissions, write_export
@@ -154,7 +154,7 @@ def speed(n_records: int, n_studies: int, seed: int) -> None:
     t1 = time.perf_counter()
     record_table, study_table = records_frame(records), studies_frame(studies)
     t2 = time.perf_counter()
-    result = link(record_table, study_table, Thresholds())
+    result = link(record_table, study_table, load_settings().thresholds)
     t3 = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     counts = result.pairs["status"].value_counts()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,14 +12,28 @@ from linkage.errors import ConfigError
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """Match probability at or above `auto`: accepted; at or above `review`: asked."""
+
+    auto: float
+    review: float
+
+
+@dataclass(frozen=True)
 class Settings:
-    encoding: str = "auto"
-    delimiter: str = "auto"
-    columns: dict[str, str] = field(default_factory=dict)
-    auto: float = 0.99
-    review: float = 0.2
-    workers: int = 0
-    lang: str = "ru"
+    """Every value comes from configs/default.toml (and a user's file): no defaults here."""
+
+    encoding: str
+    delimiter: str
+    columns: dict[str, str]
+    auto: float
+    review: float
+    workers: int
+    lang: str
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.auto, self.review)
 
 
 def default_toml() -> dict[str, Any]:

@@ -12,9 +12,8 @@ from linkage.config import Settings
 from linkage.errors import ImportRefused, JobError
 from linkage.images.scan import ScanResult, scan
 from linkage.images.studies import Study, group_studies
-from linkage.link import LinkResult, link
-from linkage.link.classify import Thresholds
 from linkage.link.identity import records_frame, studies_frame
+from linkage.link.pipeline import LinkResult, link
 from linkage.lock import exclusive
 from linkage.outputs import (
     remove_leftovers,
@@ -24,7 +23,7 @@ from linkage.outputs import (
     write_studies,
 )
 from linkage.records.read import Export, read_export
-from linkage.review.fingerprint import record_fingerprints, study_fingerprints
+from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
 from linkage.review.links import write_links
 from linkage.review.sheet import write_review
@@ -157,13 +156,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     with Store(state) as store:
         remembered = store.current_decisions()
         stamp = SheetStamp.new(started, store.last_decision_id())
-        rec_fp, img_fp = record_fingerprints(records), study_fingerprints(study_table)
-        stale = {k for k, d in remembered.items()
-                 if (d.record_fingerprint and rec_fp.get(k[0], d.record_fingerprint)
-                     != d.record_fingerprint)
-                 or (d.study_fingerprint and img_fp.get(k[1], d.study_fingerprint)
-                     != d.study_fingerprint)}
-        linked = link(records, study_table, Thresholds(settings.auto, settings.review),
+        stale = stale_decisions(remembered, records, study_table)
+        linked = link(records, study_table, settings.thresholds,
                       {k: d.decision for k, d in remembered.items()}, stale)
         study_info = {s.study_instance_uid: s for s in studies}
         say("writing the outputs")
@@ -174,7 +168,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         }
         # The sheet first: if it cannot be written, no other output was replaced either.
         write_review(outputs["review sheet"], linked.pairs, records, study_table, study_info,
-                     Thresholds(settings.auto, settings.review), settings.lang, stamp)
+                     settings.thresholds, settings.lang, stamp)
         write_export_problems(outputs["export problems"], export)
         write_matches(outputs["matches"], linked.pairs)
         write_links(outputs["links"], linked.pairs, study_info)

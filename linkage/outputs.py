@@ -19,7 +19,7 @@ STUDY_COLUMNS = ["study_instance_uid", "patient_name", "name_decoding", "patient
                  "instances", "copies", "folder", "name_folder", "first_location", "bytes",
                  "identities"]
 MATCH_COLUMNS = ["record_id", "study_instance_uid", "score", "status", "reason", "attention",
-                 "decision"]
+                 "decision", "decided_by"]
 
 
 def _umask() -> int:
@@ -97,4 +97,4 @@ def write_matches(path: Path, pairs) -> None:
                                                      ascending=[True, False])
     write_csv(path, MATCH_COLUMNS,
               ([r.record_id, r.study_instance_uid, f"{r.score:.6f}", r.status, r.reason,
-                r.attention, r.decision] for r in shown.itertuples()))
+                r.attention, r.decision, r.decided_by] for r in shown.itertuples()))

@@ -1,8 +1,15 @@
 """Comparison features, each a small class listing its levels (as Splink declares them).
 
-A comparison turns a (record, study) pair into one level index. Level 0 is
-always "missing": neither evidence for nor against, so it carries weight 0.
-Each level has a Russian phrase for the review sheet's one-line reason.
+A comparison turns a (record, study) pair into one level. A `Level` carries all
+that its meaning decides elsewhere: whether it is agreement, evidence against or
+no information (the sheet's colour), whether it weighs at all, whether its weight
+is adjusted by term frequency, whether it holds a pair back from automatic
+acceptance (and with which words), and its reason in Russian and English. Level
+codes are positions in `levels`, but code only ever names them
+(`self.code("exact")`), so reordering a tuple cannot silently change a result.
+
+Adding a comparison is one class here (plus its columns in link.identity): the
+scoring, the explanation, the holds and the sheet's colours read the declarations.
 String similarity is rapidfuzz (names.similarity), plugged into recordlinkage's
 Compare through `BaseCompareFeature`.
 """
@@ -20,11 +27,28 @@ from linkage.names.similarity import GENDER_PAIR_SCORE, scheme_spellings, simila
 
 SIMILAR = 0.9   # at or above: a spelling variant, or a typo in a long name; below: another name
 
+AGREE, AGAINST, NO_INFO = "agree", "against", "none"
+
 
 @dataclass(frozen=True)
 class Level:
     label: str
-    reason: str                  # Russian, for the review sheet
+    kind: str                    # AGREE / AGAINST / NO_INFO: the sheet's green, red or none
+    ru: str = ""                 # the reason in the sheet ("" = not worth a mention)
+    en: str = ""
+    weighs: bool = True          # False: weight 0 whatever m and u say
+    tf: bool = False             # weight adjusted by how common the value is
+    hold: str = ""               # never auto: the words for «Внимание» (Russian)
+    scheme: bool = False         # the reason names the transliteration scheme that matched
+    trains: bool = False         # EM training session: pairs at this level (see scoring)
+
+    def reason(self, lang: str = "ru") -> str:
+        return self.en if lang == "en" and self.en else self.ru
+
+
+def missing(ru: str = "", en: str = "") -> Level:
+    """Level 0 of every comparison: no evidence either way, weight 0."""
+    return Level("missing", NO_INFO, ru, en, weighs=False)
 
 
 class Comparison:
@@ -34,15 +58,32 @@ class Comparison:
     record_columns: tuple[str, ...] = ()
     study_columns: tuple[str, ...] = ()
     levels: tuple[Level, ...] = ()
-    neutral_levels: tuple[str, ...] = ("missing",)   # levels that weigh nothing
-    tf_levels: tuple[str, ...] = ()  # levels whose weight is adjusted by term frequency
     # u among random pairs of the same sex: given names and patronymics are gendered,
     # and candidate pairs (blocked on gendered surnames) are nearly always same-sex.
     same_sex_u: bool = False
-    tf_column: str | None = None     # record column holding the value for that
+    tf_column: str | None = None     # record column holding the value for tf levels
+    # Sheet cells (label keys of review.labels) coloured by this comparison's level.
+    sheet_cells: tuple[str, ...] = ()
 
-    def level_index(self, label: str) -> int:
-        return [lv.label for lv in self.levels].index(label)
+    def code(self, label: str) -> int:
+        """The integer a level is stored as; unknown labels fail loudly."""
+        for index, level in enumerate(self.levels):
+            if level.label == label:
+                return index
+        raise KeyError(f"{self.name} has no level «{label}»")
+
+    level_index = code
+
+    def codes(self, *labels: str) -> list[int]:
+        return [self.code(label) for label in labels]
+
+    def level(self, code: int) -> Level:
+        return self.levels[int(code)]
+
+    def cell_kinds(self, code: int) -> dict[str, str]:
+        """Sheet cell -> AGREE / AGAINST / NO_INFO for a pair at this level."""
+        kind = self.level(code).kind
+        return {cell: kind for cell in self.sheet_cells}
 
     def compare(self, left: list[pd.Series], right: list[pd.Series]) -> np.ndarray:
         raise NotImplementedError
@@ -75,27 +116,37 @@ def _present(values: list[str]) -> np.ndarray:
 class _NameWord(Comparison):
     """Full word against full word, initials when one side has only an initial."""
 
-    levels = (Level("missing", "{what} не указано"), Level("different", "{what} другое"),
-              Level("initial_mismatch", "инициал {what_gen} другой"),
-              Level("initial_match", "инициал {what_gen} совпадает"),
-              Level("similar", "{what} похоже"), Level("exact", "{what} совпадает"))
-    what = ""
+    what, what_gen, what_en = "", "", ""
+
+    @classmethod
+    def declare(cls) -> tuple[Level, ...]:
+        w, g, e = cls.what, cls.what_gen, cls.what_en
+        return (missing(),
+                Level("different", AGAINST, f"{w} другое", f"{e} differs",
+                      hold=f"{w} другое"),
+                Level("initial_mismatch", AGAINST, f"инициал {g} другой",
+                      f"{e} initial differs", hold=f"{w} другое"),
+                Level("initial_match", AGREE, f"инициал {g} совпадает", f"{e} initial agrees"),
+                Level("similar", AGREE, f"{w} похоже", f"{e} similar"),
+                Level("exact", AGREE, f"{w} совпадает", f"{e} agrees", tf=True))
 
     def compare(self, left, right):
         rec_word, rec_initial = _values(left[0]), _values(left[1])
         img_word, img_initial = _values(right[0]), _values(right[1])
         sim = similarity_many(rec_word, img_word)
         both = _present(rec_word) & _present(img_word)
-        out = np.where(sim >= 1.0, 5, np.where(sim >= SIMILAR, 4, 1)).astype(np.int8)
-        out[~both] = 0
+        out = np.select([~both, sim >= 1.0, sim >= SIMILAR],
+                        self.codes("missing", "exact", "similar"),
+                        default=self.code("different")).astype(np.int8)
         initials = np.flatnonzero(~both & (_present(rec_word) | _present(rec_initial))
                                   & (_present(img_word) | _present(img_initial)))
         cache: dict[tuple[str, str], bool] = {}
+        agree, disagree = self.codes("initial_match", "initial_mismatch")
         for i in initials:
             key = (rec_word[i] or rec_initial[i], img_initial[i] or img_word[i][:1])
             if key not in cache:
                 cache[key] = initials_agree(*key)
-            out[i] = 3 if cache[key] else 2
+            out[i] = agree if cache[key] else disagree
         return out
 
 
@@ -116,19 +167,21 @@ class GivenName(_NameWord):
     same_sex_u = True
     record_columns = ("given_name", "given_initial")
     study_columns = ("given_name", "given_initial")
-    tf_levels, tf_column = ("exact",), "given_canon"
-    levels = tuple(Level(lv.label, lv.reason.format(what="имя", what_gen="имени"))
-                   for lv in _NameWord.levels)
+    tf_column = "given_canon"
+    what, what_gen, what_en = "имя", "имени", "given name"
 
 
 class Patronymic(_NameWord):
     name = "patronymic"
     same_sex_u = True
-    tf_levels, tf_column = ("exact",), "patronymic_canon"
+    tf_column = "patronymic_canon"
     record_columns = ("patronymic", "patronymic_initial")
     study_columns = ("patronymic", "patronymic_initial")
-    levels = tuple(Level(lv.label, lv.reason.format(what="отчество", what_gen="отчества"))
-                   for lv in _NameWord.levels)
+    what, what_gen, what_en = "отчество", "отчества", "patronymic"
+
+
+GivenName.levels = GivenName.declare()
+Patronymic.levels = Patronymic.declare()
 
 
 class Surname(Comparison):
@@ -139,15 +192,33 @@ class Surname(Comparison):
     name = "surname"
     record_columns = ("surname",)
     study_columns = ("surname", "folder_surname")
-    tf_levels, tf_column = ("exact_both", "exact_name", "exact_folder"), "surname_canon"
-    levels = (Level("missing", "фамилии нет ни в снимке, ни в имени папки"),
-              Level("different", "фамилия другая"),
-              Level("conflict", "фамилия в снимке и в имени папки разные"),
-              Level("gendered", "фамилия в другом роде"),
-              Level("similar", "фамилия похожа"),
-              Level("exact_folder", "фамилия совпадает с именем папки (в снимке её нет)"),
-              Level("exact_name", "фамилия в снимке совпадает"),
-              Level("exact_both", "фамилия совпадает и в снимке, и в имени папки"))
+    tf_column = "surname_canon"
+    sheet_cells = ("rec_name", "img_name")
+    levels = (missing(),
+              Level("different", AGAINST, "фамилия другая", "surname differs"),
+              Level("conflict", AGAINST, "фамилия в снимке и в имени папки разные",
+                    "surname in the image and in the folder name differ",
+                    hold="фамилия в снимке и в имени папки разные"),
+              Level("gendered", NO_INFO, "фамилия в другом роде", "surname in the other gender"),
+              Level("similar", AGREE, "фамилия похожа", "surname similar", scheme=True),
+              Level("exact_folder", AGREE, "фамилия совпадает с именем папки (в снимке её нет)",
+                    "surname agrees with the folder name (none in the image)", tf=True,
+                    trains=True),
+              Level("exact_name", AGREE, "фамилия в снимке совпадает",
+                    "surname in the image agrees", tf=True, scheme=True, trains=True),
+              Level("exact_both", AGREE, "фамилия совпадает и в снимке, и в имени папки",
+                    "surname agrees in the image and the folder name", tf=True, scheme=True,
+                    trains=True))
+
+    def cell_kinds(self, code: int) -> dict[str, str]:
+        """The folder cell too: green when the folder's surname agrees, red on a conflict."""
+        kinds = super().cell_kinds(code)
+        label = self.level(code).label
+        if label in ("exact_both", "exact_folder"):
+            kinds["img_folder"] = AGREE
+        elif label == "conflict":
+            kinds["img_folder"] = AGAINST
+        return kinds
 
     def compare(self, left, right):
         rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
@@ -166,7 +237,8 @@ class Surname(Comparison):
              ~has_img & folder_exact,
              best >= SIMILAR,
              gendered],
-            [0, 7, 6, 2, 5, 4, 3], default=1)
+            self.codes("missing", "exact_both", "exact_name", "conflict", "exact_folder",
+                       "similar", "gendered"), default=self.code("different"))
         return out.astype(np.int8)
 
 
@@ -174,12 +246,17 @@ class BirthDate(Comparison):
     name = "birth_date"
     record_columns = ("birth_date",)
     study_columns = ("birth_date",)
-    levels = (Level("missing", "дата рождения не указана"),
-              Level("different", "дата рождения другая"),
-              Level("same_year", "год рождения совпадает"),
-              Level("one_digit", "дата рождения отличается одной цифрой"),
-              Level("swapped", "дата рождения: день и месяц переставлены"),
-              Level("exact", "дата рождения совпадает"))
+    sheet_cells = ("rec_birth", "img_birth")
+    levels = (missing("дата рождения не указана", "birth date missing"),
+              Level("different", AGAINST, "дата рождения другая", "birth date differs",
+                    hold="дата рождения другая"),
+              Level("same_year", NO_INFO, "год рождения совпадает", "birth year agrees",
+                    hold="дата рождения другая"),
+              Level("one_digit", AGREE, "дата рождения отличается одной цифрой",
+                    "birth date one digit off"),
+              Level("swapped", AGREE, "дата рождения: день и месяц переставлены",
+                    "birth date with day and month swapped"),
+              Level("exact", AGREE, "дата рождения совпадает", "birth date agrees", trains=True))
 
     def compare(self, left, right):
         a, b = _date_digits(left[0]), _date_digits(right[0])
@@ -189,7 +266,8 @@ class BirthDate(Comparison):
         swapped = same_year & (a[:, 4:6] == b[:, 6:8]).all(axis=1) & \
             (a[:, 6:8] == b[:, 4:6]).all(axis=1)
         out = np.select([missing, differ == 0, swapped, differ == 1, same_year],
-                        [0, 5, 4, 3, 2], default=1)
+                        self.codes("missing", "exact", "swapped", "one_digit", "same_year"),
+                        default=self.code("different"))
         return out.astype(np.int8)
 
 
@@ -207,22 +285,23 @@ class Sex(Comparison):
     already says the sex (Иванова is a woman whoever she is)."""
 
     name = "sex"
-    neutral_levels = ("missing", "same")
     record_columns = ("sex",)
     study_columns = ("sex",)
-    levels = (Level("missing", "пол в снимке не указан"), Level("different", "пол другой"),
-              Level("same", "пол совпадает"))
+    sheet_cells = ("rec_sex", "img_sex")
+    levels = (missing("пол в снимке не указан", "sex missing in the image"),
+              Level("different", AGAINST, "пол другой", "sex differs", hold="пол другой"),
+              Level("same", AGREE, "пол совпадает", "sex agrees", weighs=False))
 
     def compare(self, left, right):
-        return _equality_levels(left[0], right[0])
+        return _equality_levels(self, left[0], right[0])
 
 
-def _equality_levels(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """0 missing, 1 different, 2 equal."""
+def _equality_levels(comparison: Comparison, left: pd.Series, right: pd.Series) -> np.ndarray:
+    """missing / different / same, for comparisons of one field by equality."""
     a = left.fillna("").astype(str).to_numpy()
     b = right.fillna("").astype(str).to_numpy()
-    out = np.where(a == b, 2, 1).astype(np.int8)
-    out[(a == "") | (b == "")] = 0
+    out = np.where(a == b, comparison.code("same"), comparison.code("different")).astype(np.int8)
+    out[(a == "") | (b == "")] = comparison.code("missing")
     return out
 
 
@@ -230,11 +309,15 @@ class CaseNumber(Comparison):
     name = "case_number"
     record_columns = ("case_key",)
     study_columns = ("case_key",)
-    levels = (Level("missing", ""), Level("different", "PatientID не номер истории болезни"),
-              Level("same", "PatientID = номер истории болезни"))
+    sheet_cells = ("rec_case", "img_id")
+    levels = (missing(),
+              Level("different", AGAINST, "PatientID не номер истории болезни",
+                    "PatientID is not the case number"),
+              Level("same", AGREE, "PatientID = номер истории болезни",
+                    "PatientID = case number", trains=True))
 
     def compare(self, left, right):
-        return _equality_levels(left[0], right[0])
+        return _equality_levels(self, left[0], right[0])
 
 
 class StudyDate(Comparison):
@@ -244,8 +327,12 @@ class StudyDate(Comparison):
     name = "study_date"
     record_columns = ("admission_date", "surgery_date")
     study_columns = ("study_date",)
-    levels = (Level("missing", ""), Level("outside", "дата снимка далеко от госпитализации"),
-              Level("fits", "дата снимка рядом с госпитализацией"))
+    sheet_cells = ("img_date", "rec_admission", "rec_surgery", "img_days", "img_days_surgery")
+    levels = (missing(),
+              Level("outside", AGAINST, "дата снимка далеко от госпитализации",
+                    "study date far from the stay"),
+              Level("fits", AGREE, "дата снимка рядом с госпитализацией",
+                    "study date near the stay"))
     BEFORE_ADMISSION, AFTER_ADMISSION, AFTER_SURGERY = 120, 60, 730
 
     def compare(self, left, right):
@@ -256,7 +343,8 @@ class StudyDate(Comparison):
             (study - surgery <= self.AFTER_SURGERY)
         fits = (near_admission & (admission > 0)) | (near_surgery & (surgery > 0))
         missing = (study == 0) | ((admission == 0) & (surgery == 0))
-        return np.where(missing, 0, np.where(fits, 2, 1)).astype(np.int8)
+        return np.select([missing, fits], self.codes("missing", "fits"),
+                         default=self.code("outside")).astype(np.int8)
 
 
 def _day_numbers(series: pd.Series) -> np.ndarray:
@@ -273,7 +361,9 @@ class MaidenName(Comparison):
     name = "maiden_name"
     record_columns = ("sex", "surname", "given_canon", "patronymic", "birth_date")
     study_columns = ("surname", "given_canon", "patronymic", "birth_date")
-    levels = (Level("missing", ""), Level("pattern", "возможно, фамилия сменилась (брак)"))
+    levels = (missing(),
+              Level("pattern", AGREE, "возможно, фамилия сменилась (брак)",
+                    "surname may have changed (marriage)"))
 
     def compare(self, left, right):
         sex = left[0].fillna("").to_numpy()
@@ -284,14 +374,14 @@ class MaidenName(Comparison):
         img_birth = right[3].fillna("").to_numpy()
         candidates = np.flatnonzero((sex == "F") & (rec_given != "") & (rec_given == img_given)
                                     & (rec_birth != "") & (rec_birth == img_birth))
-        out = np.zeros(len(sex), dtype=np.int8)
+        out = np.full(len(sex), self.code("missing"), dtype=np.int8)
         if candidates.size:
             pick = candidates.tolist()
             sur = similarity_many([rec_sur[i] for i in pick], [img_sur[i] for i in pick])
             rec_pat, img_pat = _values(left[3]), _values(right[2])
             pat = similarity_many([rec_pat[i] for i in pick], [img_pat[i] for i in pick])
             both_surnames = np.array([bool(rec_sur[i] and img_sur[i]) for i in pick])
-            out[candidates[both_surnames & (sur < SIMILAR) & (pat >= 1.0)]] = 1
+            out[candidates[both_surnames & (sur < SIMILAR) & (pat >= 1.0)]] = self.code("pattern")
         return out
 
 

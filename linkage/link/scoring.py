@@ -36,8 +36,7 @@ class Model:
         out = []
         for comp, m, u in zip(self.comparisons, self.m, self.u, strict=True):
             w = np.log2(m / u)
-            for label in comp.neutral_levels:
-                w[comp.level_index(label)] = 0.0
+            w[[not level.weighs for level in comp.levels]] = 0.0
             out.append(w)
         return out
 
@@ -102,15 +101,14 @@ def _initial_m(comparison: Comparison) -> np.ndarray:
     return m / m.sum()
 
 
-# EM training sessions, as Splink trains: each session looks only at pairs that
-# agree on one field and does not estimate that field (agreement there is forced
-# by the selection, so it says nothing about matches). Every other field is
-# estimated, and each field's weight is averaged over the sessions that estimated it.
-TRAINING_SESSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("surname", ("exact_both", "exact_name", "exact_folder")),
-    ("birth_date", ("exact",)),
-    ("case_number", ("same",)),     # in-house studies: nearly all true matches
-)
+def training_sessions(comparisons: tuple[Comparison, ...]) -> list[tuple[int, list[int]]]:
+    """EM training sessions, as Splink trains: each session looks only at pairs that
+    agree on one field (its levels marked `trains`) and does not estimate that field
+    (agreement there is forced by the selection, so it says nothing about matches).
+    Every other field is estimated, and each field's weight is averaged over the
+    sessions that estimated it."""
+    return [(k, [i for i, level in enumerate(c.levels) if level.trains])
+            for k, c in enumerate(comparisons) if any(level.trains for level in c.levels)]
 
 
 def _em(matrix: list[np.ndarray], u: list[np.ndarray], m: list[np.ndarray],
@@ -138,16 +136,12 @@ def estimate_m(levels: pd.DataFrame, u: list[np.ndarray],
                comparisons: tuple[Comparison, ...] = COMPARISONS) -> tuple[list[np.ndarray], float]:
     """m by EM in training sessions, then the prior of the candidate set."""
     matrix = [levels[c.name].to_numpy().astype(np.intp) for c in comparisons]
-    names = [c.name for c in comparisons]
     initial = [_initial_m(c) for c in comparisons]
     if len(levels) == 0:
         return initial, 0.1
     estimates: list[list[np.ndarray]] = [[] for _ in comparisons]
-    for session_field, labels in TRAINING_SESSIONS:
-        if session_field not in names:
-            continue
-        k = names.index(session_field)
-        chosen = np.isin(matrix[k], [comparisons[k].level_index(lb) for lb in labels])
+    for k, codes in training_sessions(comparisons):
+        chosen = np.isin(matrix[k], codes)
         if chosen.sum() < 10:
             continue
         sub = [col[chosen] for col in matrix]
@@ -205,16 +199,17 @@ def term_frequencies(records: pd.DataFrame, comparisons: tuple[Comparison, ...] 
 
 
 def fit(records: pd.DataFrame, studies: pd.DataFrame, levels: pd.DataFrame,
-        decisions: dict[tuple[str, str], str] | None = None, seed: int = 0) -> Model:
+        decisions: dict[tuple[str, str], str] | None = None, seed: int = 0,
+        comparisons: tuple[Comparison, ...] = COMPARISONS) -> Model:
     """Estimate u, m and the prior; calibrate with decisions when there are enough."""
-    u = estimate_u(records, studies, COMPARISONS, seed)
-    m, prior = estimate_m(levels, u, COMPARISONS)
-    model = Model(COMPARISONS, m, u, prior, term_frequencies(records))
+    u = estimate_u(records, studies, comparisons, seed)
+    m, prior = estimate_m(levels, u, comparisons)
+    model = Model(comparisons, m, u, prior, term_frequencies(records, comparisons))
     if decisions and len(decisions) >= MIN_DECISIONS:
         keys = list(zip(levels.index.get_level_values(0), levels.index.get_level_values(1),
                         strict=True))
         confirmed = np.array([decisions.get(k) == "yes" for k in keys])
-        model.m = calibrate_m(model.m, levels, confirmed)
+        model.m = calibrate_m(model.m, levels, confirmed, comparisons)
         model.calibrated_with = int(confirmed.sum())
     return model
 
@@ -228,7 +223,7 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
     for comp, w in zip(model.comparisons, weights, strict=True):
         col = levels[comp.name].to_numpy().astype(np.intp)
         contribution = w[col].copy()
-        if comp.tf_levels and comp.tf_column in model.tf:
+        if comp.tf_column in model.tf and any(level.tf for level in comp.levels):
             contribution = _tf_adjust(comp, col, contribution, model, records, record_ids)
         out[f"w_{comp.name}"] = contribution
         out[comp.name] = col
@@ -248,8 +243,7 @@ def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, mode
     contribution = contribution.copy()
     freq = model.tf[comp.tf_column]
     floor = 1.0 / max(len(records), 1)
-    for label in comp.tf_levels:
-        index = comp.level_index(label)
+    for index in [i for i, level in enumerate(comp.levels) if level.tf]:
         mask = col == index
         if not mask.any():
             continue
@@ -258,3 +252,24 @@ def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, mode
         m_level = model.m[model.comparisons.index(comp)][index]
         contribution[mask] = np.log2(m_level / f)
     return contribution
+
+
+def harmonise_groups(scored: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """Studies with the same PatientID and surname are one person's: a record gets
+    the same (best) score for all of them."""
+    keys = studies["case_key"].where(studies["case_key"] != "", None)
+    surnames = studies["surname_canon"].where(studies["surname_canon"] != "", None)
+    group = (keys + "|" + surnames).dropna()
+    if group.empty or len(scored) == 0:
+        return scored
+    frame = scored[["score", "weight"]].copy()
+    frame["group"] = group.reindex(scored.index.get_level_values(1)).to_numpy()
+    frame["record"] = scored.index.get_level_values(0)
+    grouped = frame.dropna(subset=["group"])
+    if grouped.empty:
+        return scored
+    best = grouped.groupby(["record", "group"])[["score", "weight"]].transform("max")
+    scored = scored.copy()
+    scored.loc[best.index, "score"] = best["score"].to_numpy()
+    scored.loc[best.index, "weight"] = best["weight"].to_numpy()
+    return scored

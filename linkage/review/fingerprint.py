@@ -35,3 +35,15 @@ def record_fingerprints(records: pd.DataFrame) -> dict[str, str]:
 
 def study_fingerprints(studies: pd.DataFrame) -> dict[str, str]:
     return _fingerprints(studies, STUDY_FIELDS)
+
+
+def stale_decisions(decisions: dict, records: pd.DataFrame, studies: pd.DataFrame
+                    ) -> set[tuple[str, str]]:
+    """Pairs whose record or study no longer looks as it did when the answer was given
+    (a record or study that is gone is not stale: its pair is simply not scored)."""
+    rec_fp, img_fp = record_fingerprints(records), study_fingerprints(studies)
+    return {k for k, d in decisions.items()
+            if (d.record_fingerprint and rec_fp.get(k[0], d.record_fingerprint)
+                != d.record_fingerprint)
+            or (d.study_fingerprint and img_fp.get(k[1], d.study_fingerprint)
+                != d.study_fingerprint)}

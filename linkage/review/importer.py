@@ -20,8 +20,13 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from linkage.errors import ImportRefused
-from linkage.review.labels import DECISION_HEADER, KEY_COLUMNS, LABELS, normalise_decision
-from linkage.review.sheet import FP_COLUMNS
+from linkage.review.labels import (
+    DECISION_HEADER,
+    FP_COLUMNS,
+    KEY_COLUMNS,
+    LABELS,
+    normalise_decision,
+)
 from linkage.review.stamp import SheetStamp, read_stamp
 from linkage.store import Decision, Store
 

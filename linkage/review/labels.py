@@ -4,6 +4,7 @@ from __future__ import annotations
 
 DECISION_HEADER = "Решение"
 KEY_COLUMNS = ("record_id", "study_instance_uid")
+FP_COLUMNS = ("record_fingerprint", "study_fingerprint")
 
 # Accepted decision values (case, spaces and a trailing dot ignored) -> stored value.
 DECISIONS = {

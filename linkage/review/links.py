@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.images.studies import Study, group_studies
-from linkage.link.classify import AUTO, CONFIRMED, REJECTED, REVIEW
+from linkage.link.status import AUTO, CONFIRMED, REJECTED, REVIEW
 from linkage.outputs import write_csv
 from linkage.store import Store
 

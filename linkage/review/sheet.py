@@ -21,29 +21,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from linkage.link.classify import AUTO, CONFIRMED, REVIEW, Thresholds
-from linkage.link.comparisons import COMPARISONS
+from linkage.config import Thresholds
+from linkage.link.comparisons import AGAINST, AGREE, COMPARISONS, Comparison
+from linkage.link.status import AUTO, CONFIRMED, REVIEW
 from linkage.outputs import atomic_path
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
-from linkage.review.labels import CHOICES, KEY_COLUMNS, labels
+from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, cell_text, write_stamp
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-FP_COLUMNS = ("record_fingerprint", "study_fingerprint")
 TOP = Alignment(vertical="top")
 TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 
-# Which comparison colours which cell: agreeing levels green, "different" red.
-_AGREE = {"exact", "similar", "same", "swapped", "one_digit", "initial_match", "fits",
-          "exact_both", "exact_name", "exact_folder"}
-_DISAGREE = {"different", "initial_mismatch", "outside", "conflict"}
-
-
-def _level_label(name: str, value: int) -> str:
-    comp = next(c for c in COMPARISONS if c.name == name)
-    return comp.levels[int(value)].label
+FILLS = {AGREE: GREEN, AGAINST: RED}
 
 
 def _days(study_date: str, admission: str) -> str:
@@ -58,7 +50,8 @@ def _iso(text: str) -> str:
 
 def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
                  studies: pd.DataFrame, study_info: dict, thresholds: Thresholds,
-                 lang: str = "ru", stamp: SheetStamp | None = None) -> None:
+                 lang: str = "ru", stamp: SheetStamp | None = None,
+                 comparisons: tuple[Comparison, ...] = COMPARISONS) -> None:
     """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study;
     `stamp` says which run wrote it (see review.stamp)."""
     t = labels(lang)
@@ -66,7 +59,7 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     review = wb.active
     review.title = t["sheet_review"]
     _review_sheet(review, pairs[pairs["status"] == REVIEW], records, studies, study_info, t,
-                  lang)
+                  lang, comparisons)
     _auto_sheet(wb.create_sheet(t["sheet_auto"]), pairs[pairs["status"].isin([AUTO, CONFIRMED])],
                 records, study_info, t)
     linked_studies = set(pairs.loc[pairs["status"] != "", "study_instance_uid"])
@@ -110,7 +103,7 @@ def _finish(ws: Worksheet, hidden_from: int | None = None) -> None:
             ws.column_dimensions[get_column_letter(col)].hidden = True
 
 
-def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
+def _review_sheet(ws, pairs, records, studies, study_info, t, lang, comparisons) -> None:
     columns = [
         (t["study_group"], 5), (t["score"], 7), (t["rec_name"], 24), (t["img_name"], 24),
         (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
@@ -125,11 +118,12 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
     _header(ws, columns)
     col = {name: i for i, (name, _) in enumerate(columns, start=1)}
 
-    def paint(r: int, keys: tuple[str, ...], level: str) -> None:
-        fill = GREEN if level in _AGREE else RED if level in _DISAGREE else None
-        for key in keys:
-            if fill:
-                ws.cell(row=r, column=col[t[key]]).fill = fill
+    def paint(r: int, row) -> None:
+        """Each comparison colours its own cells, as its level's kind says."""
+        for comp in comparisons:
+            for key, kind in comp.cell_kinds(getattr(row, comp.name)).items():
+                if kind in FILLS and t.get(key) in col:
+                    ws.cell(row=r, column=col[t[key]]).fill = FILLS[kind]
 
     # Cells are reached by (row, column) only: ws[r] and ws.max_row scan every cell of
     # the sheet, which made writing a sheet grow with the square of its rows.
@@ -161,15 +155,7 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang) -> None:
             row.record_id, row.record_id, row.study_instance_uid,
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ])
-        surname_level = _level_label("surname", row.surname)
-        paint(r, ("rec_name", "img_name"), surname_level)
-        paint(r, ("img_folder",), {"exact_both": "exact", "exact_folder": "exact",
-                                   "conflict": "conflict"}.get(surname_level, ""))
-        paint(r, ("rec_birth", "img_birth"), _level_label("birth_date", row.birth_date))
-        paint(r, ("rec_sex", "img_sex"), _level_label("sex", row.sex))
-        paint(r, ("rec_case", "img_id"), _level_label("case_number", row.case_number))
-        paint(r, ("img_date", "rec_admission", "rec_surgery", "img_days", "img_days_surgery"),
-              _level_label("study_date", row.study_date))
+        paint(r, row)
         for c in range(1, len(columns) + 1):
             if c not in wrapped_columns:
                 ws.cell(row=r, column=c).alignment = TOP

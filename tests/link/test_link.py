@@ -4,16 +4,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from linkage.config import load_settings
 from linkage.images.scan import scan
 from linkage.images.studies import Study, group_studies
-from linkage.link import link
 from linkage.link.blocking import candidate_pairs
-from linkage.link.classify import Thresholds
 from linkage.link.comparisons import COMPARISONS
 from linkage.link.evaluate import Truth, evaluate
 from linkage.link.identity import records_frame, studies_frame
+from linkage.link.pipeline import link
 from linkage.records.read import read_export
 from linkage.store import Store
+
+THRESHOLDS = load_settings().thresholds
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,7 @@ def test_levels_are_explicit_and_zero_is_missing() -> None:
 
 def test_scores_are_probabilities_with_contributions(dataset, tables) -> None:
     records, studies, _ = tables
-    result = link(records, studies, Thresholds())
+    result = link(records, studies, THRESHOLDS)
     pairs = result.pairs
     assert pairs["score"].between(0, 1).all()
     assert {f"w_{c.name}" for c in COMPARISONS} <= set(pairs.columns)
@@ -74,7 +76,7 @@ def _record(rid, surname, given, patronymic, birth, sex="M", case=""):
 
 def _linked(records, studies, decisions=None) -> pd.DataFrame:
     """Scored pairs indexed by (record_id, study_instance_uid)."""
-    return link(records, studies, Thresholds(), decisions).pairs.set_index(
+    return link(records, studies, THRESHOLDS, decisions).pairs.set_index(
         ["record_id", "study_instance_uid"])
 
 
@@ -177,13 +179,13 @@ def test_enough_decisions_calibrate_the_model(dataset, tables) -> None:
     from linkage.link.scoring import MIN_DECISIONS
 
     records, studies, _ = tables
-    first = link(records, studies, Thresholds())
+    first = link(records, studies, THRESHOLDS)
     truth = Truth.read(dataset.truth).true_pairs()
     reviewed = first.pairs[first.pairs["status"] != ""].head(MIN_DECISIONS + 10)
     decisions = {(r, s): ("yes" if (r, s) in truth else "no")
                  for r, s in zip(reviewed["record_id"], reviewed["study_instance_uid"],
                                  strict=True)}
-    calibrated = link(records, studies, Thresholds(), decisions)
+    calibrated = link(records, studies, THRESHOLDS, decisions)
     assert first.model.calibrated_with == 0
     assert calibrated.model.calibrated_with == sum(d == "yes" for d in decisions.values())
     assert not all(np.allclose(a, b) for a, b in zip(first.model.m, calibrated.model.m,

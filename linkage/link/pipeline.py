@@ -1,0 +1,81 @@
+"""`link()`: the whole linking stage as one plain function. The CLI and the
+benchmarks call it; each step below it is testable alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linkage.link.blocking import BlockingReport, candidate_pairs
+from linkage.link.comparisons import COMPARISONS, Comparison
+from linkage.link.scoring import Model, compare_levels, fit, harmonise_groups, score
+from linkage.link.status import Context, Thresholds, decide
+from linkage.names.similarity import matched_scheme
+
+
+@dataclass
+class LinkResult:
+    pairs: pd.DataFrame            # every scored pair, with status ("" = non-match)
+    model: Model
+    blocking: BlockingReport
+
+
+def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
+         decisions: dict[tuple[str, str], str] | None = None,
+         stale: set[tuple[str, str]] | None = None,
+         comparisons: tuple[Comparison, ...] = COMPARISONS) -> LinkResult:
+    """Score all candidate pairs and decide their status.
+
+    `decisions` maps (record_id, study_uid) to "yes" / "no" / "unsure"; decided
+    pairs are always scored (even if no blocking pass proposes them any more)
+    and take the status people gave them, unless `stale` says the record or the
+    study changed since, in which case they are asked again.
+    """
+    decisions = decisions or {}
+    stale = stale or set()
+    pairs, report = candidate_pairs(records, studies)
+    decided = [k for k in decisions if k[0] in records.index and k[1] in studies.index]
+    if decided:
+        extra = pd.MultiIndex.from_tuples(decided, names=pairs.names)
+        pairs = pairs.union(extra) if len(pairs) else extra
+    levels = compare_levels(pairs, records, studies, comparisons)
+    model = fit(records, studies, levels, {k: v for k, v in decisions.items() if k not in stale},
+                comparisons=comparisons)
+    scored = harmonise_groups(score(model, levels, records), studies)
+    result = decide(Context(scored, records, studies, thresholds, comparisons, decisions, stale))
+    shown = (result["status"] != "").to_numpy()
+    reasons = np.full(len(result), "", dtype=object)
+    reasons[shown] = explain(result[shown], records, studies, comparisons)
+    result["reason"] = reasons
+    result = result.reset_index().rename(columns={"level_0": "record_id",
+                                                  "level_1": "study_instance_uid"})
+    return LinkResult(result, model, report)
+
+
+def explain(result: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,
+            comparisons: tuple[Comparison, ...] = COMPARISONS, lang: str = "ru") -> list[str]:
+    """A one-line reason per pair: the levels that weighed most, strongest first,
+    each in its own words (a level without words is not mentioned)."""
+    reasons = []
+    record_ids = result.index.get_level_values(0)
+    study_ids = result.index.get_level_values(1)
+    rec_surname = records["surname"].reindex(record_ids).fillna("").to_numpy()
+    img_surname = studies["surname"].reindex(study_ids).fillna("").to_numpy()
+    level_cols = [result[c.name].to_numpy() for c in comparisons]
+    weight_cols = [result[f"w_{c.name}"].to_numpy() for c in comparisons]
+    for i in range(len(result)):
+        parts = []
+        for comp, codes, weights in zip(comparisons, level_cols, weight_cols, strict=True):
+            level = comp.level(codes[i])
+            text = level.reason(lang)
+            if not text:
+                continue
+            if level.scheme:
+                scheme = matched_scheme(img_surname[i], rec_surname[i])
+                text += f" ({scheme.lstrip('~')})" if scheme else ""
+            parts.append((abs(weights[i]) if codes[i] else 0.0, text))
+        parts.sort(key=lambda p: -p[0])
+        reasons.append(", ".join(t for _, t in parts[:6]))
+    return reasons

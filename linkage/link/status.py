@@ -1,0 +1,192 @@
+"""A pair's status, decided in one place: an ordered list of named rules.
+
+Thresholds alone are not enough. Evidence against a pair (an exact name with
+another birth date, another given name), namesakes without a birth date, a name
+known only from a folder, and a study that fits two people about equally go to a
+person even when the score is high. A contradicted pair whose study is clearly
+another person's automatic link is explained away and not asked. Last, what
+people decided overrides everything (unless the record or the study changed since).
+
+Each rule is a small function over a `Verdict`; the rule that last changed a
+pair's status is kept in `decided_by`, so the outputs say why. This module imports
+no comparison: the levels' meaning (which ones hold a pair back) comes with the
+comparisons handed in, so that review and job code can import the statuses
+without loading the linker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from linkage.config import Thresholds
+from linkage.link.persons import namesakes_without_birth, person_key
+
+AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
+AMBIGUITY_BITS = 6.0   # two people within 2**6 = 64x of each other: too close to call
+
+
+@dataclass
+class Context:
+    """What the rules look at: scored pairs (levels, weights, score) and both tables."""
+
+    scored: pd.DataFrame
+    records: pd.DataFrame
+    studies: pd.DataFrame
+    thresholds: Thresholds
+    comparisons: tuple
+    decisions: dict[tuple[str, str], str] = field(default_factory=dict)
+    stale: set[tuple[str, str]] = field(default_factory=set)
+
+    def at(self, name: str, *labels: str) -> np.ndarray:
+        """Pairs whose comparison `name` is at one of these levels."""
+        comp = next(c for c in self.comparisons if c.name == name)
+        return self.scored[name].isin(comp.codes(*labels)).to_numpy()
+
+    @cached_property
+    def contradiction(self) -> np.ndarray:
+        """Why a pair must not be accepted unseen, whatever its score ("" if nothing):
+        the first level with a `hold`, in the comparisons' order."""
+        out = np.full(len(self.scored), "", dtype=object)
+        for comp in self.comparisons:
+            holds = [i for i, level in enumerate(comp.levels) if level.hold]
+            codes = self.scored[comp.name].to_numpy()
+            for code in holds:
+                out[(codes == code) & (out == "")] = comp.levels[code].hold
+        return out
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        persons = person_key(self.records)
+        return pd.DataFrame({
+            "study": self.scored.index.get_level_values(1),
+            "person": persons.reindex(self.scored.index.get_level_values(0)).to_numpy(),
+            "weight": self.scored["weight"].to_numpy(),
+        })
+
+
+@dataclass
+class Verdict:
+    status: np.ndarray
+    attention: np.ndarray
+    decided_by: np.ndarray
+    answer: np.ndarray
+    # set by the two-people rule, read by explained-away
+    close: np.ndarray | None = None
+    not_best: np.ndarray | None = None
+
+    def set(self, mask: np.ndarray, status: str, rule: str, why: str | np.ndarray = "") -> None:
+        self.status[mask] = status
+        self.decided_by[mask] = rule
+        if isinstance(why, np.ndarray):
+            self.attention[mask] = why[mask]
+        elif why:
+            self.attention[mask] = why
+
+    def hold(self, mask: np.ndarray, rule: str, why: str | np.ndarray) -> None:
+        """Auto -> review, with the reason a person should look."""
+        self.set(mask & (self.status == AUTO), REVIEW, rule, why)
+
+
+def threshold(ctx: Context, v: Verdict) -> None:
+    """Score at or above `auto`: auto; at or above `review`: review; else no pair."""
+    score = ctx.scored["score"].to_numpy()
+    v.set(score >= ctx.thresholds.review, REVIEW, "threshold")
+    v.set(score >= ctx.thresholds.auto, AUTO, "threshold")
+
+
+def contradiction(ctx: Context, v: Verdict) -> None:
+    """Evidence against a link that other fields outweigh is still a question for a
+    person: twins share surname, birth date and patronymic but not the given name;
+    namesakes share the whole name but not the birth date."""
+    v.hold(ctx.contradiction != "", "contradiction", ctx.contradiction)
+
+
+def folder_only(ctx: Context, v: Verdict) -> None:
+    """A name read only from a folder is weak (folders sometimes hold two patients):
+    without a birth date or case number agreeing, never auto."""
+    weak = ctx.at("surname", "exact_folder") & ~ctx.at("birth_date", "exact", "swapped") \
+        & ~ctx.at("case_number", "same")
+    v.hold(weak, "folder_only", "имя только в названии папки, без даты рождения")
+
+
+def namesakes(ctx: Context, v: Verdict) -> None:
+    """A full name that two people share, and no birth date to tell them apart."""
+    v.hold(namesakes_without_birth(ctx.scored.index, ctx.records, ctx.studies), "namesakes",
+           "тёзки, а дата рождения не указана")
+
+
+def two_people(ctx: Context, v: Verdict) -> None:
+    """A study that fits two persons within AMBIGUITY_BITS of each other, or a person
+    other than the best one for that study, is never auto."""
+    n = len(ctx.scored)
+    v.close, v.not_best = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    frame = ctx.frame
+    candidates = frame[v.status != ""]
+    if candidates.empty:
+        return
+    per_person = candidates.groupby(["study", "person"])["weight"].max().reset_index()
+    per_person = per_person.sort_values(["study", "weight"], ascending=[True, False])
+    rank = per_person.groupby("study").cumcount()
+    top = per_person[rank == 0].set_index("study")["weight"]
+    second = per_person[rank == 1].set_index("study")["weight"].reindex(top.index)
+    close_studies = top.index[(top - second.fillna(-np.inf)) < AMBIGUITY_BITS]
+    best_person = per_person[rank == 0].set_index("study")["person"]
+    v.not_best = (frame["person"] != best_person.reindex(frame["study"]).to_numpy()).to_numpy()
+    v.close = frame["study"].isin(close_studies).to_numpy()
+    v.hold(v.close, "two_people", "снимок подходит двум разным людям")
+    v.hold(v.not_best, "two_people", "другой человек подходит к снимку лучше")
+
+
+def explained_away(ctx: Context, v: Verdict) -> None:
+    """Evidence against this pair, and the study is clearly another person's (an
+    automatic link without contradictions, far ahead): twins and namesakes whose
+    counterpart is in the registry are not asked about."""
+    if v.not_best is None or v.close is None:
+        return
+    study = ctx.frame["study"]
+    clean_auto = (v.status == AUTO) & (ctx.contradiction == "")
+    explained = study[clean_auto].unique()
+    away = (ctx.contradiction != "") & (v.status == REVIEW) & v.not_best & \
+        study.isin(explained).to_numpy() & ~v.close
+    v.set(away, "", "explained_away", "снимок принадлежит другому человеку")
+
+
+def remembered(ctx: Context, v: Verdict) -> None:
+    """What people decided wins: да -> confirmed, нет -> rejected; «не знаю», or an
+    answer given before the record or the study changed, is asked again."""
+    if not ctx.decisions:
+        return
+    keys = list(ctx.scored.index)
+    answer = np.array([ctx.decisions.get(k, "") for k in keys], dtype=object)
+    is_stale = np.array([k in ctx.stale for k in keys], dtype=bool)
+    fresh = ~is_stale
+    v.answer[:] = answer
+    v.set(fresh & (answer == "yes"), CONFIRMED, "decision")
+    v.set(fresh & (answer == "no"), REJECTED, "decision")
+    v.set(is_stale & (answer != ""), REVIEW, "decision_stale",
+          "данные изменились после решения: проверьте снова")
+    v.set(fresh & (answer == "unsure"), REVIEW, "decision_unsure", "ранее отвечено «не знаю»")
+
+
+Rule = Callable[[Context, Verdict], None]
+RULES: tuple[Rule, ...] = (threshold, contradiction, folder_only, namesakes, two_people,
+                           explained_away, remembered)
+
+
+def decide(ctx: Context, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
+    """The scored pairs with `status` (auto / review / confirmed / rejected / ""),
+    `attention` (why a person should look), `decided_by` (the rule) and `decision`."""
+    n = len(ctx.scored)
+    verdict = Verdict(status=np.full(n, "", dtype=object), attention=np.full(n, "", dtype=object),
+                      decided_by=np.full(n, "", dtype=object), answer=np.full(n, "", dtype=object))
+    for rule in rules:
+        rule(ctx, verdict)
+    out = ctx.scored.copy()
+    out["status"], out["attention"] = verdict.status, verdict.attention
+    out["decided_by"], out["decision"] = verdict.decided_by, verdict.answer
+    return out
