@@ -10,13 +10,13 @@ from pathlib import Path
 
 from linkage.config import Settings
 from linkage.errors import ImportRefused, JobError
+from linkage.files import remove_leftovers
 from linkage.images.scan import ScanResult, scan
 from linkage.images.studies import Study, group_studies
 from linkage.link.identity import records_frame, studies_frame
 from linkage.link.pipeline import LinkResult, link
 from linkage.lock import exclusive
 from linkage.outputs import (
-    remove_leftovers,
     write_export_problems,
     write_matches,
     write_scan_problems,

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from linkage.errors import StateError
-from linkage.images.instance import Instance, instances_from_rows
 
 SCHEMA_VERSION = 3   # 3: decisions.sheet_id (which sheet an answer came from)
 APPLICATION_ID = 0x4C4E4B47   # "LNKG": marks a SQLite file as a linkage state file
@@ -217,12 +216,14 @@ class Store:
             "ORDER BY relpath", (_key(root),))
         return [(_name(r[0]), r[1], r[2]) for r in rows]
 
-    def cached_instances(self, root: str) -> list[Instance]:
-        """Every cached instance, from one JSON document joined by SQLite."""
+    def cached_instance_rows(self, root: str) -> list[list[list]]:
+        """Every cached instance as plain rows (per file, a list of rows), from one JSON
+        document joined by SQLite; images.instance.instances_from_rows makes them
+        Instances (the store knows no image types)."""
         (document,) = self.db.execute(
             "SELECT '[' || coalesce(group_concat(instances, ','), '') || ']' FROM files "
             "WHERE root = ? AND instances != ''", (_key(root),)).fetchone()
-        return instances_from_rows(json.loads(document))
+        return json.loads(document)
 
     def scan_summary(self, root: str, digest: str) -> bytes | None:
         """The stored result of the last scan, if its listing had this digest

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from linkage.errors import FolderShrunk
 from linkage.images import summary
-from linkage.images.instance import Instance
+from linkage.images.instance import Instance, instances_from_rows
 from linkage.images.parse_file import (
     BROKEN,
     DICOM,
@@ -136,7 +136,7 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
         store.forget_files(root, gone)
     problems = [p for relpath, kind, reason in store.cached_reasons(root)
                 for p in _file_problems(relpath, kind, reason)]
-    instances = store.cached_instances(root)
+    instances = instances_from_rows(store.cached_instance_rows(root))
     return _finish(root, parsed.files, instances, [summary.pack_instances(instances)],
                    problems, store.cached_kinds(root), store, digest)
 

@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import pandas as pd
 
+from linkage.images.dicom_values import parse_dicom_date
 from linkage.images.studies import Study
 from linkage.names.canon import blocking_key, canonical_token
 from linkage.names.parse import parse_dicom_name
-from linkage.records.values import normalise_case_number, parse_dicom_date
+from linkage.records.values import normalise_case_number
 
 NAME_COLUMNS = ("surname", "given_name", "patronymic", "given_initial", "patronymic_initial")
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkage.errors import ExportError
-from linkage.images.charset import fix_mojibake, russian_plausibility
 from linkage.names.parse import ParsedName, parse_full_name, parse_words
 from linkage.records.columns import (
     FIELDS,
@@ -26,6 +25,7 @@ from linkage.records.columns import (
 )
 from linkage.records.csv_rows import header_width, split_rows
 from linkage.records.values import normalise_case_number, parse_date, parse_sex
+from linkage.text import fix_mojibake, russian_plausibility
 
 
 @dataclass(frozen=True)

@@ -68,17 +68,6 @@ def _checked(parsed: date, latest: date) -> tuple[str, str]:
     return parsed.isoformat(), ""
 
 
-def parse_dicom_date(text: str) -> str:
-    """DICOM DA (YYYYMMDD, sometimes with dots) as ISO, or "" for placeholders."""
-    digits = re.sub(r"\D", "", text or "")
-    if len(digits) != 8 or digits in ("00000000", "19000101", "18991230", "19700101"):
-        return ""
-    try:
-        return datetime.strptime(digits, "%Y%m%d").date().isoformat()
-    except ValueError:
-        return ""
-
-
 _SEX = {
     "м": "M", "муж": "M", "мужской": "M", "мужчина": "M", "m": "M", "male": "M", "1": "M",
     "ж": "F", "жен": "F", "женский": "F", "женщина": "F", "f": "F", "female": "F", "2": "F",

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from linkage.files import write_csv
+from linkage.images.instance import instances_from_rows
 from linkage.images.studies import Study, group_studies
 from linkage.link.status import AUTO, CONFIRMED, REJECTED, REVIEW
-from linkage.outputs import write_csv
 from linkage.store import Store
+from linkage.text import iso_date as _iso
 
 LINK_COLUMNS = ["record_id", "study_instance_uid", "how", "score", "study_date", "modality",
                 "description", "locations"]
@@ -32,7 +34,8 @@ def links_from_state(matches: Path, store: Store) -> tuple[pd.DataFrame, dict[st
                for key, d in store.current_decisions().items()}
     keys = zip(pairs["record_id"], pairs["study_instance_uid"], strict=True)
     pairs["status"] = [decided.get(k, s) for k, s in zip(keys, pairs["status"], strict=True)]
-    instances = [i for root in store.roots() for i in store.cached_instances(root)]
+    instances = [i for root in store.roots()
+                 for i in instances_from_rows(store.cached_instance_rows(root))]
     return pairs, {s.study_instance_uid: s for s in group_studies(instances)}
 
 
@@ -71,7 +74,3 @@ def write_links(path: Path, pairs: pd.DataFrame, study_info: dict, key: bytes | 
     rows = link_rows(pairs, study_info, key)
     write_csv(path, LINK_COLUMNS, rows)
     return len(rows)
-
-
-def _iso(text: str) -> str:
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else text

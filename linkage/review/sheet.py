@@ -22,12 +22,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from linkage.config import Thresholds
+from linkage.files import atomic_path
 from linkage.link.comparisons import AGAINST, AGREE, COMPARISONS, Comparison
 from linkage.link.status import AUTO, CONFIRMED, REVIEW
-from linkage.outputs import atomic_path
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, cell_text, write_stamp
+from linkage.text import iso_date as _iso
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
@@ -42,10 +43,6 @@ def _days(study_date: str, admission: str) -> str:
     if not study_date or not admission:
         return ""
     return str((date.fromisoformat(study_date) - date.fromisoformat(admission)).days)
-
-
-def _iso(text: str) -> str:
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else text
 
 
 def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
