@@ -13,7 +13,7 @@ from linkage.synth import SynthResult, generate
 
 @pytest.fixture(scope="session")
 def dataset(tmp_path_factory) -> SynthResult:
-    """80 persons: every kind of mess DESIGN.md lists, with the truth."""
+    """80 persons: every kind of mess docs/architecture.md lists, with the truth."""
     return generate(tmp_path_factory.mktemp("synth") / "data", persons=80, seed=11)
 
 

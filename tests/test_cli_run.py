@@ -1,4 +1,4 @@
-"""`linkage run` end to end, as a subprocess, against the contract in DESIGN.md."""
+"""`linkage run` end to end, as a subprocess, against the contract in docs/architecture.md."""
 
 import csv
 from pathlib import Path

@@ -118,7 +118,7 @@ def test_study_categories_occur(big) -> None:
                 "folder:none", "date:unrelated", "scheme:ICAO_DOC_9303", "scheme:MVD_310",
                 "scheme:BGN_PCGN", "scheme:informal"):
         assert cats[cat] > 0, cat
-    # The folder names: about a third Cyrillic, two thirds transliterated (METHOD.md).
+    # The folder names: about a third Cyrillic, two thirds transliterated (docs/architecture.md).
     cyrillic, latin = cats["folder:cyrillic"], cats["folder:latin"]
     assert cyrillic / (cyrillic + latin) == pytest.approx(1 / 3, abs=0.08)
 

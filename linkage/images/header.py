@@ -89,11 +89,16 @@ class RawHeader:
 
     def text(self, name: str) -> str:
         """An ASCII-valued element (UIDs, dates, codes) as a clean string."""
-        return self.values.get(name, b"").rstrip(b"\x00 ").decode("ascii", "replace").strip()
+        return ascii_value(self.values.get(name, b""))
 
     @property
     def is_dicomdir(self) -> bool:
         return self.text("media_sop_class_uid") == DICOMDIR_CLASS
+
+
+def ascii_value(value: bytes) -> str:
+    """A UID, date or code as a clean string (padding and stray bytes dropped)."""
+    return value.rstrip(b"\x00 ").decode("ascii", "replace").strip()
 
 
 def sniff(head: bytes) -> str:

@@ -11,6 +11,7 @@ from linkage.images.header import (
     NeedMoreBytes,
     NotFast,
     RawHeader,
+    ascii_value,
     read_header,
     read_header_with_pydicom,
 )
@@ -71,7 +72,7 @@ def decode_instance(header: RawHeader, location: str) -> Instance:
     raw = header.values
     charset_raw = header.text("charset")
     codecs = tuple(dicom_codecs(charset_raw)) if charset_raw else ()
-    values = {name: _ascii(raw[name]) if name in raw else "" for name in _ASCII_FIELDS}
+    values = {name: ascii_value(raw[name]) if name in raw else "" for name in _ASCII_FIELDS}
     for name in _TEXT_FIELDS:
         values[name] = decode_text(raw[name], codecs)[0].strip() if name in raw else ""
     groups = raw.get("patient_name", b"").split(b"=")
@@ -86,11 +87,6 @@ def decode_instance(header: RawHeader, location: str) -> Instance:
         name_decoding=how if name.strip() else "", charset=charset_raw,
         truncated=header.cut_short, **values,
     )
-
-
-def _ascii(value: bytes) -> str:
-    """A UID, date or code as a clean string."""
-    return value.rstrip(b"\x00 ").decode("ascii", "replace").strip()
 
 
 class NotDicom(Exception):

@@ -63,28 +63,21 @@ _SURNAME_F = ("ova", "eva", "ina", "skq", "ckq", "aq")
 _SURNAME_M = ("ov", "ev", "in", "ski", "cki", "oi")
 
 
-def patronymic_sex(word: str) -> str:
-    """"M"/"F" when the word has a patronymic ending, else ""."""
+def _sex_by_ending(word: str, female: tuple[str, ...], male: tuple[str, ...]) -> str:
     token = canonical_token(word)
     if len(token) < 4:                     # Ильич (ilix) is the shortest
         return ""
-    if token.endswith(_PATRONYMIC_F):
-        return "F"
-    if token.endswith(_PATRONYMIC_M):
-        return "M"
-    return ""
+    return "F" if token.endswith(female) else "M" if token.endswith(male) else ""
+
+
+def patronymic_sex(word: str) -> str:
+    """"M"/"F" when the word has a patronymic ending, else ""."""
+    return _sex_by_ending(word, _PATRONYMIC_F, _PATRONYMIC_M)
 
 
 def surname_sex(word: str) -> str:
     """Sex suggested by a Russian surname ending (Иванова F, Иванов M), else ""."""
-    token = canonical_token(word)
-    if len(token) < 4:
-        return ""
-    if token.endswith(_SURNAME_F):
-        return "F"
-    if token.endswith(_SURNAME_M):
-        return "M"
-    return ""
+    return _sex_by_ending(word, _SURNAME_F, _SURNAME_M)
 
 
 def given_name_sex(word: str) -> str:

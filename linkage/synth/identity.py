@@ -37,7 +37,8 @@ NAME_FORMS = (("full", 0.55), ("family_only", 0.15), ("initials", 0.12), ("swapp
 BIRTH_FORMS = (("exact", 0.84), ("missing", 0.07), ("placeholder", 0.03), ("swapped", 0.06))
 
 
-def _pick(rng: random.Random, table) -> str:
+def pick(rng: random.Random, table) -> str:
+    """One value of a (value, weight) table."""
     names, weights = zip(*table, strict=True)
     return rng.choices(names, weights=weights)[0]
 
@@ -79,11 +80,11 @@ def dicom_identity(person: Person, case_number: str, rng: random.Random) -> Dico
     surname = person.image_surname
     if surname != person.surname:
         cats.add("maiden_name")
-    script = _pick(rng, tuple(SCRIPT_RATES.items()))
-    form = _pick(rng, NAME_FORMS)
+    script = pick(rng, tuple(SCRIPT_RATES.items()))
+    form = pick(rng, NAME_FORMS)
     parts = [surname, person.given, person.patronymic]
     if script == "latin":
-        scheme = _pick(rng, SCHEMES)
+        scheme = pick(rng, SCHEMES)
         parts = [transliterate(p, scheme) for p in parts]
         cats.update({"latin", f"scheme:{scheme}"})
     if rng.random() < 0.6:
@@ -96,14 +97,14 @@ def dicom_identity(person: Person, case_number: str, rng: random.Random) -> Dico
     cats.add(f"form:{form}")
     charset, codec = "", "ascii"
     if script in ("cyrillic", "anonymous") and any(ord(c) > 127 for c in text):
-        enc = _pick(rng, tuple((c[0], c[3]) for c in CYRILLIC_ENCODINGS))
+        enc = pick(rng, tuple((c[0], c[3]) for c in CYRILLIC_ENCODINGS))
         _, charset, codec, _ = next(c for c in CYRILLIC_ENCODINGS if c[0] == enc)
         cats.add(f"charset:{enc}")
     elif script == "latin" and any(ord(c) > 127 for c in text):
         charset, codec = "ISO_IR 192", "utf_8"
         cats.add("charset:latin_utf8")
     name_bytes = text.encode(codec, "replace")
-    birth_form = _pick(rng, BIRTH_FORMS)
+    birth_form = pick(rng, BIRTH_FORMS)
     birth = person.birth_date
     if birth_form == "swapped" and birth.day <= 12 and birth.day != birth.month:
         birth = date(birth.year, birth.day, birth.month)
@@ -149,7 +150,7 @@ def folder_name(person: Person, modality: str, study_date: date, rng: random.Ran
     if rng.random() < 0.34:
         base, cat = surname, "folder:cyrillic"
     else:
-        scheme = _pick(rng, SCHEMES)
+        scheme = pick(rng, SCHEMES)
         base = transliterate(surname, scheme)
         cat = "folder:latin"
         if rng.random() < 0.4:

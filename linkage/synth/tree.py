@@ -41,11 +41,6 @@ class StudyLayout:
     categories: set[str] = field(default_factory=set)
 
 
-def _pick(rng: random.Random, table) -> str:
-    names, weights = zip(*table, strict=True)
-    return rng.choices(names, weights=weights)[0]
-
-
 def write_study(root: Path, layout: StudyLayout, rng: random.Random) -> None:
     """Write one study (and its copies) under root/layout.folder."""
     for folder in [layout.folder, *layout.extra_folders]:
