@@ -18,12 +18,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from recordlinkage.base import BaseCompareFeature
 
-from linkage.names.similarity import GENDER_PAIR_SCORE, scheme_spellings, similarity_many
+from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.similarity import (
+    GENDER_PAIR_SCORE,
+    one_typo_many,
+    scheme_spellings,
+    similarity_many,
+)
 
 SIMILAR = 0.9   # at or above: a spelling variant, or a typo in a long name; below: another name
 
@@ -113,6 +120,15 @@ def _present(values: list[str]) -> np.ndarray:
     return np.array([bool(v) for v in values], dtype=bool)
 
 
+def name_similarity(left: list[str], right: list[str]) -> np.ndarray:
+    """Similarity of name words, one typing slip counted as "similar": a name typed
+    by hand in the registry (or at the scanner) is the same name."""
+    sim = similarity_many(left, right)
+    slips = one_typo_many(left, right) & (sim < SIMILAR)
+    sim[slips] = SIMILAR
+    return sim
+
+
 class _NameWord(Comparison):
     """Full word against full word, initials when one side has only an initial."""
 
@@ -133,7 +149,7 @@ class _NameWord(Comparison):
     def compare(self, left, right):
         rec_word, rec_initial = _values(left[0]), _values(left[1])
         img_word, img_initial = _values(right[0]), _values(right[1])
-        sim = similarity_many(rec_word, img_word)
+        sim = name_similarity(rec_word, img_word)
         both = _present(rec_word) & _present(img_word)
         out = np.select([~both, sim >= 1.0, sim >= SIMILAR],
                         self.codes("missing", "exact", "similar"),
@@ -143,23 +159,30 @@ class _NameWord(Comparison):
         cache: dict[tuple[str, str], bool] = {}
         agree, disagree = self.codes("initial_match", "initial_mismatch")
         for i in initials:
-            key = (rec_word[i] or rec_initial[i], img_initial[i] or img_word[i][:1])
+            key = (rec_word[i] or rec_initial[i], img_word[i] or img_initial[i])
             if key not in cache:
                 cache[key] = initials_agree(*key)
             out[i] = agree if cache[key] else disagree
         return out
 
 
-def initials_agree(record_word: str, image_initial: str) -> bool:
-    """Does a (Latin or Cyrillic) initial fit the record's word in some scheme?"""
-    if not record_word or not image_initial:
+def initials_agree(left: str, right: str) -> bool:
+    """Do two words (either may be just an initial) start with the same letter in
+    some script and scheme? А/Anna, Ю/Yuliya/Iuliia/Julia, Х/Kh/H, Ж/Zh, Е/Ye/E."""
+    if not left or not right:
         return False
-    initial = image_initial[:1].upper()
-    if record_word[:1].upper() == initial:
-        return True
-    if len(record_word) == 1:
-        return False
-    return any(s[:1].upper() == initial for s in scheme_spellings(record_word))
+    return bool(_initials(left) & _initials(right))
+
+
+@lru_cache(maxsize=50_000)
+def _initials(word: str) -> frozenset[str]:
+    letters = {word[:1].upper().replace("Ё", "Е")}
+    if has_cyrillic(word):
+        letters.update(s[:1].upper() for s in scheme_spellings(word))
+    if len(word) > 1:
+        letters.add(canonical_token(word)[:1].upper())
+    letters.discard("")
+    return frozenset(letters)
 
 
 class GivenName(_NameWord):
@@ -195,7 +218,10 @@ class Surname(Comparison):
     tf_column = "surname_canon"
     sheet_cells = ("rec_name", "img_name")
     levels = (missing(),
-              Level("different", AGAINST, "фамилия другая", "surname differs"),
+              # Given name + patronymic + birth date is no identity (men with common
+              # names share them): two different surnames are never linked unseen.
+              Level("different", AGAINST, "фамилия другая", "surname differs",
+                    hold="фамилии разные"),
               Level("conflict", AGAINST, "фамилия в снимке и в имени папки разные",
                     "surname in the image and in the folder name differ",
                     hold="фамилия в снимке и в имени папки разные"),
@@ -222,8 +248,8 @@ class Surname(Comparison):
 
     def compare(self, left, right):
         rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
-        name = similarity_many(rec, img)
-        folder_sim = similarity_many(rec, folder)
+        name = name_similarity(rec, img)
+        folder_sim = name_similarity(rec, folder)
         has_rec, has_img, has_folder = _present(rec), _present(img), _present(folder)
         name_exact = has_img & (name >= 1.0)
         folder_exact = has_folder & (folder_sim >= 1.0)

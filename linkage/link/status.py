@@ -99,6 +99,16 @@ def threshold(ctx: Context, v: Verdict) -> None:
     v.set(score >= ctx.thresholds.auto, AUTO, "threshold")
 
 
+def folder_evidence(ctx: Context, v: Verdict) -> None:
+    """An anonymised study known only by its folder: the folder's surname, its given
+    name or initial, and a study date near the record's stay are evidence enough to
+    ask, whatever the score (with many people, such pairs score low)."""
+    enough = ctx.at("surname", "exact_folder") & \
+        ctx.at("given_name", "exact", "similar", "initial_match") & \
+        ctx.at("study_date", "fits") & (v.status == "")
+    v.set(enough, REVIEW, "folder_evidence", "имя только в названии папки")
+
+
 def contradiction(ctx: Context, v: Verdict) -> None:
     """Evidence against a link that other fields outweigh is still a question for a
     person: twins share surname, birth date and patronymic but not the given name;
@@ -156,6 +166,27 @@ def explained_away(ctx: Context, v: Verdict) -> None:
     v.set(away, "", "explained_away", "снимок принадлежит другому человеку")
 
 
+LITTLE_EVIDENCE = 0.5
+
+
+def little_evidence(ctx: Context, v: Verdict) -> None:
+    """A pair with little evidence for it (score under LITTLE_EVIDENCE) is asked only
+    when nothing better exists for its study and for its record: otherwise it is
+    noise in the sheet, nearly always two different people."""
+    score = ctx.scored["score"].to_numpy()
+    weak = (v.status == REVIEW) & (score < LITTLE_EVIDENCE)
+    if not weak.any():
+        return
+    shown = v.status != ""
+    frame = pd.DataFrame({"record": ctx.scored.index.get_level_values(0),
+                          "study": ctx.scored.index.get_level_values(1),
+                          "score": np.where(shown, score, -1.0)})
+    best_study = frame.groupby("study")["score"].transform("max").to_numpy()
+    best_record = frame.groupby("record")["score"].transform("max").to_numpy()
+    better = (best_study > score) | (best_record > score)
+    v.set(weak & better, "", "little_evidence", "мало общего, есть пара лучше")
+
+
 def remembered(ctx: Context, v: Verdict) -> None:
     """What people decided wins: да -> confirmed, нет -> rejected; «не знаю», or an
     answer given before the record or the study changed, is asked again."""
@@ -174,8 +205,8 @@ def remembered(ctx: Context, v: Verdict) -> None:
 
 
 Rule = Callable[[Context, Verdict], None]
-RULES: tuple[Rule, ...] = (threshold, contradiction, folder_only, namesakes, two_people,
-                           explained_away, remembered)
+RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, namesakes,
+                           two_people, explained_away, little_evidence, remembered)
 
 
 def decide(ctx: Context, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:

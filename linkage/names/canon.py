@@ -66,6 +66,21 @@ def has_cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text or ""))
 
 
+# Latin letters that look like Cyrillic ones, typed by mistake inside a Cyrillic word
+# («Ивaнов» with a Latin a, «Cергей» with a Latin C): read as the Cyrillic letter.
+_LOOKALIKES = str.maketrans("aeopcxyAEOPCXYBHKMT", "аеорсхуАЕОРСХУВНКМТ")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def fold_lookalikes(word: str) -> str:
+    """A Cyrillic word with Latin look-alike letters in it, written all in Cyrillic
+    (a Latin word, or one with letters that look like nothing Cyrillic, is kept)."""
+    if not word or not _LATIN.search(word) or not _CYRILLIC.search(word):
+        return word
+    folded = word.translate(_LOOKALIKES)
+    return word if _LATIN.search(folded) else folded
+
+
 def fold_cyrillic(text: str) -> str:
     """Lowercase Cyrillic with ё as е: the form registry spellings agree on."""
     return (text or "").lower().replace("ё", "е").strip()
@@ -89,7 +104,7 @@ def canonical_token(word: str) -> str:
     """
     if not word:
         return ""
-    text = word.lower()
+    text = fold_lookalikes(word).lower()
     text = _cyr_to_plain_latin(text)
     text = _strip_accents(text)
     text = _NON_LETTER.sub("", text)

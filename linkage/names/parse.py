@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.canon import canonical_token, fold_lookalikes, has_cyrillic
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def given_name_sex(word: str) -> str:
 
 
 def _clean_word(word: str) -> str:
-    return word.strip(" .,;:'\"()[]{}_-")
+    return fold_lookalikes(word.strip(" .,;:'\"()[]{}_-"))
 
 
 def _is_initials(word: str) -> bool:

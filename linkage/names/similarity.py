@@ -17,7 +17,7 @@ from functools import lru_cache
 import iuliia
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import OSA, Indel
 
 from linkage.names.canon import canonical_token, has_cyrillic
 
@@ -127,6 +127,29 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
         mask = [_gendered_pair(left_canon[i], right_canon[i]) for i in gendered]
         scores[gendered[np.array(mask, dtype=bool)]] = GENDER_PAIR_SCORE
     return scores
+
+
+TYPO_MIN_LENGTH = 5      # one edit in a shorter word (Юлия / Юрий) is another name
+
+
+def one_typo_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+    """Element-wise: are the two words one typing slip apart (a neighbouring key
+    «Сергнй», a doubled «Аннна», a dropped or swapped letter), in either script?
+
+    Compared on the canonical forms (so a typo in a Latin spelling of a Cyrillic
+    name counts too), for words of TYPO_MIN_LENGTH letters or more, and never when
+    the difference is the last letter: Александр / Александра, Евгений / Евгения are
+    two names, not a slip.
+    """
+    left_canon, right_canon = _canon_array(left), _canon_array(right)
+    distance = process.cpdist(left_canon, right_canon, scorer=OSA.distance, workers=1)
+    out = np.zeros(len(left_canon), dtype=bool)
+    for i in np.flatnonzero(distance == 1):
+        a, b = left_canon[i], right_canon[i]
+        if max(len(a), len(b)) >= TYPO_MIN_LENGTH and a[:-1] != b[:-1] \
+                and a[:-1] != b and b[:-1] != a:
+            out[i] = True
+    return out
 
 
 def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
