@@ -62,7 +62,7 @@ def test_synth_and_evaluate(tmp_path) -> None:
     result = run_cli("evaluate", "--truth", str(tmp_path / "s" / "truth"))
     assert result.returncode == 0, result.stderr
     for words in ("pair completeness", "auto precision", "recall auto+review", "review load",
-                  "recall (auto+review) by category", "charset:"):
+                  "by class: recall (auto+review)", "charset:", "reg:"):
         assert words in result.stdout
 
 

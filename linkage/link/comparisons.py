@@ -124,7 +124,7 @@ def name_similarity(left: list[str], right: list[str]) -> np.ndarray:
     """Similarity of name words, one typing slip counted as "similar": a name typed
     by hand in the registry (or at the scanner) is the same name."""
     sim = similarity_many(left, right)
-    slips = one_typo_many(left, right) & (sim < SIMILAR)
+    slips = one_typo_many(left, right, np.where(sim < SIMILAR, sim, 0.0))
     sim[slips] = SIMILAR
     return sim
 
@@ -405,9 +405,10 @@ class MaidenName(Comparison):
             pick = candidates.tolist()
             sur = similarity_many([rec_sur[i] for i in pick], [img_sur[i] for i in pick])
             rec_pat, img_pat = _values(left[3]), _values(right[2])
-            pat = similarity_many([rec_pat[i] for i in pick], [img_pat[i] for i in pick])
+            pat = name_similarity([rec_pat[i] for i in pick], [img_pat[i] for i in pick])
             both_surnames = np.array([bool(rec_sur[i] and img_sur[i]) for i in pick])
-            out[candidates[both_surnames & (sur < SIMILAR) & (pat >= 1.0)]] = self.code("pattern")
+            out[candidates[both_surnames & (sur < SIMILAR) & (pat >= SIMILAR)]] = \
+                self.code("pattern")
         return out
 
 

@@ -9,7 +9,7 @@ categories that make a study hard (charset, scheme, folder-only, maiden name...)
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,16 +23,36 @@ class Truth:
     study_person: dict[str, str]
     study_categories: dict[str, set[str]]
     record_person: dict[str, str]
+    record_categories: dict[str, set[str]] = field(default_factory=dict)
+    person_tags: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: str | Path) -> Truth:
         folder = Path(folder)
-        studies = list(csv.DictReader((folder / "studies.csv").open(encoding="utf-8")))
-        records = list(csv.DictReader((folder / "records.csv").open(encoding="utf-8")))
+
+        def rows(name: str) -> list[dict[str, str]]:
+            path = folder / name
+            if not path.is_file():
+                return []
+            with path.open(encoding="utf-8") as handle:
+                return list(csv.DictReader(handle))
+
+        def split(text: str | None) -> set[str]:
+            return set(filter(None, (text or "").split(";")))
+
+        studies, records = rows("studies.csv"), rows("records.csv")
         return cls({s["study_instance_uid"]: s["person_id"] for s in studies},
-                   {s["study_instance_uid"]: set(filter(None, s["categories"].split(";")))
-                    for s in studies},
-                   {r["record_id"]: r["person_id"] for r in records})
+                   {s["study_instance_uid"]: split(s["categories"]) for s in studies},
+                   {r["record_id"]: r["person_id"] for r in records},
+                   {r["record_id"]: split(r.get("categories")) for r in records},
+                   {p["person_id"]: {f"person:{t}" for t in split(p.get("tags"))}
+                    for p in rows("people.csv")})
+
+    def pair_classes(self, record: str, study: str) -> set[str]:
+        """Every class a pair belongs to: the study's, the record's, both persons' tags."""
+        return (self.study_categories.get(study, set()) | self.record_categories.get(record, set())
+                | self.person_tags.get(self.study_person.get(study, ""), set())
+                | self.person_tags.get(self.record_person.get(record, ""), set()))
 
     def true_pairs(self, studies: set[str] | None = None) -> set[tuple[str, str]]:
         by_person: dict[str, list[str]] = {}
@@ -72,12 +92,20 @@ def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str]) -> di
     }
     by_category: dict[str, list[int]] = {}
     for record, study in true:
-        hit = (record, study) in proposed
-        for category in truth.study_categories.get(study, ()):
-            counts = by_category.setdefault(category, [0, 0])
+        hit, hit_auto = (record, study) in proposed, (record, study) in auto
+        for category in truth.pair_classes(record, study):
+            counts = by_category.setdefault(category, [0, 0, 0, 0])
             counts[0] += hit
             counts[1] += 1
-    metrics["by_category"] = {c: (hits / n, n) for c, (hits, n) in sorted(by_category.items())}
+            counts[2] += hit_auto
+    for record, study in auto - true:
+        for category in truth.pair_classes(record, study):
+            by_category.setdefault(category, [0, 0, 0, 0])[3] += 1
+    metrics["by_category"] = {c: (hits / n if n else 1.0, n) for c, (hits, n, _, _)
+                              in sorted(by_category.items())}
+    metrics["by_class"] = {c: {"recall": hits / n if n else 1.0, "n": n,
+                               "recall_auto": autos / n if n else 1.0, "false_auto": false}
+                           for c, (hits, n, autos, false) in sorted(by_category.items())}
     metrics["missed"] = sorted(true - proposed)
     metrics["false_auto"] = sorted(auto - true)
     return metrics
@@ -93,7 +121,8 @@ def format_metrics(metrics: dict) -> str:
         f"recall auto+review: {metrics['recall_auto_review']:.4f}",
         f"review load: {metrics['review_load']:.4f} ({metrics['review_pairs']} review pairs)",
         f"recall auto: {metrics['recall_auto']:.4f}, F1 auto: {metrics['f1_auto']:.4f}",
-        "recall (auto+review) by category:",
+        "by class: recall (auto+review), recall auto, false auto links:",
     ]
-    lines += [f"  {c:28s} {r:.3f}  (n={n})" for c, (r, n) in metrics["by_category"].items()]
+    lines += [f"  {c:28s} {v['recall']:.3f}  {v['recall_auto']:.3f}  {v['false_auto']:3d}"
+              f"  (n={v['n']})" for c, v in metrics["by_class"].items()]
     return "\n".join(lines)

@@ -132,24 +132,52 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
 TYPO_MIN_LENGTH = 5      # one edit in a shorter word (Юлия / Юрий) is another name
 
 
-def one_typo_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+TYPO_FROM = 0.7   # one slip in a 5-letter word leaves at least this canonical similarity
+
+
+def one_typo_many(left: Sequence[str], right: Sequence[str],
+                  similarity: np.ndarray | None = None) -> np.ndarray:
     """Element-wise: are the two words one typing slip apart (a neighbouring key
     «Сергнй», a doubled «Аннна», a dropped or swapped letter), in either script?
 
-    Compared on the canonical forms (so a typo in a Latin spelling of a Cyrillic
-    name counts too), for words of TYPO_MIN_LENGTH letters or more, and never when
-    the difference is the last letter: Александр / Александра, Евгений / Евгения are
-    two names, not a slip.
+    A slip is one edit (optimal string alignment) between the words as typed: both
+    Cyrillic, compared in Cyrillic; Cyrillic against Latin, the Latin against every
+    scheme's spelling of the Cyrillic word; and always on the canonical forms. Only
+    for words of TYPO_MIN_LENGTH letters or more, and never when the difference is
+    the last letter: Александр / Александра, Евгений / Евгения are two names.
+    `similarity` (of similarity_many, if known) spares the work on pairs far apart.
     """
     left_canon, right_canon = _canon_array(left), _canon_array(right)
-    distance = process.cpdist(left_canon, right_canon, scorer=OSA.distance, workers=1)
+    if similarity is None:
+        similarity = process.cpdist(left_canon, right_canon,
+                                    scorer=Indel.normalized_similarity, workers=1)
     out = np.zeros(len(left_canon), dtype=bool)
-    for i in np.flatnonzero(distance == 1):
-        a, b = left_canon[i], right_canon[i]
-        if max(len(a), len(b)) >= TYPO_MIN_LENGTH and a[:-1] != b[:-1] \
-                and a[:-1] != b and b[:-1] != a:
-            out[i] = True
+    cache: dict[tuple[str, str], bool] = {}
+    for i in np.flatnonzero((similarity >= TYPO_FROM) & (similarity < 1.0)
+                            & (left_canon != right_canon) & (left_canon != "")
+                            & (right_canon != "")):
+        key = (left[i], right[i])
+        if key not in cache:
+            cache[key] = _one_slip(left[i], right[i], left_canon[i], right_canon[i])
+        out[i] = cache[key]
     return out
+
+
+def _one_slip(a: str, b: str, a_canon: str, b_canon: str) -> bool:
+    forms = [(a_canon, b_canon)]
+    a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
+    if a_cyr and b_cyr:
+        forms.append((a.lower().replace("ё", "е"), b.lower().replace("ё", "е")))
+    elif a_cyr != b_cyr:
+        latin, cyrillic = (b, a) if a_cyr else (a, b)
+        plain = _plain(latin)
+        forms += [(plain, spelling) for spelling in scheme_spellings(cyrillic)]
+    return any(_slip(x, y) for x, y in forms)
+
+
+def _slip(a: str, b: str) -> bool:
+    return max(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) == 1 \
+        and a[:-1] != b[:-1] and a[:-1] != b and b[:-1] != a
 
 
 def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:

@@ -4,7 +4,7 @@
   out/Снимки/                     the image tree
   out/stmz3_-_a_workshop_t3_-_id_77.csv
   out/truth/studies.csv           study_instance_uid, person_id, categories
-  out/truth/records.csv           record_id, person_id
+  out/truth/records.csv           record_id, person_id, categories (noise classes)
   out/truth/people.csv            person_id, tags
 Everything is deterministic for a seed; no real person is in it.
 """
@@ -103,12 +103,13 @@ def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
         study_rows.append((layout.specs[0].study_uid, person.person_id,
                            ";".join(sorted(layout.categories))))
     broken = truncate_one(images, rng)
-    write_export(out / EXPORT_NAME, [a for a in rows if a.person.has_record], rng,
-                 encoding=encoding, delimiter=delimiter, style=style)
+    record_categories = write_export(out / EXPORT_NAME, [a for a in rows if a.person.has_record],
+                                     rng, encoding=encoding, delimiter=delimiter, style=style)
     _write_csv(truth / "studies.csv", ["study_instance_uid", "person_id", "categories"],
                study_rows)
-    _write_csv(truth / "records.csv", ["record_id", "person_id"],
-               [(a.record_id, a.person.person_id) for a in rows if a.person.has_record])
+    _write_csv(truth / "records.csv", ["record_id", "person_id", "categories"],
+               [(a.record_id, a.person.person_id, ";".join(sorted(record_categories[a.record_id])))
+                for a in rows if a.person.has_record])
     _write_csv(truth / "people.csv", ["person_id", "sex", "tags"],
                [(p.person_id, p.sex, ";".join(sorted(p.tags))) for p in people])
     (truth / "broken.txt").write_text(broken or "", encoding="utf-8")

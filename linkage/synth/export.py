@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from linkage.synth.noise import registry_birth, registry_name
 from linkage.synth.people import Person
 
 HEADER_STYLES = {
@@ -24,7 +25,8 @@ HEADER_STYLES = {
                  "Поступил", "Дата операции", "Отделение", "Диагноз", "Врач", "ODI", "VAS",
                  "EQ-5D", "Примечание"],
 }
-RATES = {"typo": 0.015, "yo_e": 0.3, "upper": 0.1, "birth_missing": 0.02, "sex_missing": 0.1,
+# Typos, initials, missing or wrong birth dates: linkage.synth.noise (the classes).
+RATES = {"yo_e": 0.3, "upper": 0.1, "sex_missing": 0.1,
          "iso_date": 0.05, "excel_serial": 0.05, "case_year_suffix": 0.4, "no_surgery": 0.3}
 
 
@@ -52,13 +54,6 @@ def admissions(people: list[Person], rng: random.Random) -> list[Admission]:
     return out
 
 
-def _typo(word: str, rng: random.Random) -> str:
-    if len(word) < 5:
-        return word
-    i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]      # two letters swapped
-
-
 def _date_cell(value: date | None, rng: random.Random) -> str:
     if value is None:
         return ""
@@ -71,8 +66,11 @@ def _date_cell(value: date | None, rng: random.Random) -> str:
 
 
 def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding: str = "cp1251",
-                 delimiter: str = ";", style: str = "fio", title: bool = True) -> None:
-    """Write the CSV; `rows` only for people with a record."""
+                 delimiter: str = ";", style: str = "fio", title: bool = True
+                 ) -> dict[str, set[str]]:
+    """Write the CSV; `rows` only for people with a record. Returns each record's
+    noise classes (its truth flags)."""
+    categories: dict[str, set[str]] = {}
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     if title:
@@ -80,28 +78,30 @@ def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding
     writer.writerow(HEADER_STYLES[style])
     for adm in rows:
         p = adm.person
-        surname, given, patronymic = p.surname, p.given, p.patronymic
-        if rng.random() < RATES["typo"]:
-            surname = _typo(surname, rng)
+        surname, given, patronymic, cats = registry_name(p.surname, p.given, p.patronymic, rng)
+        if p.admissions > 1:
+            cats.add("reg:repeat_admission")
         if rng.random() < RATES["yo_e"]:
             surname, given, patronymic = (s.replace("ё", "е").replace("Ё", "Е")
                                           for s in (surname, given, patronymic))
         if rng.random() < RATES["upper"]:
             surname, given, patronymic = surname.upper(), given.upper(), patronymic.upper()
-        birth = "" if rng.random() < RATES["birth_missing"] else _date_cell(p.birth_date, rng)
+        birth_value, birth_cats = registry_birth(p.birth_date, rng)
+        birth = _date_cell(birth_value, rng)
+        categories[adm.record_id] = cats | birth_cats
         sex = "" if rng.random() < RATES["sex_missing"] else rng.choice(
             ({"M": "М", "F": "Ж"}[p.sex], {"M": "муж", "F": "жен"}[p.sex]))
         case = adm.case_number + (f"/{adm.admission.year}"
                                   if rng.random() < RATES["case_year_suffix"] else "")
         admitted, operated = _date_cell(adm.admission, rng), _date_cell(adm.surgery, rng)
+        fio = " ".join(filter(None, (surname, given, patronymic)))
         if style == "fio":
-            full = f"{surname} {given} {patronymic}" if rng.random() > 0.05 else \
-                f"  {surname}  {given} {patronymic} "
+            full = fio if rng.random() > 0.05 else f"  {fio.replace(' ', '  ', 1)} "
             writer.writerow([adm.record_id, full, birth, sex, case, admitted, operated,
                              rng.choice(("Перелом L1", "Грыжа диска L4-L5", "Стеноз\nпозвоночного"
                                          " канала", ""))])
         elif style == "registry":
-            writer.writerow([adm.record_id, f"{surname} {given} {patronymic}", sex,
+            writer.writerow([adm.record_id, fio, sex,
                              birth, case, admitted, operated, rng.choice(("ТО-2", "ТО-1", "НХО")),
                              rng.choice(("Перелом L1", "Грыжа диска L4-L5", "")),
                              rng.choice(("ЗЮА", "САС", "ДВД")), str(rng.randrange(0, 60)),
@@ -112,3 +112,4 @@ def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding
                              admitted, operated])
     data = out.getvalue()
     path.write_bytes(data.encode(encoding, "replace"))
+    return categories

@@ -12,6 +12,8 @@ from datetime import date
 
 import iuliia
 
+from linkage.synth.noise import IMAGE as IMAGE_NOISE
+from linkage.synth.noise import typo
 from linkage.synth.people import Person
 
 # Cyrillic encodings: (category, declared SpecificCharacterSet, codec for the bytes)
@@ -82,6 +84,10 @@ def dicom_identity(person: Person, case_number: str, rng: random.Random) -> Dico
         cats.add("maiden_name")
     script = pick(rng, tuple(SCRIPT_RATES.items()))
     form = pick(rng, NAME_FORMS)
+    if rng.random() < IMAGE_NOISE["typo_image_surname"]:
+        surname, kind = typo(surname, rng)
+        if kind:
+            cats.add("img:typo_surname")
     parts = [surname, person.given, person.patronymic]
     if script == "latin":
         scheme = pick(rng, SCHEMES)

@@ -137,6 +137,8 @@ class Person:
 RATES = {
     "namesake": 0.02, "same_birth_date": 0.03, "twins": 0.01, "mother_son": 0.015,
     "maiden_name": 0.03, "images_only": 0.05, "record_only": 0.06, "repeat_admissions": 0.10,
+    # another person with the same given name, patronymic and birth date, other surname
+    "impostor": 0.02,
 }
 
 
@@ -209,6 +211,15 @@ class PeopleFactory:
                 mother.tags.add("mother_son")
                 son.tags.add("mother_son")
                 people.extend([mother, son])
+            elif roll < sum(RATES[k] for k in ("namesake", "same_birth_date", "twins",
+                                                "mother_son", "impostor")):
+                other = self.person(sex=p.sex, birth=p.birth_date)
+                while other.surname[:4] == p.surname[:4]:
+                    other = self.person(sex=p.sex, birth=p.birth_date)
+                other.given, other.patronymic = p.given, p.patronymic
+                other.tags.add("impostor")
+                p.tags.add("impostor")
+                people.append(other)
         people = people[:n]
         for p in people:
             r = rng.random()
