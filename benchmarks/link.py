@@ -4,10 +4,15 @@ accuracy: a 2,000-person synthetic «Снимки» tree and export (real DICOM 
   whole job, against the truth; beside it a naive baseline on the same candidate
   pairs: transliterate Latin names to Cyrillic, Jaro-Winkler per name part plus
   one point for an equal birth date, summed, with the thresholds that suit it best.
+classes: seeds 7, 9 and 13 (every noise class of linkage.synth.noise on), recall and
+  false automatic links per class, summed over the seeds.
+play: the job as it is used, on seeds 7, 9 and 13: a run on the early export, every
+  question answered by the truth, then the full export, against a fresh run on the
+  full export (linkage.synth.play).
 speed: 20,000 records and 50,000 studies (identities as the scanner would decode
   them, without writing 50,000 DICOM studies to disk), timed stage by stage.
 
-Run: python benchmarks/link.py [--part accuracy|speed]
+Run: python benchmarks/link.py [--part accuracy|classes|play|speed]
 """
 
 from __future__ import annotations
@@ -27,11 +32,8 @@ def accuracy(persons: int, seed: int) -> None:
     from linkage.config import load_settings
     from linkage.job import run_job
     from linkage.link.evaluate import Truth, evaluate, format_metrics
-    from linkage.synth import generate
 
-    data = WORK / f"link_{persons}_{seed}"
-    if not (data / "truth").exists():
-        generate(data, persons=persons, seed=seed)
+    data = _dataset(persons, seed).root
     out = Path(tempfile.mkdtemp())
     started = time.perf_counter()
     result = run_job(data / "Снимки", data / "stmz3_-_a_workshop_t3_-_id_77.csv", out,
@@ -52,6 +54,67 @@ def accuracy(persons: int, seed: int) -> None:
     print(f"| review pairs | {naive['review_pairs']} | {ours['review_pairs']} |")
     print()
     print(format_metrics(ours))
+
+
+SEEDS = (7, 9, 13)
+
+
+def _dataset(persons: int, seed: int):
+    from linkage.synth import generate
+
+    data = WORK / f"link_{persons}_{seed}"
+    if not (data / "truth").exists() or not (data / "stmz3_early.csv").exists():
+        return generate(data, persons=persons, seed=seed)
+    from linkage.synth import EXPORT_NAME, SynthResult
+    return SynthResult(data, data / "Снимки", data / EXPORT_NAME, data / "truth", persons, 0, 0)
+
+
+def classes(persons: int) -> None:
+    from linkage.config import load_settings
+    from linkage.job import run_job
+    from linkage.link.evaluate import Truth, evaluate
+
+    totals: dict[str, list[float]] = {}
+    print("| seed | auto precision | false auto | recall auto+review | review load |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for seed in SEEDS:
+        data = _dataset(persons, seed)
+        result = run_job(data.images, data.export, Path(tempfile.mkdtemp()), load_settings(),
+                         progress=False)
+        metrics = evaluate(result.linked.pairs, Truth.read(data.truth),
+                           {s.study_instance_uid for s in result.studies})
+        print(f"| {seed} | {metrics['auto_precision']:.4f} | {metrics['auto_false']} | "
+              f"{metrics['recall_auto_review']:.4f} | {metrics['review_load']:.4f} |")
+        for name, v in metrics["by_class"].items():
+            t = totals.setdefault(name, [0, 0, 0, 0])
+            t[0] += v["recall"] * v["n"]
+            t[1] += v["n"]
+            t[2] += v["recall_auto"] * v["n"]
+            t[3] += v["false_auto"]
+    print()
+    print("| class | pairs | recall auto+review | recall auto | false auto links |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, (hits, n, autos, false) in sorted(totals.items()):
+        if name.startswith(("reg:", "img:", "person:", "folder_only", "maiden", "birth:",
+                            "form:")):
+            print(f"| {name} | {n:.0f} | {hits / max(n, 1):.3f} | {autos / max(n, 1):.3f} | "
+                  f"{false:.0f} |")
+
+
+def play(persons: int) -> None:
+    from linkage.config import load_settings
+    from linkage.synth.play import play_two_exports
+
+    print("| seed | fresh run: asked | of them not answered after the early export | "
+          "early export: asked | full export after the answers: asked | asked again | "
+          "false auto | F1 after the second sheet |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for seed in SEEDS:
+        data = _dataset(persons, seed)
+        p = play_two_exports(data, Path(tempfile.mkdtemp()), load_settings())
+        print(f"| {seed} | {p.fresh_asked} | {p.fresh_unanswered} | {p.first_asked} | "
+              f"**{p.second_asked}** | {p.asked_again} | {p.second_false_auto} | "
+              f"{p.f1_after_second_sheet:.4f} |")
 
 
 def naive_baseline(result, truth, scanned):
@@ -172,7 +235,8 @@ def speed(n_records: int, n_studies: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", choices=("accuracy", "speed", "both"), default="both")
+    parser.add_argument("--part", choices=("accuracy", "classes", "play", "speed", "both"),
+                        default="both")
     parser.add_argument("--persons", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--records", type=int, default=20000)
@@ -180,6 +244,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.part in ("accuracy", "both"):
         accuracy(args.persons, args.seed)
+    if args.part == "classes":
+        classes(args.persons)
+    if args.part == "play":
+        play(args.persons)
     if args.part in ("speed", "both"):
         speed(args.records, args.studies, args.seed)
 

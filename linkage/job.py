@@ -60,6 +60,12 @@ class JobResult:
             f"confirmed {counts.get('confirmed', 0)}, rejected {counts.get('rejected', 0)} "
             f"(of {self.linked.blocking.pairs} candidate pairs)",
         ]
+        guard = self.linked.guard
+        if counts.get("confirmed", 0) or counts.get("rejected", 0):
+            lines.append(f"questions: {guard.asked}; without the remembered answers: "
+                         f"{guard.asked_without_answers}"
+                         + (f" ({guard.new_questions} asked again: data changed since the "
+                            "answer, or «не знаю»)" if guard.new_questions else ""))
         if self.carried is not None and self.carried.read:
             lines.insert(0, f"answers taken from the previous review.xlsx before replacing it: "
                             f"{self.carried.read} (new: {self.carried.added})")

@@ -71,12 +71,31 @@ def studies_frame(studies: list[Study]) -> pd.DataFrame:
             "folder_surname": folder.surname if folder else "",
             "folder_given_initial": folder.given_initial if folder else "",
             "study_date": parse_dicom_date(study.study_date),
+            "folder": study.name_folder or study.folder,
         })
     frame = pd.DataFrame(rows, columns=[
         "study_instance_uid", *NAME_COLUMNS, "sex", "sex_declared", "birth_date", "case_key",
-        "folder_surname", "folder_given_initial", "study_date"])
+        "folder_surname", "folder_given_initial", "study_date", "folder"])
     _name_keys(frame)
     frame["folder_key"] = frame["folder_surname"].map(blocking_key)
     frame["folder_canon"] = frame["folder_surname"].map(canonical_token)
     _date_keys(frame)
+    frame["image_person"] = _image_persons(frame)
     return frame.set_index("study_instance_uid", drop=False)
+
+
+def _image_persons(frame: pd.DataFrame) -> list[str]:
+    """Studies of one person as the images tell it: the same PatientID and surname
+    (in-house studies), or the same folder and the same name and birth date."""
+    out = []
+    for case, surname, given, birth, folder, folder_canon in zip(
+            frame["case_key"], frame["surname_canon"], frame["given_canon"],
+            frame["birth_date"], frame["folder"], frame["folder_canon"], strict=True):
+        name = surname or folder_canon
+        if case and name:
+            out.append(f"id:{case}|{name}")
+        elif name:
+            out.append(f"folder:{folder}|{name}|{given}|{birth}")
+        else:
+            out.append("")
+    return out

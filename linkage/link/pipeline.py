@@ -15,11 +15,23 @@ from linkage.link.status import Context, Thresholds, decide
 from linkage.names.similarity import matched_scheme
 
 
+@dataclass(frozen=True)
+class Guard:
+    """Questions with the remembered answers, and without them (the answered pairs
+    left out): answers must never make the job ask more."""
+
+    asked: int
+    asked_without_answers: int
+    new_questions: int          # asked now, not asked without the answers (a stale or
+                                # «не знаю» pair asked again counts here)
+
+
 @dataclass
 class LinkResult:
     pairs: pd.DataFrame            # every scored pair, with status ("" = non-match)
     model: Model
     blocking: BlockingReport
+    guard: Guard = Guard(0, 0, 0)
 
 
 def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
@@ -41,17 +53,24 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
         extra = pd.MultiIndex.from_tuples(decided, names=pairs.names)
         pairs = pairs.union(extra) if len(pairs) else extra
     levels = compare_levels(pairs, records, studies, comparisons)
-    model = fit(records, studies, levels, {k: v for k, v in decisions.items() if k not in stale},
-                comparisons=comparisons)
+    model = fit(records, studies, levels, comparisons=comparisons)
     scored = harmonise_groups(score(model, levels, records), studies)
     result = decide(Context(scored, records, studies, thresholds, comparisons, decisions, stale))
+    # The guard: answers may only ever lower the questions. The same pairs decided as
+    # if nobody had answered yet must not ask fewer (answered pairs aside).
+    unanswered = decide(Context(scored, records, studies, thresholds, comparisons))
+    asked_anyway = (unanswered["status"] == "review").to_numpy()
+    asked_now = (result["status"] == "review").to_numpy()
+    answered = np.array([k in decisions for k in result.index], dtype=bool)
+    guard = Guard(int(asked_now.sum()), int((asked_anyway & ~answered).sum()),
+                  int((asked_now & ~asked_anyway).sum()))
     shown = (result["status"] != "").to_numpy()
     reasons = np.full(len(result), "", dtype=object)
     reasons[shown] = explain(result[shown], records, studies, comparisons)
     result["reason"] = reasons
     result = result.reset_index().rename(columns={"level_0": "record_id",
                                                   "level_1": "study_instance_uid"})
-    return LinkResult(result, model, report)
+    return LinkResult(result, model, report, guard)
 
 
 def explain(result: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,

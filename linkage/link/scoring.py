@@ -1,6 +1,11 @@
 """Fellegi-Sunter match weights: u from random pairs, m and the prior by EM,
-term-frequency adjusted for names, calibrated by human decisions when there are
-enough of them.
+term-frequency adjusted for names.
+
+People's answers do not tune m: the pairs they answer are the ones the model was
+unsure about, chosen for their contradictions and odd levels, not a sample of
+matches, and counting them as typical matches raised exactly the weights that mean
+"doubtful" (the next export then asked more, not fewer, questions). Answers act in
+link.status instead: each decides its pair and the pairs that follow from it.
 
 Weights are log2(m/u) per comparison level; the "missing" level weighs 0. The
 probability of a pair is the logistic of prior log-odds plus the summed weights,
@@ -20,7 +25,6 @@ from linkage.link.comparisons import COMPARISONS, Comparison
 RANDOM_PAIRS = 50_000
 EM_ITERATIONS = 40
 SMOOTHING = 1.0               # additive smoothing of level counts
-MIN_DECISIONS = 20            # labelled pairs needed before they calibrate m
 
 
 @dataclass
@@ -30,7 +34,6 @@ class Model:
     u: list[np.ndarray]
     prior: float
     tf: dict[str, pd.Series] = field(default_factory=dict)   # column -> value frequency
-    calibrated_with: int = 0
 
     def weights(self) -> list[np.ndarray]:
         out = []
@@ -172,21 +175,6 @@ def _fit_prior(matrix, u, m, comparisons, iterations: int = 50) -> float:
     return prior
 
 
-def calibrate_m(m: list[np.ndarray], levels: pd.DataFrame, confirmed: np.ndarray,
-                comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[np.ndarray]:
-    """Blend EM's m with the level frequencies of pairs people confirmed."""
-    n = int(confirmed.sum())
-    if n == 0:
-        return m
-    out = []
-    for m_c, comp in zip(m, comparisons, strict=True):
-        counts = np.bincount(levels[comp.name].to_numpy()[confirmed],
-                             minlength=len(comp.levels))[:len(comp.levels)]
-        blended = m_c * MIN_DECISIONS + counts
-        out.append((blended + SMOOTHING) / (blended + SMOOTHING).sum())
-    return out
-
-
 def term_frequencies(records: pd.DataFrame, comparisons: tuple[Comparison, ...] = COMPARISONS
                      ) -> dict[str, pd.Series]:
     """How common each surname / given name is among the records."""
@@ -198,20 +186,12 @@ def term_frequencies(records: pd.DataFrame, comparisons: tuple[Comparison, ...] 
     return tf
 
 
-def fit(records: pd.DataFrame, studies: pd.DataFrame, levels: pd.DataFrame,
-        decisions: dict[tuple[str, str], str] | None = None, seed: int = 0,
+def fit(records: pd.DataFrame, studies: pd.DataFrame, levels: pd.DataFrame, seed: int = 0,
         comparisons: tuple[Comparison, ...] = COMPARISONS) -> Model:
-    """Estimate u, m and the prior; calibrate with decisions when there are enough."""
+    """Estimate u, m and the prior from the data alone (see the module's docstring)."""
     u = estimate_u(records, studies, comparisons, seed)
     m, prior = estimate_m(levels, u, comparisons)
-    model = Model(comparisons, m, u, prior, term_frequencies(records, comparisons))
-    if decisions and len(decisions) >= MIN_DECISIONS:
-        keys = list(zip(levels.index.get_level_values(0), levels.index.get_level_values(1),
-                        strict=True))
-        confirmed = np.array([decisions.get(k) == "yes" for k in keys])
-        model.m = calibrate_m(model.m, levels, confirmed, comparisons)
-        model.calibrated_with = int(confirmed.sum())
-    return model
+    return Model(comparisons, m, u, prior, term_frequencies(records, comparisons))
 
 
 def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:

@@ -204,9 +204,35 @@ def remembered(ctx: Context, v: Verdict) -> None:
     v.set(fresh & (answer == "unsure"), REVIEW, "decision_unsure", "ранее отвечено «не знаю»")
 
 
+def follows_decision(ctx: Context, v: Verdict) -> None:
+    """An answer also decides the pairs that follow from it: the other studies of the
+    same image person (same PatientID and name, or same folder and name) with the same
+    record person (repeat admissions). да confirms them unless their own evidence
+    contradicts it; нет closes the combination (an automatic link there is held back)."""
+    if not ctx.decisions or "image_person" not in ctx.studies:
+        return
+    persons = person_key(ctx.records)
+    image = ctx.studies["image_person"].reindex(ctx.scored.index.get_level_values(1))
+    group = (persons.reindex(ctx.scored.index.get_level_values(0)).fillna("").to_numpy()
+             + "#" + image.fillna("").to_numpy())
+    has_image_person = image.fillna("").to_numpy() != ""
+    own = (v.answer != "") & np.array([k not in ctx.stale for k in ctx.scored.index], dtype=bool)
+    yes = set(group[own & (v.answer == "yes") & has_image_person])
+    no = set(group[own & (v.answer == "no") & has_image_person])
+    undecided = (v.answer == "") & has_image_person
+    in_yes = undecided & np.isin(group, list(yes)) & ~np.isin(group, list(no))
+    in_no = undecided & np.isin(group, list(no)) & ~np.isin(group, list(yes))
+    v.set(in_yes & (ctx.contradiction == "") & (v.status != AUTO), CONFIRMED,
+          "follows_decision", "следует из ответа «да» по другому снимку этого человека")
+    v.set(in_no & (v.status == REVIEW), REJECTED, "follows_decision",
+          "следует из ответа «нет» по другому снимку этого человека")
+    v.hold(in_no, "follows_decision", "такая же пара отклонена врачом")
+
+
 Rule = Callable[[Context, Verdict], None]
 RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, namesakes,
-                           two_people, explained_away, little_evidence, remembered)
+                           two_people, explained_away, little_evidence, remembered,
+                           follows_decision)
 
 
 def decide(ctx: Context, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 `generate(out, persons, seed)` writes:
   out/Снимки/                     the image tree
   out/stmz3_-_a_workshop_t3_-_id_77.csv
+  out/stmz3_early.csv             the same export as it was earlier (70% of admissions)
   out/truth/studies.csv           study_instance_uid, person_id, categories
   out/truth/records.csv           record_id, person_id, categories (noise classes)
   out/truth/people.csv            person_id, tags
@@ -26,6 +27,8 @@ from linkage.synth.people import PeopleFactory, Person
 from linkage.synth.tree import CONTAINERS, RATES, StudyLayout, truncate_one, write_study
 
 EXPORT_NAME = "stmz3_-_a_workshop_t3_-_id_77.csv"
+EARLY_EXPORT_NAME = "stmz3_early.csv"   # the same registry earlier: 70% of admissions
+EARLY_SHARE = 0.7
 MODALITIES = (("MR", 0.45), ("CT", 0.35), ("CR", 0.12), ("DX", 0.08))
 DESCRIPTIONS = {"MR": ("МРТ пояснично-крестцового отдела", "MRI L-spine", "МРТ ШОП"),
                 "CT": ("КТ грудного отдела позвоночника", "CT C-spine", "МСКТ ПОП"),
@@ -41,6 +44,10 @@ class SynthResult:
     persons: int
     studies: int
     records: int
+
+    @property
+    def early_export(self) -> Path:
+        return self.root / EARLY_EXPORT_NAME
 
 
 def _uid(rng: random.Random) -> str:
@@ -103,8 +110,12 @@ def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
         study_rows.append((layout.specs[0].study_uid, person.person_id,
                            ";".join(sorted(layout.categories))))
     broken = truncate_one(images, rng)
-    record_categories = write_export(out / EXPORT_NAME, [a for a in rows if a.person.has_record],
-                                     rng, encoding=encoding, delimiter=delimiter, style=style)
+    with_record = [a for a in rows if a.person.has_record]
+    days = sorted(a.admission for a in with_record)
+    cut = days[int(len(days) * EARLY_SHARE)] if days else date(2018, 1, 1)
+    record_categories = write_export(out / EXPORT_NAME, with_record, rng, encoding=encoding,
+                                     delimiter=delimiter, style=style,
+                                     early=(out / EARLY_EXPORT_NAME, cut))
     _write_csv(truth / "studies.csv", ["study_instance_uid", "person_id", "categories"],
                study_rows)
     _write_csv(truth / "records.csv", ["record_id", "person_id", "categories"],

@@ -66,17 +66,21 @@ def _date_cell(value: date | None, rng: random.Random) -> str:
 
 
 def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding: str = "cp1251",
-                 delimiter: str = ";", style: str = "fio", title: bool = True
-                 ) -> dict[str, set[str]]:
+                 delimiter: str = ";", style: str = "fio", title: bool = True,
+                 early: tuple[Path, date] | None = None) -> dict[str, set[str]]:
     """Write the CSV; `rows` only for people with a record. Returns each record's
-    noise classes (its truth flags)."""
+    noise classes (its truth flags). With `early` = (path, date), also write the export
+    as it was on that date: the records admitted before it, spelt exactly the same."""
     categories: dict[str, set[str]] = {}
+    early_out = io.StringIO(newline="")
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     if title:
         writer.writerow(["Выгрузка СТМЗ 3: a workshop t3, id 77"])
     writer.writerow(HEADER_STYLES[style])
+    early_out.write(out.getvalue())
     for adm in rows:
+        row_start = out.tell()
         p = adm.person
         surname, given, patronymic, cats = registry_name(p.surname, p.given, p.patronymic, rng)
         if p.admissions > 1:
@@ -110,6 +114,10 @@ def write_export(path: Path, rows: list[Admission], rng: random.Random, encoding
         else:
             writer.writerow([adm.record_id, surname, given, patronymic, birth, sex, case,
                              admitted, operated])
+        if early and adm.admission < early[1]:
+            early_out.write(out.getvalue()[row_start:])
     data = out.getvalue()
     path.write_bytes(data.encode(encoding, "replace"))
+    if early:
+        early[0].write_bytes(early_out.getvalue().encode(encoding, "replace"))
     return categories
