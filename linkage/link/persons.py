@@ -9,6 +9,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA
 
 from linkage.names.canon import canonical_token
+from linkage.names.similarity import one_slip
 
 
 def name_key(frame: pd.DataFrame) -> pd.Series:
@@ -19,11 +20,14 @@ def name_key(frame: pd.DataFrame) -> pd.Series:
 
 def person_key(records: pd.DataFrame) -> pd.Series:
     """Records grouped into persons (repeat admissions spelt differently): the same
-    birth date and compatible names, or the same case number and surname; a record
-    without a birth date joins the one person of compatible name who has one.
+    surname (or one slip apart) with compatible given name, patronymic and birth date,
+    or the same case number and surname; a record without a birth date joins the one
+    person of compatible name who has one.
 
-    Names are compatible when each part agrees, is one typing slip away, is only an
-    initial that fits, or is missing on one side (no patronymic in one record).
+    Parts are compatible when they agree, are one typing slip apart, are only an
+    initial that fits, or are missing on one side (no patronymic in one record).
+    Birth dates are compatible when equal, or, for fully spelt names, with day and
+    month swapped or one digit off (a registry typo in one admission).
     """
     n = len(records)
     if n == 0:
@@ -41,21 +45,23 @@ def person_key(records: pd.DataFrame) -> pd.Series:
 
     rows = _name_rows(records)
     birth = records["birth_date"].fillna("").to_numpy()
-    by_birth: dict[str, list[int]] = {}
-    for i, b in enumerate(birth):
-        if b:
-            by_birth.setdefault(b, []).append(i)
-    for members in by_birth.values():
+    blocks: dict[str, list[int]] = {}
+    for i in range(n):
+        if birth[i]:
+            blocks.setdefault(f"b:{birth[i]}", []).append(i)
+        if rows[i][0] and birth[i]:
+            blocks.setdefault(f"s:{rows[i][0]}", []).append(i)
+    for members in blocks.values():
         for x, i in enumerate(members):
             for j in members[x + 1:]:
-                if _compatible(rows[i], rows[j]):
+                if find(i) != find(j) and _births_fit(birth[i], birth[j], rows[i], rows[j]) \
+                        and _compatible(rows[i], rows[j]):
                     union(i, j)
     case = records["case_key"].fillna("").to_numpy() if "case_key" in records else [""] * n
     by_case: dict[tuple[str, str], int] = {}
     for i in range(n):
         if case[i] and rows[i][0]:
-            first = by_case.setdefault((case[i], rows[i][0]), i)
-            union(i, first)
+            union(i, by_case.setdefault((case[i], rows[i][0]), i))
     by_surname: dict[str, list[int]] = {}
     for i in range(n):
         if birth[i] and rows[i][0]:
@@ -70,51 +76,79 @@ def person_key(records: pd.DataFrame) -> pd.Series:
     return pd.Series([f"p:{ids[find(i)]}" for i in range(n)], index=records.index)
 
 
+_COLUMNS = ["surname_key", "surname", "given_name", "given_initial", "patronymic",
+            "patronymic_initial"]
+
+
 def _name_rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-    columns = ["surname_key", "surname_canon", "given_canon", "given_initial",
-               "patronymic_canon", "patronymic_initial"]
-    values = frame.reindex(columns=columns).fillna("").astype(str).to_numpy()
+    values = frame.reindex(columns=_COLUMNS).fillna("").astype(str).to_numpy()
     return [tuple(row) for row in values]
+
+
+def _births_fit(a: str, b: str, row_a: tuple[str, ...], row_b: tuple[str, ...]) -> bool:
+    if a == b:
+        return True
+    if not (len(row_a[2]) > 1 and len(row_b[2]) > 1):
+        return False                   # a registry typo needs given names spelt out
+    return _same_date_typed(a, b)
 
 
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Could these two name rows be one person's (see person_key)?"""
-    if a[0] != b[0] and not _slip(a[1], b[1]):
+    if a[0] != b[0] and not _same_word(a[1], b[1]):
         return False
-    return _part_fits(a[2], a[3], b[2], b[3]) and _part_fits(a[4], a[5], b[4], b[5])
+    if not _part_fits(a[4], a[5], b[4], b[5]):
+        return False
+    return _part_fits(a[2], a[3], b[2], b[3]) or _two_slips(a[2], b[2])
+
+
+def _two_slips(a: str, b: str) -> bool:
+    """Two records of one admission history can each carry a slip in a long given name
+    (Екатермна, Екаетрина): two edits apart in words of eight letters or more."""
+    a, b = a.lower().replace("ё", "е"), b.lower().replace("ё", "е")
+    return min(len(a), len(b)) >= 8 and OSA.distance(a, b) <= 2
 
 
 def _part_fits(word_a: str, initial_a: str, word_b: str, initial_b: str) -> bool:
     if word_a and word_b:
-        return word_a == word_b or _slip(word_a, word_b)
-    first_a = (word_a[:1] or initial_a[:1]).lower()
-    first_b = (word_b[:1] or initial_b[:1]).lower()
+        return _same_word(word_a, word_b)
+    first_a = word_a or initial_a
+    first_b = word_b or initial_b
     if not first_a or not first_b:
         return True                     # missing on one side: no evidence against
-    if word_a or word_b:                # a canonical word against a Cyrillic initial
-        first_a, first_b = canonical_token(first_a)[:1], canonical_token(first_b)[:1]
-    return first_a == first_b
+    return canonical_token(first_a[:1]) == canonical_token(first_b[:1])
 
 
-def _slip(a: str, b: str) -> bool:
-    """One typing slip between two canonical words (five letters or more)."""
-    if not a or not b or abs(len(a) - len(b)) > 1 or max(len(a), len(b)) < 5:
-        return False
-    return OSA.distance(a, b) <= 1
+def _same_word(a: str, b: str) -> bool:
+    return canonical_token(a) == canonical_token(b) or one_slip(a, b)
 
 
 def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
                             studies: pd.DataFrame) -> np.ndarray:
     """Pairs whose study or record has no birth date while its full name belongs to
-    two or more people (seen as different birth dates in records or studies)."""
+    two or more people: birth dates, among records and studies of that name, that are
+    not one date typed twice (equal, day and month swapped, or one digit off)."""
     names = pd.concat([name_key(records), name_key(studies)])
     births = pd.concat([records["birth_date"], studies["birth_date"]]).fillna("")
     people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})
-    people = people[people["birth"] != ""]
-    shared = set(people.groupby("name")["birth"].nunique().loc[lambda s: s > 1].index)
+    # a name without a surname (an anonymised study known by its folder) is no name
+    people = people[(people["birth"] != "") & ~people["name"].str.startswith("|")]
+    people = people.drop_duplicates()
+    counts = people.groupby("name")["birth"].nunique()
+    shared = set()
+    for name, group in people[people["name"].isin(counts[counts > 1].index)].groupby("name"):
+        dates = sorted(group["birth"])
+        if any(not _same_date_typed(a, b) for i, a in enumerate(dates) for b in dates[i + 1:]):
+            shared.add(name)
 
     def at_risk(frame: pd.DataFrame) -> pd.Index:
         return frame.index[(frame["birth_date"].fillna("") == "") & name_key(frame).isin(shared)]
 
     return pairs.get_level_values(1).isin(at_risk(studies)) | \
         pairs.get_level_values(0).isin(at_risk(records))
+
+
+def _same_date_typed(a: str, b: str) -> bool:
+    """ISO dates that are one date typed twice: equal, day/month swapped, one digit off."""
+    swapped = a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+    return a == b or swapped or sum(x != y for x, y in zip(a, b, strict=False)) == 1

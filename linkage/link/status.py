@@ -50,14 +50,28 @@ class Context:
     @cached_property
     def contradiction(self) -> np.ndarray:
         """Why a pair must not be accepted unseen, whatever its score ("" if nothing):
-        the first level with a `hold`, in the comparisons' order."""
+        the first level with a `hold`, in the comparisons' order, except a surname
+        conflict the team's own filing explains (see filed_under_current_name)."""
         out = np.full(len(self.scored), "", dtype=object)
         for comp in self.comparisons:
             holds = [i for i, level in enumerate(comp.levels) if level.hold]
             codes = self.scored[comp.name].to_numpy()
             for code in holds:
                 out[(codes == code) & (out == "")] = comp.levels[code].hold
+        out[self.filed_under_current_name] = ""
         return out
+
+    @cached_property
+    def filed_under_current_name(self) -> np.ndarray:
+        """The images carry another surname (a maiden name), but the team filed them in
+        a folder named with the record's surname, and given name, patronymic and birth
+        date agree exactly: the filing is the evidence a person would look for. (An
+        impostor with the same given name, patronymic and birth date has a folder of
+        her own surname.)"""
+        if not {"surname", "given_name", "patronymic", "birth_date"} <= set(self.scored):
+            return np.zeros(len(self.scored), dtype=bool)
+        return self.at("surname", "conflict") & self.at("given_name", "exact") & \
+            self.at("patronymic", "exact") & self.at("birth_date", "exact")
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -124,6 +138,32 @@ def folder_only(ctx: Context, v: Verdict) -> None:
     v.hold(weak, "folder_only", "имя только в названии папки, без даты рождения")
 
 
+COMMON_SURNAME = 3   # record persons bearing a surname from which namesakes are likely
+
+
+def name_only(ctx: Context, v: Verdict) -> None:
+    """Nothing but a name: no birth date on one side, no case number agreeing, and the
+    study far from the record's stay. A namesake whose own record or images are not in
+    the data looks exactly like this when the name is not spelt out in full on both
+    sides or the surname is a common one, so a person should look."""
+    bare = ctx.at("birth_date", "missing") & ~ctx.at("case_number", "same") \
+        & ctx.at("study_date", "outside")
+    if not bare.any():
+        return
+    full = ctx.at("surname", "exact_name", "exact_both") & ctx.at("given_name", "exact") \
+        & ctx.at("patronymic", "exact")
+    v.hold(bare & (~full | _common_surname(ctx)), "name_only",
+           "только имя: нет даты рождения, снимок далеко от госпитализации")
+
+
+def _common_surname(ctx: Context) -> np.ndarray:
+    persons = person_key(ctx.records)
+    surnames = ctx.records["surname_key"]
+    bearers = pd.DataFrame({"s": surnames, "p": persons}).drop_duplicates().groupby("s").size()
+    per_pair = surnames.reindex(ctx.scored.index.get_level_values(0)).map(bearers)
+    return (per_pair.fillna(0).to_numpy() >= COMMON_SURNAME)
+
+
 def namesakes(ctx: Context, v: Verdict) -> None:
     """A full name that two people share, and no birth date to tell them apart."""
     v.hold(namesakes_without_birth(ctx.scored.index, ctx.records, ctx.studies), "namesakes",
@@ -187,6 +227,20 @@ def little_evidence(ctx: Context, v: Verdict) -> None:
     v.set(weak & better, "", "little_evidence", "мало общего, есть пара лучше")
 
 
+def contradicted_below_auto(ctx: Context, v: Verdict) -> None:
+    """Evidence against the person (another birth date, given name or patronymic) and a
+    score that would not have been accepted anyway: two people who share a surname.
+    A surname contradiction is kept (a maiden name looks like that)."""
+    against = np.isin(ctx.contradiction, list(_personal_holds(ctx)))
+    v.set(against & (v.status == REVIEW) & (v.decided_by == "threshold"), "",
+          "contradicted_below_auto", "другой человек с той же фамилией")
+
+
+def _personal_holds(ctx: Context) -> set[str]:
+    return {level.hold for comp in ctx.comparisons if comp.name != "surname"
+            for level in comp.levels if level.hold}
+
+
 def remembered(ctx: Context, v: Verdict) -> None:
     """What people decided wins: да -> confirmed, нет -> rejected; «не знаю», or an
     answer given before the record or the study changed, is asked again."""
@@ -230,8 +284,10 @@ def follows_decision(ctx: Context, v: Verdict) -> None:
 
 
 Rule = Callable[[Context, Verdict], None]
-RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, namesakes,
-                           two_people, explained_away, little_evidence, remembered,
+RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, name_only,
+                           namesakes,
+                           two_people, explained_away, little_evidence,
+                           contradicted_below_auto, remembered,
                            follows_decision)
 
 

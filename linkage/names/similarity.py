@@ -163,6 +163,14 @@ def one_typo_many(left: Sequence[str], right: Sequence[str],
     return out
 
 
+@lru_cache(maxsize=200_000)
+def one_slip(a: str, b: str) -> bool:
+    """Are two name words one typing slip apart (see one_typo_many)?"""
+    a_canon, b_canon = canonical_token(a), canonical_token(b)
+    return bool(a_canon and b_canon and a_canon != b_canon) and \
+        _one_slip(a, b, a_canon, b_canon)
+
+
 def _one_slip(a: str, b: str, a_canon: str, b_canon: str) -> bool:
     forms = [(a_canon, b_canon)]
     a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
