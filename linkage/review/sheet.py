@@ -37,6 +37,8 @@ TOP = Alignment(vertical="top")
 TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 
 FILLS = {AGREE: GREEN, AGAINST: RED}
+# Probabilities as percentages with the decimals that tell 99.91 % from 99.99 %.
+PERCENT = "0.000%"
 
 
 def _days(study_date: str, admission: str) -> str:
@@ -142,7 +144,7 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang, comparisons)
         info = study_info[row.study_instance_uid]
         r += 1
         _append(ws, [
-            group_numbers[row.study_instance_uid], round(float(row.score), 3), rec["full_name"],
+            group_numbers[row.study_instance_uid], float(row.score), rec["full_name"],
             info.patient_name, rec["birth_date"], img["birth_date"] or _iso(info.birth_date),
             rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
             info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
@@ -153,6 +155,7 @@ def _review_sheet(ws, pairs, records, studies, study_info, t, lang, comparisons)
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ])
         paint(r, row)
+        ws.cell(row=r, column=col[t["score"]]).number_format = PERCENT
         for c in range(1, len(columns) + 1):
             if c not in wrapped_columns:
                 ws.cell(row=r, column=c).alignment = TOP
@@ -179,11 +182,12 @@ def _auto_sheet(ws, pairs, records, study_info, t) -> None:
                  (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
                  (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
                  (KEY_COLUMNS[1], 30)])
-    for row in pairs.sort_values("score", ascending=False).itertuples():
+    for r, row in enumerate(pairs.sort_values("score", ascending=False).itertuples(), start=2):
         rec, info = records.loc[row.record_id], study_info[row.study_instance_uid]
-        _append(ws, [round(float(row.score), 4), rec["full_name"], info.patient_name,
+        _append(ws, [float(row.score), rec["full_name"], info.patient_name,
                    rec["birth_date"], _iso(info.birth_date), info.name_folder or info.folder,
                    _iso(info.study_date), row.reason, row.record_id, row.study_instance_uid])
+        ws.cell(row=r, column=1).number_format = PERCENT
     _finish(ws)
 
 

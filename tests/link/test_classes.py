@@ -1,0 +1,125 @@
+"""The classes of mess the linker must handle (docs/architecture.md), both directions:
+the true pair is found, without a question where the evidence is clean, and two
+different people are never linked unseen. Real DICOM files, a real export, the job."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from linkage.config import load_settings
+from linkage.job import run_job
+from linkage.link.comparisons import COMPARISONS
+from linkage.link.evaluate import Truth, evaluate
+from linkage.synth import generate
+from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
+
+LEVEL = {c.name: c for c in COMPARISONS}
+
+
+@pytest.fixture(scope="module")
+def metrics(tmp_path_factory):
+    data = generate(tmp_path_factory.mktemp("classes") / "data", persons=700, seed=31)
+    result = run_job(data.images, data.export, data.root / "out", load_settings(),
+                     progress=False)
+    return evaluate(result.linked.pairs, Truth.read(data.truth),
+                    {s.study_instance_uid for s in result.studies})["by_class"]
+
+
+# class -> lowest recall of auto + review, lowest recall of auto (clean evidence: no question)
+CLASSES = {
+    "reg:typo_surname": (0.95, 0.6), "reg:typo_given": (0.95, 0.7),
+    "reg:typo_patronymic": (0.95, 0.7), "reg:initials_only": (0.95, 0.7),
+    "reg:no_patronymic": (0.95, 0.7), "reg:lookalike_latin": (0.95, 0.7),
+    "reg:birth_missing": (0.95, 0.5), "reg:birth_swapped": (0.9, 0.3),
+    "reg:birth_digit": (0.95, 0.5), "reg:repeat_admission": (0.98, 0.75),
+    "img:typo_surname": (0.95, 0.7), "person:impostor": (0.98, 0.75),
+    "folder_only": (0.95, 0.5), "maiden_name": (0.9, 0.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_each_class_is_found_and_never_falsely_linked(metrics, name) -> None:
+    found = metrics[name]
+    assert found["n"] >= 5, f"the synth planted too few of {name}"
+    least, least_auto = CLASSES[name]
+    assert found["recall"] >= least
+    assert found["recall_auto"] >= least_auto
+    assert found["false_auto"] == 0
+
+
+def _study(root, folder: str, name: bytes, uid: str, birth: str, sex: str, charset=""):
+    path = root / folder
+    path.mkdir(parents=True, exist_ok=True)
+    (path / f"{uid}.dcm").write_bytes(instance_bytes(InstanceSpec(
+        patient_name=name, charset=charset, patient_id="", birth_date=birth, sex=sex,
+        study_uid=uid, series_uid=uid + ".1", sop_uid=uid + ".1.1", study_date="20240110",
+        modality="MR", study_description="MRI", series_description="T2", body_part="",
+        institution="")))
+
+
+@pytest.fixture(scope="module")
+def cases(dataset, tmp_path_factory):
+    """The examples of each class, planted among 80 other persons (so that the model
+    has a population to learn from)."""
+    base = tmp_path_factory.mktemp("cases")
+    images = base / "Снимки"
+    shutil.copytree(dataset.images, images)
+    _study(images, "Belov Oleg", b"BELOV^OLEG^IGOREVICH", "9.1", "19650312", "M")
+    _study(images, "Li Anna", b"LI^ANNA^VIKTOROVNA", "9.2", "19700505", "F")
+    _study(images, "Sergeev", b"SERGEEV^SERGEY^PAVLOVICH", "9.3", "19800707", "M")
+    _study(images, "Kozlov Igor", "КОЗЛВ^ИГОРЬ^ПЕТРОВИЧ".encode("cp1251"), "9.4", "19550808",
+           "M")
+    export = base / "export.csv"
+    text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
+    text += "\r\n" + "\r\n".join([
+        "900001;Корнеев Олег Игоревич;03.12.1965;М;;10.01.2024;;",
+        "900002;Ли А.В.;05.05.1970;Ж;;10.01.2024;;",
+        "900003;Сергеев Сергнй Павлович;07.07.1980;М;;10.01.2024;;",
+        "900004;Козлов Игорь Петрович;08.08.1955;М;;10.01.2024;;",
+        "900005;Ивaнов Cергей Петрович;09.09.1961;М;;10.01.2024;;",   # Latin a and C
+    ]) + "\r\n"
+    export.write_bytes(text.encode("cp1251"))
+    result = run_job(images, export, base / "out", load_settings(), progress=False)
+    return result.linked.pairs.set_index(["record_id", "study_instance_uid"])
+
+
+def _level(pairs, key, comparison: str) -> str:
+    return LEVEL[comparison].level(pairs.loc[key, comparison]).label
+
+
+def test_another_surname_is_never_linked_automatically(cases) -> None:
+    key = ("900001", "9.1")        # same given name, patronymic, birth date (day/month swapped)
+    assert _level(cases, key, "surname") == "different"
+    assert cases.loc[key, "status"] != "auto"
+
+
+def test_registry_initials_agree_with_a_full_latin_name(cases) -> None:
+    key = ("900002", "9.2")
+    assert _level(cases, key, "given_name") == "initial_match"
+    assert _level(cases, key, "patronymic") == "initial_match"
+    assert "имя другое" not in cases.loc[key, "attention"]
+    assert cases.loc[key, "status"] in ("auto", "review")
+
+
+def test_a_typo_in_a_given_name_is_similar_not_different(cases) -> None:
+    key = ("900003", "9.3")
+    assert _level(cases, key, "given_name") == "similar"
+    assert cases.loc[key, "status"] == "auto"
+
+
+def test_an_image_side_typo_is_not_a_folder_conflict(cases) -> None:
+    key = ("900004", "9.4")
+    assert _level(cases, key, "surname") == "similar"
+    assert "папки разные" not in cases.loc[key, "attention"]
+
+
+def test_latin_lookalikes_inside_a_cyrillic_name_are_folded(tmp_path) -> None:
+    from linkage.records.read import read_export
+
+    path = tmp_path / "e.csv"
+    path.write_bytes("ID;ФИО\r\n1;Ивaнов Cергей Пeтрович\r\n".encode())
+    record = read_export(path).records[0]
+    assert (record["surname"], record["given_name"], record["patronymic"]) == \
+        ("Иванов", "Сергей", "Петрович")
