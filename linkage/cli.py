@@ -156,6 +156,26 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_runs(args) -> int:
+    from linkage.store import Store
+
+    state = _state(args, Path(args.out) if args.out else None)
+    if not state.is_file():
+        raise JobError(f"state file not found: {state} (give --out or --state)")
+    with Store(state) as store:
+        runs = store.runs(args.last)
+    for run in runs:
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in run["stages"].items())
+        pairs = next((ln for ln in run["summary"].splitlines() if ln.startswith("pairs:")), "")
+        print(f"{run['started_at']} .. {run['finished_at']}  {run['export']}")
+        print(f"  {pairs}")
+        if stages:
+            print(f"  time: {stages}")
+    if not runs:
+        print("no runs yet")
+    return 0
+
+
 def cmd_synth(args) -> int:
     from linkage.synth import generate
 
@@ -266,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "export; an existing file is never overwritten)")
     p.add_argument("--config", help="settings to read the export with")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("runs", help="the run history: when, which export, time per stage")
+    p.add_argument("--out", help="the output folder of the runs")
+    p.add_argument("--state", help="state file (default: OUT/linkage_state.sqlite)")
+    p.add_argument("--last", type=int, default=10)
+    p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("synth", help="generate a synthetic folder, export and truth")
     p.add_argument("--out", required=True)

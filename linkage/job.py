@@ -4,9 +4,15 @@ clinician's answer (a filled review.xlsx is imported before it is replaced)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linkage.config import Settings
 from linkage.errors import ImportRefused, JobError
@@ -14,7 +20,6 @@ from linkage.files import remove_leftovers
 from linkage.images.scan import ScanResult, scan
 from linkage.images.studies import Study, group_studies
 from linkage.link.identity import records_frame, studies_frame
-from linkage.link.pipeline import LinkResult, link
 from linkage.lock import exclusive
 from linkage.outputs import (
     write_export_problems,
@@ -26,9 +31,11 @@ from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
 from linkage.review.links import write_links
-from linkage.review.sheet import write_review
 from linkage.review.stamp import SheetStamp
 from linkage.store import Store, now
+
+if TYPE_CHECKING:       # imported when linking starts: scan-only commands stay lean
+    from linkage.link.pipeline import LinkResult
 
 STATE_NAME = "linkage_state.sqlite"
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
@@ -45,6 +52,7 @@ class JobResult:
     state: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     carried: ImportReport | None = None     # answers taken from the last review.xlsx
+    stages: dict[str, float] = field(default_factory=dict)   # seconds per stage
 
     def summary(self) -> str:
         counts = self.linked.pairs["status"].value_counts()
@@ -71,19 +79,37 @@ class JobResult:
                             f"{self.carried.read} (new: {self.carried.added})")
             lines[1:1] = [f"  not taken (a newer answer is stored): {k}"
                           for k in self.carried.kept_newer]
+        if self.stages:
+            lines.append("time: " + ", ".join(f"{name} {seconds:.1f} s"
+                                              for name, seconds in self.stages.items()))
         lines += [f"{name}: {path}" for name, path in self.outputs.items()]
         return "\n".join(lines)
 
 
-def _stage_printer(progress: bool | None):
-    """Stage names on a terminal (a long job should say what it does); silent in logs."""
-    show = sys.stderr.isatty() if progress is None else progress
+class _Stages:
+    """Stage names on a terminal (a long job should say what it does; silent in logs),
+    and each stage's wall time, kept in the run history so a slow run can be explained."""
 
-    def say(text: str) -> None:
-        if show:
+    def __init__(self, progress: bool | None):
+        self.show = sys.stderr.isatty() if progress is None else progress
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str, text: str) -> Iterator[None]:
+        if self.show:
             print(f"linkage: {text}...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
-    return say
+
+def _import_linker_early() -> None:
+    """The linker's libraries (recordlinkage, scikit-learn, scipy) take seconds to
+    import: start that while the scan runs, in the background."""
+    threading.Thread(target=importlib.import_module, args=("linkage.link.pipeline",),
+                     daemon=True).start()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -147,37 +173,47 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
 def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: Path,
          progress: bool | None, allow_shrink: bool) -> JobResult:
     started = now()
-    say = _stage_printer(progress)
+    stages = _Stages(progress)
     remove_leftovers(out, OUTPUT_NAMES)
-    with Store(state) as store:
+    _import_linker_early()
+    with stages.stage("answers", "reading answers in the last review.xlsx"), \
+            Store(state) as store:
         carried = carry_answers(out / "review.xlsx", store)
-    say("reading the export")
-    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
-    say("scanning the images folder")
-    scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
-                                 locked=True)
-    say(f"linking {len(export.records)} records with {len(studies)} studies")
-    records = records_frame(export.records)
-    study_table = studies_frame(studies)
-    with Store(state) as store:
-        remembered = store.current_decisions()
-        stamp = SheetStamp.new(started, store.last_decision_id())
+    with stages.stage("export", "reading the export"):
+        export = read_export(export_path, settings.encoding, settings.delimiter,
+                             settings.columns)
+    with stages.stage("scan", "scanning the images folder"):
+        scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
+                                     locked=True)
+    with stages.stage("link", f"linking {len(export.records)} records with {len(studies)} "
+                              "studies"):
+        from linkage.link.pipeline import link
+        from linkage.review.sheet import write_review
+
+        records = records_frame(export.records)
+        study_table = studies_frame(studies)
+        with Store(state) as store:
+            remembered = store.current_decisions()
+            stamp = SheetStamp.new(started, store.last_decision_id())
         stale = stale_decisions(remembered, records, study_table)
         linked = link(records, study_table, settings.thresholds,
                       {k: d.decision for k, d in remembered.items()}, stale)
-        study_info = {s.study_instance_uid: s for s in studies}
-        say("writing the outputs")
-        outputs = {
-            "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
-            "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
-            "review sheet": out / "review.xlsx", "links": out / "links.csv",
-        }
+    study_info = {s.study_instance_uid: s for s in studies}
+    outputs = {
+        "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
+        "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
+        "review sheet": out / "review.xlsx", "links": out / "links.csv",
+    }
+    with stages.stage("outputs", "writing the outputs"):
         # The sheet first: if it cannot be written, no other output was replaced either.
         write_review(outputs["review sheet"], linked.pairs, records, study_table, study_info,
                      settings.thresholds, settings.lang, stamp)
         write_export_problems(outputs["export problems"], export)
         write_matches(outputs["matches"], linked.pairs)
         write_links(outputs["links"], linked.pairs, study_info)
-        result = JobResult(scanned, studies, export, linked, out, state, outputs, carried)
-        store.record_run(started, str(images), str(export_path), result.summary())
+    result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
+                       stages.seconds)
+    with Store(state) as store:
+        store.record_run(started, str(images), str(export_path), result.summary(),
+                         stages.seconds)
     return result

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_by_pair ON decisions (record_id, study_instance_uid);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
-    images TEXT, export TEXT, summary TEXT);
+    images TEXT, export TEXT, summary TEXT, stages TEXT NOT NULL DEFAULT '');
 """
 
 
@@ -150,6 +150,8 @@ class Store:
         columns = {r[1] for r in self.db.execute("PRAGMA table_info(decisions)")}
         if "sheet_id" not in columns:
             self.db.execute("ALTER TABLE decisions ADD COLUMN sheet_id TEXT NOT NULL DEFAULT ''")
+        if "stages" not in {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}:
+            self.db.execute("ALTER TABLE runs ADD COLUMN stages TEXT NOT NULL DEFAULT ''")
 
     def _drop_old_cache(self) -> None:
         """A scan cache written by an older version is dropped (the next scan reads
@@ -303,10 +305,27 @@ class Store:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]
 
     # --- runs -------------------------------------------------------------------
-    def record_run(self, started_at: str, images: str, export: str, summary: str) -> None:
+    def record_run(self, started_at: str, images: str, export: str, summary: str,
+                   stages: dict[str, float] | None = None) -> None:
+        """Append a run to the history, with the seconds each stage took."""
         with self.transaction() as db:
-            db.execute("INSERT INTO runs (started_at, finished_at, images, export, summary)"
-                       " VALUES (?, ?, ?, ?, ?)", (started_at, now(), images, export, summary))
+            db.execute("INSERT INTO runs (started_at, finished_at, images, export, summary,"
+                       " stages) VALUES (?, ?, ?, ?, ?, ?)",
+                       (started_at, now(), images, export, summary,
+                        json.dumps({k: round(v, 2) for k, v in (stages or {}).items()})))
+
+    def runs(self, last: int = 10) -> list[dict]:
+        """The latest runs, newest first."""
+        rows = self.db.execute(
+            "SELECT started_at, finished_at, images, export, summary, stages FROM runs"
+            " ORDER BY id DESC LIMIT ?", (last,))
+        keys = ("started_at", "finished_at", "images", "export", "summary", "stages")
+        out = []
+        for row in rows:
+            run = dict(zip(keys, row, strict=True))
+            run["stages"] = json.loads(run["stages"]) if run["stages"] else {}
+            out.append(run)
+        return out
 
 
 def _state_problem(path: Path, exc: sqlite3.Error) -> str:

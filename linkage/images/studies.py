@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 
 from linkage.images.instance import Instance
 from linkage.names.parse import ParsedName, parse_folder_name
@@ -67,55 +68,104 @@ def name_folder(location: str) -> tuple[str, ParsedName | None]:
     People name the top folder (or the one under an old «Амбулаторные снимки»);
     deeper folders are the CD's, the viewer's or the cloud's own.
     """
-    for folder in _folders(location):
+    return _name_folder_of_dir(_directory(location))
+
+
+def _directory(location: str) -> str:
+    """The location without its file name: instances of one folder share it."""
+    outer, sep, inner = location.partition("::")
+    if sep:
+        folder = inner.rpartition("/")[0]
+        return f"{outer}::{folder}/" if folder else f"{outer}::"
+    folder = outer.rpartition("/")[0]
+    return f"{folder}/" if folder else ""
+
+
+@lru_cache(maxsize=200_000)
+def _name_folder_of_dir(directory: str) -> tuple[str, ParsedName | None]:
+    for folder in _folders(directory + "x"):
         parsed = _parse_folder(folder)
         if parsed is not None:
             return folder, parsed
     return "", None
 
 
-def _most_common(values) -> str:
-    counted = Counter(v for v in values if v)
-    return counted.most_common(1)[0][0] if counted else ""
+class _Gathered:
+    """What the instances of one study say, gathered in one pass over them."""
+
+    __slots__ = ("members", "names", "others", "ids", "births", "sexes", "ages", "dates",
+                 "modalities", "parts", "descriptions", "institutions", "series", "unique",
+                 "identities", "folders", "locations", "truncated", "bytes")
+
+    def __init__(self) -> None:
+        self.members = 0
+        self.names, self.others, self.ids, self.births = Counter(), Counter(), Counter(), \
+            Counter()
+        self.sexes, self.ages, self.dates = Counter(), Counter(), Counter()
+        self.descriptions, self.institutions, self.folders = Counter(), Counter(), Counter()
+        self.modalities, self.parts, self.series, self.unique = set(), set(), set(), set()
+        self.identities, self.locations = set(), set()
+        self.truncated = self.bytes = 0
+
+    def add(self, i: Instance) -> None:
+        self.members += 1
+        if i.patient_name:
+            self.names[(i.patient_name, i.name_decoding)] += 1
+        for counter, value in ((self.others, i.patient_name_other), (self.ids, i.patient_id),
+                               (self.births, i.birth_date), (self.sexes, i.sex),
+                               (self.ages, i.age), (self.dates, i.study_date),
+                               (self.descriptions, i.study_description),
+                               (self.institutions, i.institution_name)):
+            if value:
+                counter[value] += 1
+        if i.modality:
+            self.modalities.add(i.modality)
+        if i.body_part:
+            self.parts.add(i.body_part)
+        self.series.add(i.series_instance_uid)
+        self.unique.add(i.sop_instance_uid or i.location)
+        self.identities.add((i.patient_name, i.birth_date, i.patient_id))
+        self.folders[_directory(i.location)] += 1
+        self.locations.add(i.location)
+        self.truncated += bool(i.truncated)
+        self.bytes += i.file_size
+
+
+def _top(counter: Counter) -> str:
+    return counter.most_common(1)[0][0] if counter else ""
 
 
 def group_studies(instances: list[Instance]) -> list[Study]:
-    """One Study per StudyInstanceUID; instances without one are grouped by series."""
-    by_study: dict[str, list[Instance]] = defaultdict(list)
-    for inst in instances:
+    """One Study per StudyInstanceUID; instances without one are grouped by series.
+    One pass over the instances; the folder names are parsed once per directory."""
+    by_study: dict[str, _Gathered] = defaultdict(_Gathered)
+    # In location order, so that ties (two readings of a name, two folders) resolve
+    # the same way whatever order the scan found the files in.
+    for inst in sorted(instances, key=attrgetter("location")):
         key = inst.study_instance_uid or f"series:{inst.series_instance_uid or inst.location}"
-        by_study[key].append(inst)
+        by_study[key].add(inst)
     studies = []
-    for uid, members in by_study.items():
-        members.sort(key=lambda i: i.location)
-        unique = {i.sop_instance_uid or i.location for i in members}
-        # The decoded name that most instances agree on; prefer a Cyrillic reading.
-        names = Counter((i.patient_name, i.name_decoding) for i in members if i.patient_name)
-        (name, decoding), _ = names.most_common(1)[0] if names else (("", ""), 0)
-        identities = {(i.patient_name, i.birth_date, i.patient_id) for i in members}
-        named = [name_folder(i.location) for i in members]
-        best_folder = Counter(f for f, _ in named).most_common(1)[0][0]
-        parsed_folder = next(p for f, p in named if f == best_folder)
+    for uid, g in by_study.items():
+        # The decoded name that most instances agree on.
+        name, decoding = g.names.most_common(1)[0][0] if g.names else ("", "")
+        named = Counter()
+        for directory, count in g.folders.items():
+            named[_name_folder_of_dir(directory)[0]] += count
+        best_folder = named.most_common(1)[0][0]
+        parsed_folder = next(p for d in g.folders
+                             for f, p in [_name_folder_of_dir(d)] if f == best_folder)
+        locations = sorted(g.locations)
+        top = _folders(locations[0])
         studies.append(Study(
             study_instance_uid=uid, patient_name=name, name_decoding=decoding,
-            patient_name_other=_most_common(i.patient_name_other for i in members),
-            patient_id=_most_common(i.patient_id for i in members),
-            birth_date=_most_common(i.birth_date for i in members),
-            sex=_most_common(i.sex for i in members),
-            age=_most_common(i.age for i in members),
-            study_date=_most_common(i.study_date for i in members),
-            modalities="/".join(sorted({i.modality for i in members if i.modality})),
-            body_parts="/".join(sorted({i.body_part for i in members if i.body_part})),
-            description=_most_common(i.study_description for i in members),
-            institution=_most_common(i.institution_name for i in members),
-            series=len({i.series_instance_uid for i in members}),
-            instances=len(unique), copies=len(members),
-            folder=_folders(members[0].location)[0] if _folders(members[0].location) else "",
-            name_folder=best_folder, folder_name=parsed_folder,
-            locations=sorted({i.location for i in members}),
-            identities=len(identities),
-            truncated=sum(1 for i in members if i.truncated),
-            bytes=sum(i.file_size for i in members),
+            patient_name_other=_top(g.others), patient_id=_top(g.ids),
+            birth_date=_top(g.births), sex=_top(g.sexes), age=_top(g.ages),
+            study_date=_top(g.dates), modalities="/".join(sorted(g.modalities)),
+            body_parts="/".join(sorted(g.parts)), description=_top(g.descriptions),
+            institution=_top(g.institutions), series=len(g.series), instances=len(g.unique),
+            copies=g.members, folder=top[0] if top else "", name_folder=best_folder,
+            folder_name=parsed_folder, locations=locations, identities=len(g.identities),
+            truncated=g.truncated, bytes=g.bytes,
         ))
     studies.sort(key=lambda s: (s.folder, s.study_instance_uid))
     return studies
