@@ -18,7 +18,7 @@ def _settings(args):
 
 
 def _state(args, out: Path | None) -> Path:
-    from linkage.job import STATE_NAME
+    from linkage.store import STATE_NAME
 
     if getattr(args, "state", None):
         return Path(args.state)
@@ -43,7 +43,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_scan(args) -> int:
-    from linkage.job import scan_only
+    from linkage.inventory import scan_only
 
     out = Path(args.out)
     scanned, studies = scan_only(Path(args.images), out, _state(args, out), _settings(args),

@@ -15,29 +15,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkage.config import Settings
-from linkage.errors import ImportRefused, JobError
+from linkage.errors import ImportRefused
 from linkage.files import remove_leftovers
-from linkage.images.scan import ScanResult, scan
-from linkage.images.studies import Study, group_studies
+from linkage.images.scan import ScanResult
+from linkage.images.studies import Study
+from linkage.inventory import check_paths, scan_only
 from linkage.link.identity import records_frame, studies_frame
 from linkage.lock import exclusive
 from linkage.outputs import (
     write_export_problems,
     write_matches,
-    write_scan_problems,
-    write_studies,
 )
 from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
 from linkage.review.links import write_links
 from linkage.review.stamp import SheetStamp
-from linkage.store import Store, now
+from linkage.store import STATE_NAME, Store, now
 
 if TYPE_CHECKING:       # imported when linking starts: scan-only commands stay lean
     from linkage.link.pipeline import LinkResult
 
-STATE_NAME = "linkage_state.sqlite"
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
                 "review.xlsx", "links.csv")
 
@@ -110,42 +108,6 @@ def _import_linker_early() -> None:
     import: start that while the scan runs, in the background."""
     threading.Thread(target=importlib.import_module, args=("linkage.link.pipeline",),
                      daemon=True).start()
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> None:
-    if not images.is_dir():
-        raise JobError(f"images folder not found: {images}")
-    if export is not None and not export.is_file():
-        raise JobError(f"export file not found: {export}")
-    for what, path in (("output folder", out), ("state file", state)):
-        if _inside(path, images):
-            raise JobError(f"the {what} {path} is inside the images folder {images}; "
-                           "the tool never writes there, choose another place")
-
-
-def scan_only(images: Path, out: Path, state: Path, settings: Settings,
-              progress: bool | None = None, allow_shrink: bool = False,
-              locked: bool = False) -> tuple[ScanResult, list[Study]]:
-    """`linkage scan`: the inventory and the problem list."""
-    check_paths(images, None, out, state)
-    if not locked:
-        with exclusive(out, state):
-            return scan_only(images, out, state, settings, progress, allow_shrink, True)
-    with Store(state) as store:
-        scanned = scan(images, store, workers=settings.workers or None, progress=progress,
-                       allow_shrink=allow_shrink)
-    studies = group_studies(scanned.instances)
-    write_studies(out / "studies.csv", studies)
-    write_scan_problems(out / "scan_problems.csv", scanned)
-    return scanned, studies
 
 
 def carry_answers(sheet: Path, store: Store) -> ImportReport | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from linkage.errors import StateError
 
+STATE_NAME = "linkage_state.sqlite"    # in the output folder unless --state says otherwise
 SCHEMA_VERSION = 3   # 3: decisions.sheet_id (which sheet an answer came from)
 APPLICATION_ID = 0x4C4E4B47   # "LNKG": marks a SQLite file as a linkage state file
 # The scan cache (tables files and scans) is rebuilt when its layout or the header reader's
@@ -233,6 +234,11 @@ class Store:
         row = self.db.execute(
             "SELECT result FROM scans WHERE root = ? AND listing_digest = ?",
             (_key(root), digest)).fetchone()
+        return None if row is None else row[0]
+
+    def latest_scan_summary(self, root: str) -> bytes | None:
+        """The stored result of the last scan of `root`, whatever its listing."""
+        row = self.db.execute("SELECT result FROM scans WHERE root = ?", (_key(root),)).fetchone()
         return None if row is None else row[0]
 
     def save_scan_summary(self, root: str, digest: str, result: bytes) -> None:

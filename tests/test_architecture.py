@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "linkage"
 LEAVES = {"errors", "config", "names", "store", "lock", "text", "files"}
 # Each rank may import the ranks before it; images and records, the two inputs, are
 # one rank and import neither each other.
-RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"job"}, {"synth"},
+RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"job"},
+         {"synth"},
          {"cli"}, {"__main__"}]
 STAGES = set().union(*RANKS)
 

@@ -34,6 +34,7 @@ from linkage.images.parse_file import (
     CacheRow,
     parse_batch,
 )
+from linkage.images.studies import Study, group_studies, study_from_row, study_row
 from linkage.images.walk import WalkProblem, readable, walk
 from linkage.store import Store
 
@@ -60,6 +61,7 @@ class ScanResult:
     counts: Counter = field(default_factory=Counter)
     parsed: int = 0            # files parsed this time (not taken from the cache)
     seconds: float = 0.0
+    studies: list[Study] = field(default_factory=list)
 
 
 def scan(root: str | Path, store: Store, workers: int | None = None,
@@ -117,8 +119,11 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     blob = store.scan_summary(root, digest)
     stored = summary.unpack(blob) if blob is not None else None
     if stored is not None:
-        instances, problems, counts = stored
-        return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts))
+        instances, problems, counts, study_rows = stored
+        studies = [study_from_row(r) for r in study_rows] if study_rows is not None \
+            else group_studies(instances)
+        return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts),
+                          studies=studies)
     stamps = store.file_stamps(root)
     lost = len(stamps) - len(listing)
     if not allow_shrink and stamps and (not listing or (
@@ -146,13 +151,14 @@ def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[byte
             ) -> ScanResult:
     """The result of the files' part of a scan (walk problems are added after), also
     stored as the summary of this listing for the next rescan."""
-    result = ScanResult(root, instances, problems, Counter(counts), parsed)
+    result = ScanResult(root, instances, problems, Counter(counts), parsed,
+                        studies=group_studies(instances))
     result.counts["instances"] = len(instances)
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
     problem_rows = [(p.location, p.kind, p.reason) for p in problems]
-    store.save_scan_summary(root, digest, summary.pack(chunks, problem_rows,
-                                                       dict(result.counts)))
+    store.save_scan_summary(root, digest, summary.pack(
+        chunks, problem_rows, dict(result.counts), [study_row(s) for s in result.studies]))
     return result
 
 

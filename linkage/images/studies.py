@@ -9,7 +9,7 @@ name parses as a person's.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
 
@@ -169,3 +169,22 @@ def group_studies(instances: list[Instance]) -> list[Study]:
         ))
     studies.sort(key=lambda s: (s.folder, s.study_instance_uid))
     return studies
+
+
+_STUDY_FIELDS = [f.name for f in fields(Study) if f.name != "folder_name"]
+_NAME_FIELDS = [f.name for f in fields(ParsedName)]
+
+
+def study_row(study: Study) -> tuple:
+    """A Study as plain data (kept in the stored scan result: see images.summary)."""
+    name = study.folder_name
+    return (tuple(getattr(study, f) for f in _STUDY_FIELDS),
+            None if name is None else tuple(getattr(name, f) for f in _NAME_FIELDS))
+
+
+def study_from_row(row: tuple) -> Study:
+    values, name = row
+    study = Study(**dict(zip(_STUDY_FIELDS, values, strict=True)))
+    study.locations = list(study.locations)
+    study.folder_name = None if name is None else ParsedName(*name)
+    return study

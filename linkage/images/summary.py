@@ -62,16 +62,32 @@ def unpack_instances(chunk: bytes) -> list[Instance]:
 
 
 def pack(chunks: list[bytes], problems: list[tuple[str, str, str]],
-         counts: dict[str, int]) -> bytes:
-    return pickle.dumps((chunks, problems, counts), protocol=4)
+         counts: dict[str, int], studies: list[tuple] | None = None) -> bytes:
+    """The scan's result; `studies` as images.studies.study_row gives them, so that a
+    rescan of an unchanged tree does not group hundreds of thousands of instances again."""
+    return pickle.dumps((chunks, problems, counts, studies), protocol=4)
 
 
-def unpack(blob: bytes) -> tuple[list[Instance], list[tuple[str, str, str]], dict] | None:
-    """(instances, problems, counts), or None for a blob that is not ours."""
+def unpack(blob: bytes) -> tuple[list[Instance], list[tuple[str, str, str]], dict,
+                                 list[tuple] | None] | None:
+    """(instances, problems, counts, study rows or None), or None for a blob that is
+    not ours. A result stored before studies were kept gives None for them."""
     try:
-        chunks, problems, counts = _PlainData(io.BytesIO(blob)).load()
-        return [i for chunk in chunks for i in unpack_instances(chunk)], problems, counts
+        loaded = _PlainData(io.BytesIO(blob)).load()
+        chunks, problems, counts = loaded[:3]
+        studies = loaded[3] if len(loaded) > 3 else None
+        return ([i for chunk in chunks for i in unpack_instances(chunk)], problems, counts,
+                studies)
     except Exception:  # noqa: BLE001 - a damaged summary only means a slower rescan
+        return None
+
+
+def unpack_studies(blob: bytes) -> list[tuple] | None:
+    """Only the study rows of a stored result (what `linkage links` needs)."""
+    try:
+        loaded = _PlainData(io.BytesIO(blob)).load()
+        return loaded[3] if len(loaded) > 3 else None
+    except Exception:  # noqa: BLE001
         return None
 
 

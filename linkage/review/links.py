@@ -15,7 +15,8 @@ import pandas as pd
 
 from linkage.files import write_csv
 from linkage.images.instance import instances_from_rows
-from linkage.images.studies import Study, group_studies
+from linkage.images.studies import Study, group_studies, study_from_row
+from linkage.images.summary import unpack_studies
 from linkage.link.status import AUTO, CONFIRMED, REJECTED, REVIEW
 from linkage.store import Store
 from linkage.text import iso_date as _iso
@@ -34,9 +35,15 @@ def links_from_state(matches: Path, store: Store) -> tuple[pd.DataFrame, dict[st
                for key, d in store.current_decisions().items()}
     keys = zip(pairs["record_id"], pairs["study_instance_uid"], strict=True)
     pairs["status"] = [decided.get(k, s) for k, s in zip(keys, pairs["status"], strict=True)]
-    instances = [i for root in store.roots()
-                 for i in instances_from_rows(store.cached_instance_rows(root))]
-    return pairs, {s.study_instance_uid: s for s in group_studies(instances)}
+    studies: list[Study] = []
+    for root in store.roots():
+        blob = store.latest_scan_summary(root)
+        rows = unpack_studies(blob) if blob is not None else None
+        if rows is not None:
+            studies.extend(study_from_row(r) for r in rows)
+        else:              # a state written before studies were kept: group them again
+            studies.extend(group_studies(instances_from_rows(store.cached_instance_rows(root))))
+    return pairs, {s.study_instance_uid: s for s in studies}
 
 
 def read_key(path: str | Path) -> bytes:

@@ -1,0 +1,53 @@
+"""`linkage scan`: the inventory of the images folder and its problem list, with the
+checks every command that reads the folder makes. Kept apart from the job so that a
+scan loads no linker, no pandas and no spreadsheet library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linkage.config import Settings
+from linkage.errors import JobError
+from linkage.images.scan import ScanResult, scan
+from linkage.images.studies import Study
+from linkage.lock import exclusive
+from linkage.outputs import write_scan_problems, write_studies
+from linkage.store import Store
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> None:
+    if not images.is_dir():
+        raise JobError(f"images folder not found: {images}")
+    if export is not None and not export.is_file():
+        raise JobError(f"export file not found: {export}")
+    for what, path in (("output folder", out), ("state file", state)):
+        if _inside(path, images):
+            raise JobError(f"the {what} {path} is inside the images folder {images}; "
+                           "the tool never writes there, choose another place")
+
+
+def scan_only(images: Path, out: Path, state: Path, settings: Settings,
+              progress: bool | None = None, allow_shrink: bool = False,
+              locked: bool = False) -> tuple[ScanResult, list[Study]]:
+    """`linkage scan`: the inventory and the problem list."""
+    check_paths(images, None, out, state)
+    if not locked:
+        with exclusive(out, state):
+            return scan_only(images, out, state, settings, progress, allow_shrink, True)
+    with Store(state) as store:
+        scanned = scan(images, store, workers=settings.workers or None, progress=progress,
+                       allow_shrink=allow_shrink)
+    studies = scanned.studies
+    write_studies(out / "studies.csv", studies)
+    write_scan_problems(out / "scan_problems.csv", scanned)
+    return scanned, studies
+
+
