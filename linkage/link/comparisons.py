@@ -126,6 +126,13 @@ def name_similarity(left: list[str], right: list[str]) -> np.ndarray:
     sim = similarity_many(left, right)
     slips = one_typo_many(left, right, np.where(sim < SIMILAR, sim, 0.0))
     sim[slips] = SIMILAR
+    double = [i for i in np.flatnonzero(sim < 1.0) if "-" in left[i] or "-" in right[i]]
+    if double:                  # a double surname: each part is usable alone
+        parts = [(i, a, b) for i in double for a in left[i].split("-")
+                 for b in right[i].split("-") if a and b]
+        part_sim = similarity_many([a for _, a, _ in parts], [b for _, _, b in parts])
+        for (i, _, _), value in zip(parts, part_sim, strict=True):
+            sim[i] = max(sim[i], value)
     return sim
 
 

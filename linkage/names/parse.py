@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from linkage.names.canon import canonical_token, fold_lookalikes, has_cyrillic
+from linkage.names.morph import role
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,15 @@ def surname_sex(word: str) -> str:
 
 
 def given_name_sex(word: str) -> str:
-    return given_names().get(canonical_token(word), "")
+    """"M"/"F" when the word is a given name: the hand list first (overrides), then the
+    morphological dictionary (names.morph), in either script."""
+    listed = given_names().get(canonical_token(word), "")
+    return listed or (role(word).given if len(word) > 2 else "")
+
+
+def is_patronymic(word: str) -> str:
+    """"M"/"F" when the word is a patronymic, by its ending or by the dictionary."""
+    return patronymic_sex(word) or role(word).patronymic
 
 
 def _clean_word(word: str) -> str:
@@ -96,8 +105,10 @@ def _is_initials(word: str) -> bool:
 
 
 def _tidy(word: str) -> str:
-    """Title-case a name word, keeping hyphenated parts (Римский-Корсаков)."""
-    return "-".join(p[:1].upper() + p[1:].lower() for p in word.split("-"))
+    """Title-case a name word, keeping hyphenated parts (Римский-Корсаков) and the
+    words of a two-word given name (Ен Хо)."""
+    return " ".join("-".join(p[:1].upper() + p[1:].lower() for p in part.split("-"))
+                    for part in word.split(" "))
 
 
 def parse_words(words: list[str]) -> ParsedName:
@@ -119,7 +130,7 @@ def parse_words(words: list[str]) -> ParsedName:
             full.append(word)
     patronymic = ""
     for word in full[1:]:
-        if patronymic_sex(word):
+        if is_patronymic(word):
             patronymic = word
             break
     rest = [w for w in full if w is not patronymic]
@@ -129,11 +140,14 @@ def parse_words(words: list[str]) -> ParsedName:
     elif rest:
         surname = rest[0]
         given = rest[1] if len(rest) > 1 else ""
+    if not patronymic and len(rest) == 3 and all(len(w) <= 4 for w in rest[1:]) \
+            and not any(role(w).surname for w in rest[1:]):
+        given = f"{rest[1]} {rest[2]}"              # Пак Ен Хо: a given name of two words
     given_initial = given[:1] if given else (initials[0] if initials else "")
     patronymic_initial = (patronymic[:1] if patronymic
                           else (initials[1] if len(initials) > 1 else
                                 (initials[0] if given and initials else "")))
-    sex = (patronymic_sex(patronymic) if patronymic else "") or given_name_sex(given) \
+    sex = (is_patronymic(patronymic) if patronymic else "") or given_name_sex(given) \
         or surname_sex(surname)
     return ParsedName(
         surname=_tidy(surname), given=_tidy(given), patronymic=_tidy(patronymic),
@@ -223,26 +237,40 @@ _STOP_WORDS = {
 _SERIES_FOLDER = re.compile(r"^(t1|t2|pd|dwi|stir|серия|series)\b|\d_\d+$", re.IGNORECASE)
 
 
+def _nominative(word: str) -> str:
+    """A declined surname in the nominative («Сидоровой» -> «Сидорова»); a word that
+    may already be one («Петрова») is kept as written."""
+    readings = role(word).nominative if has_cyrillic(word) else ()
+    if len(readings) != 1:
+        return word
+    reading = readings[0]
+    return reading.upper() if word.isupper() else _tidy(reading)
+
+
 def parse_folder_name(name: str) -> ParsedName | None:
     """Surname (and maybe initials or given name) from a folder name, or None when
     the folder is not named after a person ("DICOM", "Новая папка (2)", a UID).
 
-    Folders start with the surname; what follows is anything: initials, modality,
-    body region, dates, "(копия)".
+    Folders usually start with the surname; what follows is anything: initials,
+    modality, body region, dates, "(копия)". The name may also stand after such words
+    («КТ 2019 Абдуллаев Тимур», «Снимки Сидоровой»), in a declined form (brought back
+    to the nominative), given name first («Камила Юсупова»), or as a double surname
+    («Волкова-Миллер Яна»).
     """
     name = (name or "").strip()
     if not name or _NOT_NAMES.match(name) or re.fullmatch(r"[\d.\s_()-]+", name):
         return None
     if re.match(r"^(новая папка|new folder)", name, re.IGNORECASE) or _SERIES_FOLDER.search(name):
         return None
-    tokens = re.findall(r"[A-Za-zА-Яа-яЁё'’]+(?:\.(?=[A-Za-zА-Яа-яЁё]\.))?\.?", name)
+    tokens = re.findall(r"[A-Za-zА-Яа-яЁё'’]+(?:-[A-Za-zА-Яа-яЁё]+)*"
+                        r"(?:\.(?=[A-Za-zА-Яа-яЁё]\.))?\.?", name)
     words: list[str] = []
     for token in tokens:
         bare = token.strip(".'’")
         if bare.lower() in _STOP_WORDS or not bare:
             if words:
                 break          # what follows a modality word is not part of the name
-            return None        # a folder that starts with such a word is not a person's
+            continue           # «КТ 2019 Абдуллаев Тимур»: the name comes after
         words.append(token)
         if len(words) == 3:
             break
@@ -251,6 +279,8 @@ def parse_folder_name(name: str) -> ParsedName | None:
     surname = words[0].strip(".")
     if len(surname) < 2 or _is_initials(surname) and len(surname) < 3:
         return None
+    if len(words) == 1 or not given_name_sex(surname):
+        surname = _nominative(surname)
     if len(words) > 1 and re.fullmatch(r"[A-ZА-ЯЁ]{2,3}", words[1]) \
             and not given_name_sex(words[1]):
         words = [surname, *list(words[1][:2])]          # "Иванов ИИ" -> initials

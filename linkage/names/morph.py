@@ -1,0 +1,125 @@
+"""What a word is as a part of a Russian name: a given name, a surname or a patronymic,
+with its sex and its nominative form, from the OpenCorpora dictionary (pymorphy3).
+
+The dictionary knows the names a St. Petersburg hospital sees (Tatar, Bashkir,
+Caucasian, Central Asian ones among them: Камила, Зульфия, Ашот, Рустам), tags surnames
+(Юсупова, Оганесян, Миллер) and patronymics (Ильдарович), brings declined forms back
+to the nominative (Сидоровой -> Сидорова) and predicts unknown words by their endings.
+A Latin word is looked up through its Cyrillic readings. `data/given_names.txt` stays
+as overrides (a word listed there is a given name whatever the dictionary says).
+Results are cached per distinct word, and the dictionary is loaded on first use only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from linkage.names.canon import has_cyrillic
+
+
+@dataclass(frozen=True)
+class Role:
+    given: str = ""             # "M" / "F" when the word is a given name, else ""
+    surname: str = ""           # "M" / "F" / "?" when the word is a surname, else ""
+    patronymic: str = ""        # "M" / "F" when the word is a patronymic, else ""
+    nominative: tuple[str, ...] = ()   # a declined surname's nominative readings
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+_SEX = {"masc": "M", "femn": "F"}
+# Latin -> Cyrillic, longest first: how a transliterated name is read back.
+_READ_BACK = [
+    ("shch", "щ"), ("sch", "щ"), ("tch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
+    ("ch", "ч"), ("sh", "ш"), ("yu", "ю"), ("iu", "ю"), ("ju", "ю"), ("ya", "я"),
+    ("ia", "я"), ("ja", "я"), ("yo", "ё"), ("jo", "ё"), ("ye", "е"), ("je", "е"),
+    ("iya", "ия"), ("iye", "ие"), ("iy", "ий"), ("yi", "ый"), ("a", "а"), ("b", "б"),
+    ("v", "в"), ("w", "в"), ("g", "г"),
+    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "ы"), ("k", "к"), ("l", "л"),
+    ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"),
+    ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("x", "кс"), ("j", "й"), ("q", "к"),
+]
+_READ_BACK_RE = re.compile("|".join(re.escape(latin) for latin, _ in _READ_BACK))
+_READ_BACK_MAP = dict(_READ_BACK)
+
+
+def cyrillic_readings(latin: str) -> list[str]:
+    """Cyrillic spellings a Latin name may stand for (Zulfiya -> зулфия, Rustam -> рустам)."""
+    plain = re.sub(r"[^a-z]", "", latin.lower())
+    if not plain:
+        return []
+    first = _READ_BACK_RE.sub(lambda m: _READ_BACK_MAP[m.group()], plain)
+    readings = [first]
+    if first.endswith("ы"):
+        readings.append(first[:-1] + "й")        # Sergey -> сергей
+    if "и" in first:
+        readings.append(first.replace("ия", "ья"))  # Darya / Daria
+    soft = re.sub(r"л(?=[бвгджзклмнпрстфхцчшщ]|$)", "ль", first)
+    if soft != first:
+        readings.append(soft)                       # Olga -> ольга, Gulnara -> гульнара
+    return list(dict.fromkeys(readings))
+
+
+@lru_cache(maxsize=200_000)
+def role(word: str) -> Role:
+    """The word's role in a name; an empty Role when it is none of them."""
+    word = word.strip(" .-").lower().replace("ё", "е") if word else ""
+    if len(word) < 2:
+        return Role()
+    if not has_cyrillic(word):
+        for reading in cyrillic_readings(word):
+            found = _cyrillic_role(reading)
+            if found.given or found.surname or found.patronymic:
+                return found
+        return Role()
+    return _cyrillic_role(word)
+
+
+def _cyrillic_role(word: str) -> Role:
+    given: dict[str, float] = {}
+    surname: dict[str, float] = {}
+    patronymic: dict[str, float] = {}
+    nominative: list[str] = []
+    for parse in _analyzer().parse(word):
+        tag = parse.tag
+        sex = _SEX.get(tag.gender or "", "?")
+        if "Name" in tag and tag.number != "plur":    # Сергеев is not «of the Sergeys»
+            given[sex] = given.get(sex, 0.0) + parse.score
+        elif "Surn" in tag:
+            surname[sex] = surname.get(sex, 0.0) + parse.score
+            if tag.case == "nomn":
+                nominative.append(word)             # as written: not declined
+            else:
+                form = parse.inflect({"nomn"})
+                if form is not None:
+                    nominative.append(form.word)
+        elif "Patr" in tag:
+            patronymic[sex] = patronymic.get(sex, 0.0) + parse.score
+    total = sum(given.values()), sum(surname.values()), sum(patronymic.values())
+    best = max(total)
+    if best < 0.5:
+        return Role()             # mostly not a name at all (a noun, a guess)
+    if total[0] == best:
+        return Role(given=_nominative_sex(word, given))
+    if total[2] == best:
+        return Role(patronymic=max(patronymic, key=patronymic.get))
+    # declined only when no reading is a nominative (Сидоровой); Петрова stays itself
+    declined = () if word in nominative else tuple(dict.fromkeys(nominative))
+    return Role(surname=max(surname, key=surname.get), nominative=declined)
+
+
+def _nominative_sex(word: str, weights: dict[str, float]) -> str:
+    """The sex of a given name as written (Камила is a woman's name, though its letters
+    are also the genitive of the man's name Камил)."""
+    for parse in _analyzer().parse(word):
+        if "Name" in parse.tag and parse.tag.case == "nomn" and parse.tag.gender in _SEX:
+            return _SEX[parse.tag.gender]
+    known = {k: v for k, v in weights.items() if k in ("M", "F")}
+    return max(known, key=known.get) if known else ""
