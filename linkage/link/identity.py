@@ -44,8 +44,8 @@ def records_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     frame = pd.DataFrame(records)
     if frame.empty:
         frame = pd.DataFrame(columns=["record_id", *NAME_COLUMNS, "birth_date", "sex",
-                                      "case_key", "admission_date", "surgery_date",
-                                      "full_name"])
+                                      "case_key", "case_number", "admission_date",
+                                      "surgery_date", "full_name", "row"], dtype=str)
     _name_keys(frame)
     _date_keys(frame)
     return frame.set_index("record_id", drop=False)

@@ -55,12 +55,16 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     levels = compare_levels(pairs, records, studies, comparisons)
     model = fit(records, studies, levels, comparisons=comparisons)
     scored = harmonise_groups(score(model, levels, records), studies)
-    result = decide(Context(scored, records, studies, thresholds, comparisons, decisions, stale))
+    context = Context(scored, records, studies, thresholds, comparisons, decisions, stale)
+    result = decide(context)
     # The guard: answers may only ever lower the questions. The same pairs decided as
     # if nobody had answered yet must not ask fewer (answered pairs aside).
-    unanswered = decide(Context(scored, records, studies, thresholds, comparisons))
-    asked_anyway = (unanswered["status"] == "review").to_numpy()
     asked_now = (result["status"] == "review").to_numpy()
+    asked_anyway = asked_now
+    if decisions:
+        unanswered = decide(Context(scored, records, studies, thresholds, comparisons,
+                                    persons=context.persons))
+        asked_anyway = (unanswered["status"] == "review").to_numpy()
     answered = np.array([k in decisions for k in result.index], dtype=bool)
     guard = Guard(int(asked_now.sum()), int((asked_anyway & ~answered).sum()),
                   int((asked_now & ~asked_anyway).sum()))

@@ -41,6 +41,11 @@ class Context:
     comparisons: tuple
     decisions: dict[tuple[str, str], str] = field(default_factory=dict)
     stale: set[tuple[str, str]] = field(default_factory=set)
+    persons: pd.Series | None = None      # person_key(records), if already known
+
+    def __post_init__(self) -> None:
+        if self.persons is None:
+            self.persons = person_key(self.records)
 
     def at(self, name: str, *labels: str) -> np.ndarray:
         """Pairs whose comparison `name` is at one of these levels."""
@@ -75,7 +80,7 @@ class Context:
 
     @cached_property
     def frame(self) -> pd.DataFrame:
-        persons = person_key(self.records)
+        persons = self.persons
         return pd.DataFrame({
             "study": self.scored.index.get_level_values(1),
             "person": persons.reindex(self.scored.index.get_level_values(0)).to_numpy(),
@@ -157,7 +162,7 @@ def name_only(ctx: Context, v: Verdict) -> None:
 
 
 def _common_surname(ctx: Context) -> np.ndarray:
-    persons = person_key(ctx.records)
+    persons = ctx.persons
     surnames = ctx.records["surname_key"]
     bearers = pd.DataFrame({"s": surnames, "p": persons}).drop_duplicates().groupby("s").size()
     per_pair = surnames.reindex(ctx.scored.index.get_level_values(0)).map(bearers)
@@ -265,7 +270,7 @@ def follows_decision(ctx: Context, v: Verdict) -> None:
     contradicts it; нет closes the combination (an automatic link there is held back)."""
     if not ctx.decisions or "image_person" not in ctx.studies:
         return
-    persons = person_key(ctx.records)
+    persons = ctx.persons
     image = ctx.studies["image_person"].reindex(ctx.scored.index.get_level_values(1))
     group = (persons.reindex(ctx.scored.index.get_level_values(0)).fillna("").to_numpy()
              + "#" + image.fillna("").to_numpy())

@@ -60,13 +60,40 @@ _PREFERRED = ["ICAO_DOC_9303", "MVD_782", "MVD_310", "BGN_PCGN", "GOST_52535", "
               "GOST_779_ALT", "ISO_9_1968", "GOST_779", "SCIENTIFIC", "WIKIPEDIA"]
 
 
+def _translate(schema, word: str) -> str:
+    """iuliia's own algorithm for one lowercase word (the stem letter by letter with the
+    previous and next letter in view, a mapped ending whole), without its generators:
+    the linker translates every distinct name into every scheme."""
+    if getattr(schema, "_schema", None) is None:
+        schema.translate("а")                     # iuliia loads a schema on first use
+    schema = getattr(schema, "_schema", schema)
+    prev_map, next_map, letter_map = schema.prev_map, schema.next_map, schema.map
+    stem, ending = (word[:-2], word[-2:]) if len(word) > 2 else (word, "")
+    mapped_ending = schema.ending_map.get(ending) if ending else None
+    letters = stem if mapped_ending is not None else word
+    out = []
+    for i, curr in enumerate(letters):
+        prev = letters[i - 1] if i else ""
+        nxt = word[i + 1] if i + 1 < len(word) else ""
+        letter = prev_map.get(prev + curr)
+        if letter is None:
+            letter = next_map.get(curr + nxt)
+            if letter is None:
+                letter = letter_map.get(curr, curr)
+        out.append(letter)
+    if mapped_ending is not None:
+        out.append(mapped_ending)
+    return "".join(out)
+
+
 @lru_cache(maxsize=200_000)
 def scheme_spellings(cyrillic_word: str) -> dict[str, str]:
     """Plain Latin spelling -> the first scheme that writes the word so."""
     word = cyrillic_word.lower()
     spellings: dict[str, str] = {}
     for name, schema in _schemes():
-        spellings.setdefault(_plain(schema.translate(word)), name)
+        translated = _translate(schema, word) if word.isalpha() else schema.translate(word)
+        spellings.setdefault(_plain(translated), name)
     for name, table in _INFORMAL.items():
         spellings.setdefault(_plain("".join(table.get(c, _BASE.get(c, c)) for c in word)), name)
     spellings.pop("", None)
@@ -122,7 +149,9 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     if todo.size:
         refined = _refine_many({(left[i], right[i]) for i in todo})
         scores[todo] = [max(scores[i], refined[(left[i], right[i])]) for i in todo]
-    gendered = np.flatnonzero((scores < 1.0) & ~empty)
+    lengths = np.fromiter((len(w) for w in left_canon), dtype=np.int64, count=n) - \
+        np.fromiter((len(w) for w in right_canon), dtype=np.int64, count=n)
+    gendered = np.flatnonzero((scores < 1.0) & ~empty & (np.abs(lengths) == 1))
     if gendered.size:
         mask = [_gendered_pair(left_canon[i], right_canon[i]) for i in gendered]
         scores[gendered[np.array(mask, dtype=bool)]] = GENDER_PAIR_SCORE
