@@ -68,3 +68,11 @@ def test_the_run_history_keeps_the_time_of_each_stage(ran) -> None:
     for stage in ("scan", "link", "outputs"):
         assert f"{stage} " in shown.stdout
     assert "pairs: auto" in shown.stdout
+
+
+def test_help_does_not_load_the_name_dictionary() -> None:
+    code = ("import sys\nfrom linkage.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\nprint('LOADED:', 'pymorphy3' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          encoding="utf-8", timeout=300)
+    assert "LOADED: False" in done.stdout

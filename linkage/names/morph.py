@@ -24,7 +24,6 @@ class Role:
     given: str = ""             # "M" / "F" when the word is a given name, else ""
     surname: str = ""           # "M" / "F" / "?" when the word is a surname, else ""
     patronymic: str = ""        # "M" / "F" when the word is a patronymic, else ""
-    nominative: tuple[str, ...] = ()   # a declined surname's nominative readings
 
 
 @lru_cache(maxsize=1)
@@ -86,20 +85,16 @@ def _cyrillic_role(word: str) -> Role:
     given: dict[str, float] = {}
     surname: dict[str, float] = {}
     patronymic: dict[str, float] = {}
-    nominative: list[str] = []
+    given_as_written = ""
     for parse in _analyzer().parse(word):
         tag = parse.tag
         sex = _SEX.get(tag.gender or "", "?")
         if "Name" in tag and tag.number != "plur":    # Сергеев is not «of the Sergeys»
             given[sex] = given.get(sex, 0.0) + parse.score
+            if tag.case == "nomn" and sex != "?" and not given_as_written:
+                given_as_written = sex    # Камила: a woman's name, though also «of Камил»
         elif "Surn" in tag:
             surname[sex] = surname.get(sex, 0.0) + parse.score
-            if tag.case == "nomn":
-                nominative.append(word)             # as written: not declined
-            else:
-                form = parse.inflect({"nomn"})
-                if form is not None:
-                    nominative.append(form.word)
         elif "Patr" in tag:
             patronymic[sex] = patronymic.get(sex, 0.0) + parse.score
     total = sum(given.values()), sum(surname.values()), sum(patronymic.values())
@@ -107,19 +102,25 @@ def _cyrillic_role(word: str) -> Role:
     if best < 0.5:
         return Role()             # mostly not a name at all (a noun, a guess)
     if total[0] == best:
-        return Role(given=_nominative_sex(word, given))
+        known = {k: v for k, v in given.items() if k in ("M", "F")}
+        return Role(given=given_as_written or (max(known, key=known.get) if known else ""))
     if total[2] == best:
         return Role(patronymic=max(patronymic, key=patronymic.get))
-    # declined only when no reading is a nominative (Сидоровой); Петрова stays itself
-    declined = () if word in nominative else tuple(dict.fromkeys(nominative))
-    return Role(surname=max(surname, key=surname.get), nominative=declined)
+    return Role(surname=max(surname, key=surname.get))
 
 
-def _nominative_sex(word: str, weights: dict[str, float]) -> str:
-    """The sex of a given name as written (Камила is a woman's name, though its letters
-    are also the genitive of the man's name Камил)."""
+@lru_cache(maxsize=50_000)
+def nominative(word: str) -> tuple[str, ...]:
+    """A declined Cyrillic surname's readings in the nominative («Сидоровой» ->
+    сидорова); empty when some reading already is a nominative («Петрова»)."""
+    word = word.lower().replace("ё", "е")
+    readings = []
     for parse in _analyzer().parse(word):
-        if "Name" in parse.tag and parse.tag.case == "nomn" and parse.tag.gender in _SEX:
-            return _SEX[parse.tag.gender]
-    known = {k: v for k, v in weights.items() if k in ("M", "F")}
-    return max(known, key=known.get) if known else ""
+        if "Surn" not in parse.tag:
+            continue
+        if parse.tag.case == "nomn":
+            return ()
+        form = parse.inflect({"nomn"})
+        if form is not None:
+            readings.append(form.word)
+    return tuple(dict.fromkeys(readings))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from linkage.names.canon import canonical_token, fold_lookalikes, has_cyrillic
-from linkage.names.morph import role
+from linkage.names.morph import nominative, role
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,23 @@ def patronymic_sex(word: str) -> str:
 
 
 def surname_sex(word: str) -> str:
-    """Sex suggested by a Russian surname ending (Иванова F, Иванов M), else ""."""
-    return _sex_by_ending(word, _SURNAME_F, _SURNAME_M)
+    """Sex suggested by a Russian surname ending (Иванова F, Иванов M; a double surname
+    by its first part, Волкова-Миллер F), else ""."""
+    return _sex_by_ending(word.split("-")[0], _SURNAME_F, _SURNAME_M)
 
 
 def given_name_sex(word: str) -> str:
     """"M"/"F" when the word is a given name: the hand list first (overrides), then the
     morphological dictionary (names.morph), in either script."""
     listed = given_names().get(canonical_token(word), "")
-    return listed or (role(word).given if len(word) > 2 else "")
+    if listed or len(word) <= 2 or surname_sex(word) or word.lower().endswith(_SURNAME_ONLY):
+        return listed           # Иванов, Петрова, Ткаченко: a surname's ending, no lookup
+    return role(word).given
+
+
+# Endings only surnames have (no given name ends so), in both scripts.
+_SURNAME_ONLY = ("енко", "ук", "юк", "ян", "ых", "их", "дзе", "швили", "enko", "uk", "yan",
+                 "ian", "ykh", "ikh", "dze", "shvili")
 
 
 def is_patronymic(word: str) -> str:
@@ -237,10 +245,16 @@ _STOP_WORDS = {
 _SERIES_FOLDER = re.compile(r"^(t1|t2|pd|dwi|stir|серия|series)\b|\d_\d+$", re.IGNORECASE)
 
 
+# Endings of a surname in an oblique case («Сидоровой», «Петрову», «Иванова» aside):
+# only these are looked up (a nominative needs no dictionary).
+_DECLINED_ENDINGS = ("ой", "ого", "ому", "ым", "ом", "ую", "ему", "ою")
+
+
 def _nominative(word: str) -> str:
     """A declined surname in the nominative («Сидоровой» -> «Сидорова»); a word that
     may already be one («Петрова») is kept as written."""
-    readings = role(word).nominative if has_cyrillic(word) else ()
+    declined = has_cyrillic(word) and word.lower().endswith(_DECLINED_ENDINGS)
+    readings = nominative(word) if declined else ()
     if len(readings) != 1:
         return word
     reading = readings[0]
