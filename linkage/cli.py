@@ -90,25 +90,37 @@ def cmd_review_import(args) -> int:
 
 
 def cmd_links(args) -> int:
-    from linkage.review.links import links_from_state, read_key, write_links
+    from linkage.lock import exclusive
+    from linkage.records.read import read_export
+    from linkage.review.links import links_from_state, read_key, write_research_tables
     from linkage.store import Store
 
-    out_dir = Path(args.out_dir) if args.out_dir else None
-    state = _state(args, out_dir)
-    matches = (out_dir or state.parent) / "matches.csv"
-    if not matches.is_file():
-        raise JobError(f"no matches.csv next to the state ({matches}); run `linkage run` first")
+    out = Path(args.out)
+    state = _state(args, out)
+    matches = state.parent / "matches.csv"
+    if not state.is_file() or not matches.is_file():
+        raise JobError(f"no state file and matches.csv in {state.parent}; run `linkage run` "
+                       "first (or give --state of that run)")
     key = None
     if args.pseudonymise:
         try:
             key = read_key(args.pseudonymise)
         except (OSError, ValueError) as exc:
             raise JobError(f"key file: {exc}") from None
-    with Store(state) as store:
+    settings = _settings(args)
+    with exclusive(None, state), Store(state) as store:
         pairs, study_info = links_from_state(matches, store)
-    target = Path(args.out) if args.out else (out_dir or state.parent) / "links.csv"
-    n = write_links(target, pairs, study_info, key)
-    print(f"{n} links written to {target}" + (" (pseudonymised)" if key else ""))
+        runs = store.runs(1)
+    export_path = Path(runs[0]["export"]) if runs else None
+    if export_path is None or not export_path.is_file():
+        raise JobError(f"the export of the last run is not there any more ({export_path}); "
+                       "cohort.csv needs it: run `linkage run` again")
+    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
+    written = write_research_tables(out, pairs, study_info, export, settings.windows, key)
+    linked = (pairs["status"].isin(["auto", "confirmed"])).sum()
+    print(f"{linked} links" + (" (pseudonymised)" if key else ""))
+    for name, path in written.items():
+        print(f"{name}: {path}")
     return 0
 
 
@@ -264,12 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="let this sheet's answers replace newer ones from a later sheet")
     q.set_defaults(func=cmd_review_import)
 
-    p = sub.add_parser("links", help="write links.csv (auto + confirmed links)")
-    p.add_argument("--out", help="file to write (default: links.csv next to the state)")
-    p.add_argument("--out-dir", help="the run's output folder (default: the state's folder)")
-    p.add_argument("--state")
+    p = sub.add_parser("links", help="links.csv, cohort.csv, image_occurrence.csv for outcome "
+                       "studies, with the decisions imported since the last run")
+    p.add_argument("--out", required=True, help="folder to write into")
+    p.add_argument("--state", help="state file of the run (default: OUT/linkage_state.sqlite)")
+    p.add_argument("--config", help="the settings the run used")
     p.add_argument("--pseudonymise", metavar="KEYFILE",
-                   help="replace identifiers by keyed hashes made with this secret key")
+                   help="replace identifiers by keyed hashes made with this secret key; no "
+                        "path, name, birth date or case number is written")
     p.set_defaults(func=cmd_links)
 
     p = sub.add_parser("records", help="export (registry CSV) commands")

@@ -20,6 +20,15 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Windows:
+    """Phase windows of a study around a record's stay, in days ([outcomes])."""
+
+    pre_operative_days: int = 180
+    stay_days: int = 21
+    early_post_operative_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every value comes from configs/default.toml (and a user's file): no defaults here."""
 
@@ -30,6 +39,7 @@ class Settings:
     review: float
     workers: int
     lang: str
+    windows: Windows
 
     @property
     def thresholds(self) -> Thresholds:
@@ -79,7 +89,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     columns = {k: str(v) for k, v in export["columns"].items() if v}
     return Settings(encoding=export["encoding"], delimiter=export["delimiter"], columns=columns,
                     auto=auto, review=review, workers=int(data["scan"]["workers"]),
-                    lang=str(data["review"]["lang"]))
+                    lang=str(data["review"]["lang"]), windows=Windows(**data["outcomes"]))
 
 
 def _check(data: dict[str, Any]) -> list[str]:
@@ -114,6 +124,9 @@ def _check(data: dict[str, Any]) -> list[str]:
          "scan.workers", "a whole number from 0 (one per core) to 256", workers)
     need(data["review"]["lang"] in ("ru", "en"), "review.lang", "\"ru\" or \"en\"",
          data["review"]["lang"])
+    for key, value in data["outcomes"].items():
+        need(isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3650,
+             f"outcomes.{key}", "a whole number of days from 0 to 3650", value)
     return problems
 
 

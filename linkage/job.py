@@ -29,7 +29,7 @@ from linkage.outputs import (
 from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
-from linkage.review.links import write_links
+from linkage.review.links import write_research_tables
 from linkage.review.stamp import SheetStamp
 from linkage.store import STATE_NAME, Store, now
 
@@ -37,7 +37,8 @@ if TYPE_CHECKING:       # imported when linking starts: scan-only commands stay 
     from linkage.link.pipeline import LinkResult
 
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
-                "review.xlsx", "links.csv")
+                "review.xlsx", "links.csv", "cohort.csv", "image_occurrence.csv",
+                "study_files.csv")
 
 
 @dataclass
@@ -164,7 +165,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
         "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
-        "review sheet": out / "review.xlsx", "links": out / "links.csv",
+        "review sheet": out / "review.xlsx",
     }
     with stages.stage("outputs", "writing the outputs"):
         # The sheet first: if it cannot be written, no other output was replaced either.
@@ -172,7 +173,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                      settings.thresholds, settings.lang, stamp)
         write_export_problems(outputs["export problems"], export)
         write_matches(outputs["matches"], linked.pairs)
-        write_links(outputs["links"], linked.pairs, study_info)
+        outputs |= write_research_tables(out, linked.pairs, study_info, export,
+                                         settings.windows)
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
                        stages.seconds)
     with Store(state) as store:

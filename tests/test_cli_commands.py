@@ -37,21 +37,34 @@ def test_links_pseudonymised_with_a_key(dataset, tmp_path) -> None:
     plain = rows(out / "links.csv")
     key = tmp_path / "key.bin"
     key.write_bytes(b"a secret of the team, 32 bytes!!")
+    shared_dir = tmp_path / "shared"
     result = run_cli("links", "--state", str(out / "linkage_state.sqlite"),
-                     "--pseudonymise", str(key), "--out", str(tmp_path / "shared.csv"))
+                     "--pseudonymise", str(key), "--out", str(shared_dir))
     assert result.returncode == 0, result.stderr
-    shared = rows(tmp_path / "shared.csv")
+    shared = rows(shared_dir / "links.csv")
     assert len(shared) == len(plain) > 0
-    real_ids = {r["record_id"] for r in plain} | {r["study_instance_uid"] for r in plain}
-    assert not real_ids & ({r["record_id"] for r in shared} |
-                           {r["study_instance_uid"] for r in shared})
-    assert all(r["locations"] == "" for r in shared)        # paths carry names
-    assert sorted((r["how"], r["study_date"], r["modality"]) for r in shared) == \
-        sorted((r["how"], r["study_date"], r["modality"]) for r in plain)
+    assert not (shared_dir / "study_files.csv").exists()         # paths carry names
+    assert sorted((r["how"], r["study_date"], r["modality"], r["phase"]) for r in shared) == \
+        sorted((r["how"], r["study_date"], r["modality"], r["phase"]) for r in plain)
+    # No identifying value of the export, no ID, no path in any shared file.
+    from linkage.records.read import read_export
+
+    export = read_export(dataset.export)
+    secrets = {r["record_id"] for r in plain} | {r["study_instance_uid"] for r in plain}
+    secrets |= {r["folder"] for r in plain if r["folder"]}
+    for record in export.records:
+        secrets |= {v for k, v in record.items() if v and k in (
+            "full_name", "surname", "birth_date", "case_number")}
+    for name in ("links.csv", "cohort.csv", "image_occurrence.csv"):
+        text = (shared_dir / name).read_text(encoding="utf-8-sig")
+        cells = {c for line in text.splitlines() for c in line.split(",")}
+        assert not secrets & cells, (name, sorted(secrets & cells)[:5])
+        for surname in {r["surname"] for r in export.records if len(r["surname"]) > 3}:
+            assert surname not in text, (name, surname)
     short = tmp_path / "short.key"
     short.write_bytes(b"abc")
     refused = run_cli("links", "--state", str(out / "linkage_state.sqlite"),
-                      "--pseudonymise", str(short))
+                      "--pseudonymise", str(short), "--out", str(shared_dir))
     assert refused.returncode == 2 and "at least 16 bytes" in refused.stderr
 
 

@@ -48,7 +48,7 @@ def test_commands_that_do_not_link_stay_lean(command, dataset, ran, tmp_path) ->
     args = {
         "scan": ["scan", "--images", str(dataset.images), "--out", str(ran)],
         "review import": ["review", "import", str(ran / "review.xlsx")],
-        "links": ["links", "--out-dir", str(ran)],
+        "links": ["links", "--out", str(ran)],
         "records check": ["records", "check", str(dataset.export)],
         "runs": ["runs", "--out", str(ran)],
         "init": ["init", "--export", str(dataset.export), "--config-file",

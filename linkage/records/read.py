@@ -36,6 +36,10 @@ class ExportProblem:
     problem: str
 
 
+IDENTIFYING = ("record_id", "full_name", "surname", "given_name", "patronymic", "birth_date",
+               "case_number")
+
+
 @dataclass
 class Export:
     """Records as canonical columns, plus what was understood about the file."""
@@ -47,6 +51,10 @@ class Export:
     header_row: int = 1
     columns: dict[str, str] = field(default_factory=dict)   # field -> header in the file
     unusable_rows: list[int] = field(default_factory=list)
+    # The columns an outcome study needs as they are (scores, diagnosis...): every one
+    # but the record ID and those that identify a person (name, birth date, case number).
+    passthrough_headers: list[str] = field(default_factory=list)
+    passthrough: dict[str, list[str]] = field(default_factory=dict)   # record ID -> cells
 
     @property
     def persons(self) -> int:
@@ -136,13 +144,19 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
                     columns={f: headers[mapping[f]] for f in FIELDS if f in mapping})
     export.problems.extend(ExportProblem(header_index + 1, "", "", note) for note in notes)
     export.problems.extend(ExportProblem(p.row, "", p.value, p.problem) for p in row_problems)
+    identifying = {mapping[f] for f in IDENTIFYING if f in mapping}
+    kept = [i for i, h in enumerate(headers) if i not in identifying and h]
+    export.passthrough_headers = [headers[i] for i in kept]
     controls = bool(_CONTROL.search(text))
     for offset, cells in enumerate(rows[header_index + 1:], start=header_index + 2):
         if not any(c.strip() for c in cells):
             continue
         if controls:
             cells = _without_controls(cells, headers, offset, export)
-        export.records.append(_record(cells, mapping, headers, offset, export))
+        record = _record(cells, mapping, headers, offset, export)
+        export.records.append(record)
+        export.passthrough[record["record_id"]] = [cells[i].strip() if i < len(cells) else ""
+                                                   for i in kept]
     _check_duplicates(path, export)
     return export
 

@@ -1,4 +1,5 @@
-"""links.csv for outcome studies: auto and confirmed links, optionally pseudonymised.
+"""links.csv for outcome studies: auto and confirmed links with their place in the
+record's timeline, optionally pseudonymised; study_files.csv with every file.
 
 With a key file, record and study identifiers are replaced by keyed hashes
 (HMAC-SHA256), so a table can leave the team without the IDs that lead back to
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,11 +20,19 @@ from linkage.images.instance import instances_from_rows
 from linkage.images.studies import Study, group_studies, study_from_row
 from linkage.images.summary import unpack_studies
 from linkage.link.status import AUTO, CONFIRMED, REJECTED, REVIEW
+from linkage.review.timeline import Windows, days_between, phase, region
 from linkage.store import Store
 from linkage.text import iso_date as _iso
 
-LINK_COLUMNS = ["record_id", "study_instance_uid", "how", "score", "study_date", "modality",
-                "description", "locations"]
+LINK_COLUMNS = ["record_id", "study_instance_uid", "how", "score", "study_date",
+                "days_from_admission", "days_from_surgery", "phase", "region", "modality",
+                "description", "folder", "images"]
+
+
+@dataclass(frozen=True)
+class RecordDates:
+    admission: str = ""
+    surgery: str = ""
 
 
 def links_from_state(matches: Path, store: Store) -> tuple[pd.DataFrame, dict[str, Study]]:
@@ -57,27 +67,84 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def link_rows(pairs: pd.DataFrame, study_info: dict, key: bytes | None = None) -> list[list]:
-    linked = pairs[pairs["status"].isin([AUTO, CONFIRMED])].sort_values(
+def linked(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Auto and confirmed links, one row per (record, study)."""
+    return pairs[pairs["status"].isin([AUTO, CONFIRMED])].sort_values(
         ["record_id", "study_instance_uid"])
+
+
+def link_rows(pairs: pd.DataFrame, study_info: dict, dates: dict[str, RecordDates],
+              windows: Windows, key: bytes | None = None) -> list[list]:
+    """One row per linked study: when it was made relative to the record's stay, which
+    phase, which part of the spine, which modality, its folder and its size."""
     rows = []
-    for row in linked.itertuples():
+    for row in linked(pairs).itertuples():
         info = study_info.get(row.study_instance_uid)
+        record_dates = dates.get(row.record_id, RecordDates())
+        study_date = _iso(info.study_date) if info else ""
         record_id, study_uid = row.record_id, row.study_instance_uid
-        locations = " | ".join(info.locations) if info else ""
+        folder = info.name_folder or info.folder if info else ""
         if key is not None:
             record_id = pseudonym(key, "record", record_id)
             study_uid = pseudonym(key, "study", study_uid)
-            locations = ""            # paths carry names
-        rows.append([record_id, study_uid, "confirmed" if row.status == CONFIRMED else "auto",
-                     f"{row.score:.6f}", _iso(info.study_date) if info else "",
-                     info.modalities if info else "", info.description if info else "",
-                     locations])
+            folder = ""                    # paths carry names
+        rows.append([
+            record_id, study_uid, "confirmed" if row.status == CONFIRMED else "auto",
+            f"{row.score:.6f}", study_date,
+            _blank(days_between(study_date, record_dates.admission)),
+            _blank(days_between(study_date, record_dates.surgery)),
+            phase(study_date, record_dates.admission, record_dates.surgery, windows),
+            region(info.description, info.body_parts) if info else "",
+            info.modalities if info else "", info.description if info else "", folder,
+            info.instances if info else ""])
     return rows
 
 
-def write_links(path: Path, pairs: pd.DataFrame, study_info: dict, key: bytes | None = None
-                ) -> int:
-    rows = link_rows(pairs, study_info, key)
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
+def write_links(path: Path, pairs: pd.DataFrame, study_info: dict,
+                dates: dict[str, RecordDates] | None = None, windows: Windows | None = None,
+                key: bytes | None = None) -> int:
+    rows = link_rows(pairs, study_info, dates or {}, windows or Windows(), key)
     write_csv(path, LINK_COLUMNS, rows)
+    return len(rows)
+
+
+def record_dates(records) -> dict[str, RecordDates]:
+    """Admission and surgery date of each record (records: a frame or the export's
+    record dicts)."""
+    rows = records.to_dict("records") if hasattr(records, "to_dict") else records
+    return {str(r["record_id"]): RecordDates(str(r.get("admission_date") or ""),
+                                              str(r.get("surgery_date") or ""))
+            for r in rows}
+
+
+def write_research_tables(out: Path, pairs: pd.DataFrame, study_info: dict, export,
+                          windows: Windows, key: bytes | None = None) -> dict[str, Path]:
+    """links.csv, cohort.csv, image_occurrence.csv (and study_files.csv, which holds
+    paths, unless pseudonymised) into the folder `out`."""
+    from linkage.review.cohort import write_cohort, write_image_occurrence
+
+    dates = record_dates(export.records)
+    written = {"links": out / "links.csv", "cohort": out / "cohort.csv",
+               "image occurrence": out / "image_occurrence.csv"}
+    write_links(written["links"], pairs, study_info, dates, windows, key)
+    write_cohort(written["cohort"], [r["record_id"] for r in export.records], dates,
+                 export.passthrough_headers, export.passthrough, pairs, study_info, windows,
+                 key)
+    write_image_occurrence(written["image occurrence"], pairs, study_info, key)
+    if key is None:
+        written["study files"] = out / "study_files.csv"
+        write_study_files(written["study files"], study_info)
+    return written
+
+
+def write_study_files(path: Path, study_info: dict[str, Study]) -> int:
+    """Every image file of every study, one row each (a study's files are no longer
+    joined on one line of links.csv)."""
+    rows = [[uid, location] for uid, study in sorted(study_info.items())
+            for location in study.locations]
+    write_csv(path, ["study_instance_uid", "location"], rows)
     return len(rows)
