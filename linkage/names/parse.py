@@ -91,6 +91,13 @@ def given_name_sex(word: str) -> str:
     return role(word).given
 
 
+def _looks_like_surname(word: str) -> bool:
+    """A surname's ending or the dictionary's word for it (Ким Ен Сук is not swapped:
+    Ен is no surname, though Ким is also a given name)."""
+    return bool(surname_sex(word) or word.lower().endswith(_SURNAME_ONLY)
+                or role(word).surname)
+
+
 # Endings only surnames have (no given name ends so), in both scripts.
 _SURNAME_ONLY = ("енко", "ук", "юк", "ян", "ых", "их", "дзе", "швили", "enko", "uk", "yan",
                  "ian", "ykh", "ikh", "dze", "shvili")
@@ -143,12 +150,13 @@ def parse_words(words: list[str]) -> ParsedName:
             break
     rest = [w for w in full if w is not patronymic]
     surname, given = "", ""
-    if len(rest) >= 2 and given_name_sex(rest[0]) and not given_name_sex(rest[1]):
+    if len(rest) >= 2 and given_name_sex(rest[0]) and not given_name_sex(rest[1]) \
+            and _looks_like_surname(rest[1]):
         given, surname = rest[0], rest[1]            # swapped: ИВАН [ИВАНОВИЧ] ИВАНОВ
     elif rest:
         surname = rest[0]
         given = rest[1] if len(rest) > 1 else ""
-    if not patronymic and len(rest) == 3 and all(len(w) <= 4 for w in rest[1:]) \
+    if not patronymic and len(rest) == 3 and all(len(w) <= 5 for w in rest[1:]) \
             and not any(role(w).surname for w in rest[1:]):
         given = f"{rest[1]} {rest[2]}"              # Пак Ен Хо: a given name of two words
     given_initial = given[:1] if given else (initials[0] if initials else "")
@@ -218,6 +226,13 @@ def parse_dicom_name(text: str) -> ParsedName:
     if parsed.surname and _tidy(_clean_word(family)) != parsed.surname \
             and not given_name_sex(family):
         parsed = replace(parsed, surname=_tidy(_clean_word(family)))
+    given_words = given.split()
+    if not middle and len(given_words) == 2 and not parsed.patronymic \
+            and "." not in given and len(given_words[1]) >= 2 \
+            and not given_name_sex(given_words[0]) and not _is_initials(given_words[0]):
+        # PAK^EN HO: two words in the given component and no patronymic among them
+        # are one given name of two words
+        parsed = replace(parsed, given=_tidy(given.strip()), patronymic_initial="")
     return parsed
 
 

@@ -161,9 +161,30 @@ def folder_name(person: Person, modality: str, study_date: date, rng: random.Ran
         cat = "folder:latin"
         if rng.random() < 0.4:
             base = base.lower()
+    if cat == "folder:cyrillic" and rng.random() < FOLDER_PATTERNS["other_order"]:
+        return _spoken_folder(surname, person, modality, study_date, rng)
     tail = rng.choice((
         "", f" {person.given[:1]}{person.patronymic[:1]}",
         f" {person.given[:1]}.{person.patronymic[:1]}.",
         f" {'МРТ' if modality == 'MR' else 'КТ'} ПОП", f"_{modality.lower()}_{study_date.year}",
         f" {study_date.strftime('%d.%m.%Y')}", " (копия)", f" {person.given}"))
     return base + tail, {cat}
+
+
+# Folders named as people talk (a share of the Cyrillic ones): the name after the
+# modality and year, given name first, or the surname in the genitive («Снимки Сидоровой»).
+FOLDER_PATTERNS = {"other_order": 0.3}
+
+
+def _spoken_folder(surname: str, person: Person, modality: str, study_date: date,
+                   rng: random.Random) -> tuple[str, set[str]]:
+    kind = rng.choice(("name_not_first", "given_first", "genitive"))
+    word = "МРТ" if modality == "MR" else "КТ"
+    if kind == "genitive" and surname.endswith(("ов", "ев", "ин", "ова", "ева", "ина")):
+        genitive = surname + ("а" if not surname.endswith("а") else "")
+        genitive = genitive[:-1] + "ой" if surname.endswith("а") else genitive
+        return f"Снимки {genitive}", {"folder:cyrillic", "folder:genitive"}
+    if kind == "given_first":
+        return f"{person.given} {surname} {word}", {"folder:cyrillic", "folder:given_first"}
+    return f"{word} {study_date.year} {surname} {person.given}", \
+        {"folder:cyrillic", "folder:name_not_first"}

@@ -63,6 +63,32 @@ PATRONYMIC_BASES = {
 }
 
 
+# The names a St. Petersburg hospital also sees: (surname, male given names, female given
+# names, fathers' names for patronymics; none: no patronymic, as Korean names go).
+NAME_GROUPS = {
+    "tatar": ("Хайруллин Галиев Сафин Зарипов Гарипов Нуриев Шамсутдинов Валиев".split(),
+              "Рустам Ильдар Марат Тимур Айдар Ринат Азат".split(),
+              "Гульнара Зульфия Алсу Лейсан Альфия Гузель".split(),
+              ["Ильдар", "Марат", "Ринат", "Рустам", "Тимур"]),
+    "caucasian": ("Оганесян Петросян Саргсян Алиев Мамедов Гасанов Абдуллаев".split(),
+                  "Ашот Арсен Тигран Эльдар Руслан Артур".split(),
+                  "Гаяне Нарине Лейла Асмик Эльмира".split(),
+                  ["Гурген", "Ахмед", "Ашот", "Руслан"]),
+    "central_asian": ("Юсупов Каримов Алимов Рахимов Турсунов Назаров".split(),
+                      "Бахтиёр Шерзод Фарход Рустам Тимур".split(),
+                      "Нодира Дильноза Камила Гульчехра Малика".split(),
+                      ["Рашит", "Ильдар", "Марат"]),
+    "korean": ("Пак Ким Ли Цой Хан".split(), ["Ен Хо", "Мин Су", "Сон Ир", "Дон Хо"],
+               ["Ен Сук", "Мин Чжи", "Сун Ок"], []),
+}
+NAME_MIX = {"non_slavic": 0.12, "double_surname": 0.02}
+MORE_PATRONYMICS = {
+    "Ильдар": ("Ильдарович", "Ильдаровна"), "Марат": ("Маратович", "Маратовна"),
+    "Ринат": ("Ринатович", "Ринатовна"), "Ахмед": ("Ахмедович", "Ахмедовна"),
+    "Гурген": ("Гургенович", "Гургеновна"), "Ашот": ("Ашотович", "Ашотовна"),
+    "Руслан": ("Русланович", "Руслановна"), "Рашит": ("Рашитович", "Рашитовна"),
+}
+
 COMMON_SHARE = 0.3            # of people carry one of the common surnames above
 TAIL_SIZE = 6000
 
@@ -164,12 +190,33 @@ class PeopleFactory:
     def person(self, sex: str | None = None, surname: str | None = None,
                birth: date | None = None, father: str | None = None) -> Person:
         sex = sex or self.rng.choice("MF")
+        if surname is None and father is None and self.rng.random() < NAME_MIX["non_slavic"]:
+            return self._non_slavic(sex, birth)
         base = surname or self.surname()
         father = father or self.rng.choice(list(PATRONYMIC_BASES))
         male_p, female_p = PATRONYMIC_BASES[father]
         given = self.rng.choice(self.male if sex == "M" else self.female)
-        return Person(self._id(), base if sex == "M" else feminine(base), given,
-                      male_p if sex == "M" else female_p, sex, birth or self.birth_date())
+        person = Person(self._id(), base if sex == "M" else feminine(base), given,
+                        male_p if sex == "M" else female_p, sex, birth or self.birth_date())
+        if sex == "F" and surname is None and self.rng.random() < NAME_MIX["double_surname"]:
+            person.surname = f"{person.surname}-{self.rng.choice(('Миллер', 'Шмидт', 'Ким'))}"
+            person.image_surname = person.surname
+            person.tags.add("name:double_surname")
+        return person
+
+    def _non_slavic(self, sex: str, birth: date | None) -> Person:
+        group = self.rng.choice(list(NAME_GROUPS))
+        surnames, male, female, fathers = NAME_GROUPS[group]
+        base = self.rng.choice(surnames)
+        given = self.rng.choice(male if sex == "M" else female)
+        patronymic = ""
+        if fathers:
+            father = self.rng.choice(fathers)
+            male_p, female_p = MORE_PATRONYMICS.get(father) or PATRONYMIC_BASES[father]
+            patronymic = male_p if sex == "M" else female_p
+        surname = base if sex == "M" or group == "korean" else feminine(base)
+        return Person(self._id(), surname, given, patronymic, sex, birth or self.birth_date(),
+                      tags={f"name:{group}"})
 
     def population(self, n: int) -> list[Person]:
         """n persons with the special groups planted among them."""

@@ -34,8 +34,12 @@ CLASSES = {
     "reg:no_patronymic": (0.95, 0.7), "reg:lookalike_latin": (0.95, 0.7),
     "reg:birth_missing": (0.95, 0.5), "reg:birth_swapped": (0.9, 0.3),
     "reg:birth_digit": (0.95, 0.5), "reg:repeat_admission": (0.98, 0.75),
-    "img:typo_surname": (0.95, 0.7), "person:impostor": (0.98, 0.75),
+    "img:typo_surname": (0.95, 0.7), "person:impostor": (0.95, 0.75),
     "folder_only": (0.95, 0.5), "maiden_name": (0.9, 0.0),
+    "person:name:tatar": (0.95, 0.7), "person:name:caucasian": (0.95, 0.6),
+    "person:name:central_asian": (0.95, 0.7), "person:name:korean": (0.9, 0.3),
+    "folder:genitive": (0.95, 0.6), "folder:given_first": (0.95, 0.6),
+    "folder:name_not_first": (0.95, 0.6),
 }
 
 

@@ -94,11 +94,11 @@ def test_a_level_is_named_never_numbered() -> None:
 
 
 class FolderInitial(Comparison):
-    """A toy comparison: the folder's initial against the record's given name."""
+    """A toy comparison: the image's given-name initial against the record's."""
 
     name = "folder_initial"
     record_columns = ("given_initial",)
-    study_columns = ("folder_given_initial",)
+    study_columns = ("given_initial",)
     sheet_cells = ("img_path",)
     levels = (missing(),
               Level("different", AGAINST, "инициал в папке другой", "folder initial differs"),
