@@ -97,6 +97,21 @@ class NoUid(HeaderError):
     """A readable DICOM file that names no instance or study (not an image to link)."""
 
 
+# pydicom (the fallback for big endian, deflated and odd files) gets at most this many
+# bytes: a file that declares a gigabyte, or a zip member of one, never fills memory.
+FALLBACK_CAP = 16 * 1024 * 1024
+
+
+def _with_pydicom(read_prefix, size: int):
+    try:
+        return read_header_with_pydicom(read_prefix(min(size, FALLBACK_CAP)))
+    except HeaderError as exc:
+        if size > FALLBACK_CAP:
+            raise HeaderError(f"the header is not within the first {FALLBACK_CAP >> 20} MB of "
+                              f"a {size:,}-byte file: listed, not read further ({exc})") from None
+        raise
+
+
 def parse_instance(read_prefix, size: int, location: str) -> tuple[Instance | None, bool]:
     """Parse a file given `read_prefix(n) -> bytes`; return (instance, is_dicomdir).
 
@@ -114,12 +129,12 @@ def parse_instance(read_prefix, size: int, location: str) -> tuple[Instance | No
                 raise HeaderError("file ends inside the header (truncated)") from None
             want *= 8
         except NotFast:
-            header = read_header_with_pydicom(read_prefix(size))
+            header = _with_pydicom(read_prefix, size)
             break
         except HeaderError as exc:
             if str(exc) == "not a DICOM file":
                 raise NotDicom(str(exc)) from None
-            header = read_header_with_pydicom(read_prefix(size))
+            header = _with_pydicom(read_prefix, size)
             break
     if header.is_dicomdir:
         return None, True

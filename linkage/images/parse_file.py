@@ -156,6 +156,10 @@ def _parse_zip(path: str, result: FileResult) -> FileResult:
             if info.flag_bits & 0x1:
                 result.member_problems.append((info.filename, "encrypted zip member"))
                 continue
+            if info.filename.lower().endswith(".zip"):
+                result.member_problems.append((info.filename, "a zip inside the zip: not read "
+                                               "(unpack it to include its images)"))
+                continue
             reader = stream_reader(lambda info=info: archive.open(info))
             try:
                 instance, _ = parse_instance(reader, info.file_size, location)

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -194,3 +195,54 @@ def test_printing_a_path_outside_the_console_code_page_does_not_fail(mini) -> No
     assert result.returncode == 0, result.stderr.decode("cp866", "replace")
     assert "вывод \\u2713".encode("cp866") in result.stdout   # shown escaped, not a crash
     assert tree_digest(images) == before
+
+
+def test_a_zip_inside_a_zip_is_reported(mini) -> None:
+    import io
+    import zipfile
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("IM1.dcm", (mini["images"] / next(iter(sorted(
+            p.name for p in mini["images"].iterdir()))) / "IM0.dcm").read_bytes())
+    with zipfile.ZipFile(mini["images"] / "cloud.zip", "w") as z:
+        z.writestr("inner/series.zip", inner.getvalue())
+    assert run_cli(*run_args(mini)).returncode == 0
+    with (mini["out"] / "scan_problems.csv").open(encoding="utf-8-sig") as handle:
+        problems = list(csv.DictReader(handle))
+    assert any(p["location"] == "cloud.zip::inner/series.zip" and "zip inside" in p["reason"]
+               for p in problems)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_huge_file_for_the_fallback_reader_is_read_in_bounded_memory(tmp_path) -> None:
+    import io
+
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian
+
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.4", "1.2.3.4"
+    ds.PatientName, ds.StudyInstanceUID = "BIG^ENDIAN", "1.2.3"
+    ds.add_new(0x00291010, "OB", b"\0" * (120 * 1024 * 1024))   # 120 MB before the pixels
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
+    images = tmp_path / "Снимки"
+    images.mkdir()
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    (images / "big.dcm").write_bytes(buffer.getvalue())
+    del buffer, ds
+    # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
+    code = ("import re\nfrom linkage.images.parse_file import parse_file\n"
+            f"r = parse_file({str(images)!r}, 'big.dcm')\n"
+            "print(r.kind, [i.patient_name for i in r.instances])\n"
+            "status = open('/proc/self/status').read()\n"
+            "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    kind_line, peak_mb = done.stdout.splitlines()
+    assert kind_line.startswith(("dicom", "broken")), done.stderr
+    assert int(peak_mb) < 110, f"peak {peak_mb} MB for a 120 MB file"
