@@ -74,8 +74,9 @@ def cmd_review_import(args) -> int:
     state = Path(args.state) if args.state else path.parent / "linkage_state.sqlite"
     if not state.exists():
         raise JobError(f"state file not found: {state} (give --state)")
+    known = _last_run_pairs(state.parent / "matches.csv")
     with exclusive(None, state), Store(state) as store:
-        report = import_review(path, store, force=args.force)
+        report = import_review(path, store, force=args.force, known=known)
     values = ", ".join(f"{k}: {v}" for k, v in sorted(report.by_value.items())) or "none"
     print(f"decisions in the file: {report.read} ({values}); new: {report.added}; "
           f"stored in {state}")
@@ -87,6 +88,16 @@ def cmd_review_import(args) -> int:
         for line in report.kept_newer:
             print(f"  {line}")
     return 0
+
+
+def _last_run_pairs(matches: Path) -> set[tuple[str, str]] | None:
+    """The pairs the last run wrote (every pair a sheet of that run can hold)."""
+    import csv
+
+    if not matches.is_file():
+        return None
+    with matches.open(encoding="utf-8-sig", newline="") as handle:
+        return {(r["record_id"], r["study_instance_uid"]) for r in csv.DictReader(handle)}
 
 
 def cmd_links(args) -> int:

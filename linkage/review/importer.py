@@ -151,7 +151,8 @@ class _FormulaValues:
             self._cached.close()
 
 
-def import_review(path: Path, store: Store, force: bool = False) -> ImportReport:
+def import_review(path: Path, store: Store, force: bool = False,
+                  known: set[tuple[str, str]] | None = None) -> ImportReport:
     """Validate the whole file, then store its decisions in one transaction.
 
     An answer that differs from one stored from another sheet after this sheet was
@@ -159,6 +160,13 @@ def import_review(path: Path, store: Store, force: bool = False) -> ImportReport
     """
     decisions, warnings, stamp = read_decisions(path)
     report = ImportReport(read=len(decisions), warnings=warnings)
+    if known is not None:
+        unknown = [d for d in decisions if (d.record_id, d.study_instance_uid) not in known]
+        if unknown:
+            report.warnings.append(
+                f"{len(unknown)} answered pairs were not proposed by the last run (e.g. record "
+                f"{unknown[0].record_id} / study {unknown[0].study_instance_uid}): stored, and "
+                "used if a later run meets them; check the sheet is from this state's runs")
     for d in decisions:
         report.by_value[d.decision] = report.by_value.get(d.decision, 0) + 1
     if not force:

@@ -108,3 +108,17 @@ def test_a_decision_cell_with_a_formula_but_no_saved_value_is_refused(mini) -> N
     wb.save(sheet)                                       # openpyxl saves no cached value
     error = one_line_error(run_cli("review", "import", str(sheet)))
     assert "row 2: the decision is a formula without a saved value" in error
+
+
+def test_answers_for_pairs_no_run_proposed_are_stored_with_a_warning(mini) -> None:
+    assert run_cli(*run_args(mini)).returncode == 0
+    sheet = mini["out"] / "review.xlsx"
+    wb = load_workbook(sheet)
+    ws = wb[SHEET]
+    col = {c.value: c.column for c in ws[1] if c.value}
+    ws.cell(row=2, column=col["record_id"]).value = "no-such-record"
+    ws.cell(row=2, column=col[DECISION_HEADER]).value = "да"
+    wb.save(sheet)
+    result = run_cli("review", "import", str(sheet))
+    assert result.returncode == 0, result.stderr
+    assert "were not proposed by the last run" in result.stdout
