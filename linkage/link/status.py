@@ -143,30 +143,16 @@ def folder_only(ctx: Context, v: Verdict) -> None:
     v.hold(weak, "folder_only", "имя только в названии папки, без даты рождения")
 
 
-COMMON_SURNAME = 3   # record persons bearing a surname from which namesakes are likely
-
-
 def name_only(ctx: Context, v: Verdict) -> None:
     """Nothing but a name: no birth date on one side, no case number agreeing, and the
     study far from the record's stay. A namesake whose own record or images are not in
-    the data looks exactly like this when the name is not spelt out in full on both
-    sides or the surname is a common one, so a person should look."""
+    the data looks exactly like this (even with a rare surname and the whole name
+    agreeing), so a person should look."""
     bare = ctx.at("birth_date", "missing") & ~ctx.at("case_number", "same") \
         & ctx.at("study_date", "outside")
     if not bare.any():
         return
-    full = ctx.at("surname", "exact_name", "exact_both") & ctx.at("given_name", "exact") \
-        & ctx.at("patronymic", "exact")
-    v.hold(bare & (~full | _common_surname(ctx)), "name_only",
-           "только имя: нет даты рождения, снимок далеко от госпитализации")
-
-
-def _common_surname(ctx: Context) -> np.ndarray:
-    persons = ctx.persons
-    surnames = ctx.records["surname_key"]
-    bearers = pd.DataFrame({"s": surnames, "p": persons}).drop_duplicates().groupby("s").size()
-    per_pair = surnames.reindex(ctx.scored.index.get_level_values(0)).map(bearers)
-    return (per_pair.fillna(0).to_numpy() >= COMMON_SURNAME)
+    v.hold(bare, "name_only", "только имя: нет даты рождения, снимок далеко от госпитализации")
 
 
 def namesakes(ctx: Context, v: Verdict) -> None:
