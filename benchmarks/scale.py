@@ -191,7 +191,7 @@ def measure(persons: int) -> None:
     rows.append(("`linkage scan`, unchanged tree (best of 3)", scan, {}))
     rows.append(("`linkage review import`", timed(["review", "import",
                                                    str(out / "review.xlsx")]), {}))
-    rows.append(("`linkage links`", timed(["links", "--out-dir", str(out)]), {}))
+    rows.append(("`linkage links`", timed(["links", "--out", str(out)]), {}))
     interpreter = min(_bare_start() for _ in range(3))
 
     print(f"\n### {persons:,} persons: {files:,} files\n")
