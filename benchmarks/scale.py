@@ -40,19 +40,34 @@ def console_script() -> str:
 
 
 def timed(args: list[str]) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MB) of one command, as a user starts it."""
+    """Wall seconds and peak RSS (MB) of one command, as a user starts it. The peak is
+    the command's own (VmHWM, polled): a child's ru_maxrss would carry over the RSS
+    this benchmark process had when it started the command."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen([console_script(), *args], stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)      # this command's own rusage
+        peak_kb = 0
+        while process.poll() is None:
+            peak_kb = max(peak_kb, _vm_hwm_kb(process.pid))
+            time.sleep(0.02)
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         text, problem = out.read().decode("utf-8"), err.read().decode("utf-8")
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed: {problem}")
-    return seconds, usage.ru_maxrss / 1024, text
+    return seconds, peak_kb / 1024, text
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def naive_headers(root: Path) -> float:

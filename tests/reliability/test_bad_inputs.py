@@ -246,3 +246,49 @@ def test_a_huge_file_for_the_fallback_reader_is_read_in_bounded_memory(tmp_path)
     kind_line, peak_mb = done.stdout.splitlines()
     assert kind_line.startswith(("dicom", "broken")), done.stderr
     assert int(peak_mb) < 110, f"peak {peak_mb} MB for a 120 MB file"
+
+
+def test_output_piped_into_head_ends_quietly(dataset) -> None:
+    done = subprocess.run(
+        f'"{sys.executable}" -m linkage records check "{dataset.export}" --show 1000 | head -1',
+        shell=True, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert done.stdout.startswith("encoding:")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_an_output_folder_name_too_long_is_one_line(mini) -> None:
+    error = one_line_error(run_cli("run", "--images", str(mini["images"]), "--export",
+                                   str(mini["export"]), "--out", str(mini["tmp"] / ("x" * 300))))
+    assert "too long" in error.lower()
+
+
+def test_a_state_file_locked_by_another_program_is_one_line(mini) -> None:
+    import sqlite3
+
+    assert run_cli(*run_args(mini)).returncode == 0
+    holder = sqlite3.connect(mini["state"], isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        error = one_line_error(run_cli(*run_args(mini)))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "in use by another program" in error
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_disk_while_writing_outputs_is_one_line_and_keeps_the_old_outputs(mini) -> None:
+    import resource
+
+    assert run_cli(*run_args(mini)).returncode == 0
+    before = (mini["out"] / "review.xlsx").read_bytes()
+
+    def small_files() -> None:       # every file this run writes may hold 8 KB at most
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    done = subprocess.run([sys.executable, "-m", "linkage", *run_args(mini)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          preexec_fn=small_files)
+    one_line_error(done)
+    assert (mini["out"] / "review.xlsx").read_bytes() == before
+    assert not [p for p in mini["out"].iterdir() if p.name.startswith(".review.xlsx.")]
