@@ -59,7 +59,8 @@ def cmd_scan(args) -> int:
     print(f"studies: {len(studies)}, duplicate copies of images: {copies}, studies whose "
           f"images name more than one patient: {mixed}; read this time: {scanned.parsed} "
           f"files in {scanned.seconds:.1f} s")
-    print(f"inventory: {out / 'studies.csv'}\nproblems: {out / 'scan_problems.csv'}")
+    print(f"inventory: {out / 'studies.csv'}\nproblems: {out / 'scan_problems.csv'}\n"
+          f"revision of the folders: {out / 'revision.xlsx'}")
     return 0
 
 

@@ -10,8 +10,10 @@ from linkage.config import Settings
 from linkage.errors import JobError
 from linkage.images.scan import ScanResult, scan
 from linkage.images.studies import Study
+from linkage.images.walk import readable
 from linkage.lock import exclusive
 from linkage.outputs import write_scan_problems, write_studies
+from linkage.review.revision import revise, write_revision
 from linkage.store import Store
 
 
@@ -45,9 +47,16 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     with Store(state) as store:
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink)
+        revision = out / "revision.xlsx"
+        # the same tree as last time: the same report, not written again
+        listing = None if scanned.unchanged and revision.is_file() else \
+            store.file_listing(scanned.root)
     studies = scanned.studies
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
+    if listing is not None:
+        rows = revise([(readable(p), s, k) for p, s, k in listing], scanned.instances)
+        write_revision(revision, rows, scanned.instances)
     return scanned, studies
 
 

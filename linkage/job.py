@@ -38,7 +38,7 @@ if TYPE_CHECKING:       # imported when linking starts: scan-only commands stay 
 
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
                 "review.xlsx", "links.csv", "cohort.csv", "image_occurrence.csv",
-                "study_files.csv")
+                "study_files.csv", "revision.xlsx")
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
         "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
-        "review sheet": out / "review.xlsx",
+        "review sheet": out / "review.xlsx", "revision": out / "revision.xlsx",
     }
     with stages.stage("outputs", "writing the outputs"):
         # The sheet first: if it cannot be written, no other output was replaced either.

@@ -212,6 +212,12 @@ class Store:
                                (_key(root),))
         return Counter(dict(rows.fetchall()))
 
+    def file_listing(self, root: str) -> list[tuple[str, int, str]]:
+        """(relpath, size, kind) of every file of the last scan (the revision report)."""
+        rows = self.db.execute("SELECT relpath, size, kind FROM files WHERE root = ?",
+                               (_key(root),))
+        return [(_name(r[0]), r[1] or 0, r[2]) for r in rows]
+
     def cached_reasons(self, root: str) -> list[tuple[str, str, str]]:
         """(relpath, kind, reason) of every cached file with something to report."""
         rows = self.db.execute(

@@ -62,6 +62,7 @@ class ScanResult:
     parsed: int = 0            # files parsed this time (not taken from the cache)
     seconds: float = 0.0
     studies: list[Study] = field(default_factory=list)
+    unchanged: bool = False    # the listing is the last scan's: its stored result was used
 
 
 def scan(root: str | Path, store: Store, workers: int | None = None,
@@ -123,7 +124,7 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
         studies = [study_from_row(r) for r in study_rows] if study_rows is not None \
             else group_studies(instances)
         return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts),
-                          studies=studies)
+                          studies=studies, unchanged=True)
     stamps = store.file_stamps(root)
     lost = len(stamps) - len(listing)
     if not allow_shrink and stamps and (not listing or (

@@ -1,0 +1,197 @@
+"""revision.xlsx: the folder-by-folder report a revision of «Снимки» needs.
+
+One row per top-level folder (below «Амбулаторные снимки» / «Стационарные снимки», one
+level deeper): the persons its DICOM names and the surname its own name suggests, a
+flag when they disagree (misfiled), studies, images, bytes; the bytes that are exact
+copies of images held in another folder (same SOP Instance UID) and where; the bytes of
+files that are not images (viewer programs); zips whose every image is also unpacked
+elsewhere. A totals sheet and a chart of studies per year by modality. It only
+reports: nothing is moved or deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from linkage.files import atomic_path
+from linkage.images.instance import Instance
+from linkage.names.parse import parse_dicom_name, parse_folder_name
+from linkage.names.similarity import similarity_many
+from linkage.review.stamp import cell_text
+
+OLD_SUBFOLDERS = ("амбулаторные снимки", "стационарные снимки")
+ROOT = "(корень папки)"
+
+
+@dataclass
+class FolderRow:
+    folder: str
+    folder_surname: str = ""
+    persons: set[str] = field(default_factory=set)
+    misfiled: str = ""
+    studies: set[str] = field(default_factory=set)
+    images: int = 0
+    bytes: int = 0
+    copy_bytes: int = 0
+    copies_in: set[str] = field(default_factory=set)
+    non_image_bytes: int = 0
+    zips_unpacked: list[str] = field(default_factory=list)
+    zip_bytes_unpacked: int = 0
+
+    own_images: int = 0           # images held in no other folder
+
+    @property
+    def pure_copy(self) -> bool:
+        return self.images > 0 and not self.own_images
+
+
+def unit(relpath: str) -> str:
+    """The folder a path is revised under."""
+    parts = relpath.split("::")[0].split("/")
+    if len(parts) == 1:
+        return ROOT
+    if parts[0].lower() in OLD_SUBFOLDERS and len(parts) > 2:
+        return f"{parts[0]}/{parts[1]}"
+    return parts[0]
+
+
+def revise(files: list[tuple[str, int, str]], instances: list[Instance]) -> list[FolderRow]:
+    """Rows for the report from the scan's file listing (relpath, size, kind) and its
+    instances."""
+    rows: dict[str, FolderRow] = {}
+
+    def row(name: str) -> FolderRow:
+        if name not in rows:
+            parsed = parse_folder_name(name.split("/")[-1]) if name != ROOT else None
+            rows[name] = FolderRow(name, parsed.surname if parsed else "")
+        return rows[name]
+
+    for relpath, size, kind in files:
+        r = row(unit(relpath))
+        r.bytes += size or 0
+        if kind in ("non_dicom", "empty"):
+            r.non_image_bytes += size or 0
+    units_of_sop: dict[str, set[str]] = defaultdict(set)
+    outside_zip: dict[str, set[str]] = defaultdict(set)     # sop -> containers
+    for i in instances:
+        units_of_sop[i.sop_instance_uid or i.location].add(unit(i.location))
+        outside_zip[i.sop_instance_uid or i.location].add(i.location.split("::")[0]
+                                                          if "::" in i.location else "")
+    zip_members: dict[str, list[Instance]] = defaultdict(list)
+    for i in instances:
+        r = row(unit(i.location))
+        r.images += 1
+        r.studies.add(i.study_instance_uid)
+        if i.patient_name:
+            r.persons.add(i.patient_name)
+        sop = i.sop_instance_uid or i.location
+        others = units_of_sop[sop] - {r.folder}
+        if others:
+            if "::" not in i.location:      # a zip's bytes are its own (see the zip columns)
+                r.copy_bytes += i.file_size
+            r.copies_in |= others
+        else:
+            r.own_images += 1
+        if "::" in i.location:
+            zip_members[i.location.split("::")[0]].append(i)
+    sizes = {relpath: size for relpath, size, _ in files}
+    for archive, members in sorted(zip_members.items()):
+        unpacked = all("" in outside_zip[m.sop_instance_uid or m.location] for m in members)
+        if unpacked:
+            r = row(unit(archive))
+            r.zips_unpacked.append(archive.split("/")[-1])
+            r.zip_bytes_unpacked += sizes.get(archive, 0) or 0
+    for r in rows.values():
+        r.misfiled = _misfiled(r)
+    return sorted(rows.values(), key=lambda r: r.folder.lower())
+
+
+def _misfiled(r: FolderRow) -> str:
+    """The DICOM surnames that are not the folder's (nor one another's spelling)."""
+    surnames = sorted({parse_dicom_name(p).surname for p in r.persons} - {""})
+    if not surnames:
+        return ""
+    if r.folder_surname:
+        sims = similarity_many([r.folder_surname] * len(surnames), surnames)
+        strange = [s for s, sim in zip(surnames, sims, strict=True) if sim < 0.9]
+        return ", ".join(strange)
+    if len(surnames) > 1:                # no name on the folder, two people inside
+        sims = similarity_many([surnames[0]] * (len(surnames) - 1), surnames[1:])
+        strange = [s for s, sim in zip(surnames[1:], sims, strict=True) if sim < 0.9]
+        return ", ".join([surnames[0], *strange]) if strange else ""
+    return ""
+
+
+HEADERS = ["Папка", "Фамилия по имени папки", "Люди в снимках (DICOM)",
+           "Не тот человек? (фамилии в снимках)", "Исследований", "Снимков", "Байт",
+           "Байт копий (есть в другой папке)", "Копии также в", "Только копии",
+           "Байт не-снимков (программы, отчёты)", "Нет ни одного снимка",
+           "Архивы, распакованные рядом", "Байт таких архивов"]
+WIDTHS = [30, 18, 36, 24, 8, 8, 14, 14, 30, 8, 14, 8, 28, 14]
+
+
+def write_revision(path: Path, rows: list[FolderRow], instances: list[Instance]) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Папки"
+    ws.append(HEADERS)
+    for i, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r in rows:
+        ws.append([cell_text(v) for v in (
+            r.folder, r.folder_surname, "; ".join(sorted(r.persons)[:6]), r.misfiled,
+            len(r.studies), r.images, r.bytes, r.copy_bytes, "; ".join(sorted(r.copies_in)[:4]),
+            "да" if r.pure_copy else "", r.non_image_bytes, "да" if r.images == 0 else "",
+            "; ".join(r.zips_unpacked), r.zip_bytes_unpacked)])
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    _totals(wb.create_sheet("Итого"), rows, instances)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+
+
+def _totals(ws, rows: list[FolderRow], instances: list[Instance]) -> None:
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["B"].width = 16
+    for label, value in (
+            ("Папок", len(rows)), ("Байт всего", sum(r.bytes for r in rows)),
+            ("Байт копий снимков", sum(r.copy_bytes for r in rows)),
+            ("Байт не-снимков", sum(r.non_image_bytes for r in rows)),
+            ("Папок только с копиями", sum(r.pure_copy for r in rows)),
+            ("Папок без снимков", sum(r.images == 0 for r in rows)),
+            ("Папок, где снимки другого человека", sum(bool(r.misfiled) for r in rows)),
+            ("Архивов, распакованных рядом", sum(len(r.zips_unpacked) for r in rows))):
+        ws.append([label, value])
+    ws.append([])
+    by_year: dict[str, Counter] = defaultdict(Counter)
+    seen: set[str] = set()
+    for i in instances:
+        if i.study_instance_uid in seen:
+            continue
+        seen.add(i.study_instance_uid)
+        by_year[i.study_date[:4] or "?"][i.modality or "?"] += 1
+    modalities = sorted({m for counts in by_year.values() for m in counts})
+    start = ws.max_row + 1
+    ws.append(["Исследований по годам", *modalities])
+    for year in sorted(by_year):
+        ws.append([year, *(by_year[year].get(m, 0) for m in modalities)])
+    if modalities and by_year:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+        chart.title = "Исследований по годам и видам"
+        data = Reference(ws, min_col=2, max_col=1 + len(modalities), min_row=start,
+                         max_row=ws.max_row)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=ws.max_row))
+        chart.width, chart.height = 24, 9
+        ws.add_chart(chart, f"A{ws.max_row + 2}")
