@@ -13,7 +13,6 @@ from linkage.images.studies import Study
 from linkage.images.walk import readable
 from linkage.lock import exclusive
 from linkage.outputs import write_scan_problems, write_studies
-from linkage.review.revision import revise, write_revision
 from linkage.store import Store
 
 
@@ -55,6 +54,8 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
     if listing is not None:
+        from linkage.review.revision import revise, write_revision  # openpyxl: only now
+
         rows = revise([(readable(p), s, k) for p, s, k in listing], scanned.instances)
         write_revision(revision, rows, scanned.instances)
     return scanned, studies
