@@ -136,7 +136,8 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     changed = [entry for entry in listing if stamps.get(entry[0]) != entry[1:]]
     # Usually few files changed, and a pool costs more than it saves.
     parallel = workers > 1 and len(changed) >= PARALLEL_FROM
-    parsed = _parse_all(root, changed, store, workers if parallel else 1, show)
+    parsed = _parse_all(root, changed, store, workers if parallel else 1, show,
+                        total=len(changed))
     gone = stamps.keys() - {entry[0] for entry in listing}
     if gone:
         store.forget_files(root, gone)
@@ -225,11 +226,12 @@ class _Parsed:
         self.digest.add(row[:3] for row in rows)
 
 
-def _parse_all(root: str, todo, store: Store, workers: int, show: bool) -> _Parsed:
+def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
+               total: int | None = None) -> _Parsed:
     """Parse in batches and save what is parsed about every half second, each save
     one transaction: an interrupted scan keeps all but the last moments of work, and
     the state file is not committed (and checkpointed) for every batch."""
-    meter = _Progress(show)
+    meter = _Progress(show, total)
     parsed = _Parsed()
     unsaved: list[CacheRow] = []
     last_save = time.perf_counter()
@@ -281,22 +283,21 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 class _Progress:
-    """files/s on a terminal; silent otherwise (logs and CI stay clean)."""
+    """A progress bar on a terminal (tqdm: count, rate, and with a total the time left);
+    silent otherwise, so that logs and CI stay clean."""
 
-    def __init__(self, show: bool):
-        self.show, self.count = show, 0
-        self.started = time.perf_counter()
-        self.last = 0.0
+    def __init__(self, show: bool, total: int | None = None):
+        self.bar = None
+        if show:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=" files", desc="  reading headers",
+                            file=sys.stderr, mininterval=0.2, leave=True)
 
     def advance(self, n: int) -> None:
-        self.count += n
-        now = time.perf_counter()
-        if self.show and now - self.last > 0.2:
-            self.last = now
-            rate = self.count / max(now - self.started, 1e-9)
-            sys.stderr.write(f"\r  reading headers: {self.count} files, {rate:,.0f} files/s ")
-            sys.stderr.flush()
+        if self.bar is not None:
+            self.bar.update(n)
 
     def done(self) -> None:
-        if self.show and self.count:
-            sys.stderr.write(f"\r  reading headers: {self.count} files, done.{' ' * 20}\n")
+        if self.bar is not None:
+            self.bar.close()
