@@ -17,8 +17,9 @@ import recordlinkage
 BLOCK_PASSES: tuple[tuple[str, str], ...] = (
     ("surname_key", "surname_key"),          # canonical surname, any script
     ("surname_key", "folder_key"),           # the folder's surname
-    ("birth_date", "birth_date"),
-    ("birth_unordered", "birth_unordered"),  # day and month swapped
+    # equal birth dates too: the unordered key holds day and month sorted, so it proposes
+    # every pair an exact birth-date pass would, and those with day and month swapped
+    ("birth_unordered", "birth_unordered"),
     ("case_key", "case_key"),                # case number = PatientID (in-house studies)
     (("birth_year", "given_key"), ("birth_year", "given_key")),
 )
