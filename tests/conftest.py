@@ -35,3 +35,16 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-m", "linkage", *args], capture_output=True,
                           text=True, encoding="utf-8", cwd=cwd, env=env, timeout=600)
+
+
+def libreoffice_pdf(sheet: Path, work: Path) -> Path:
+    """Open a workbook in a real spreadsheet (LibreOffice, headless) and print it to PDF:
+    what "Excel-like software opens it" means in tests."""
+    result = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{work / 'lo'}",
+         "--convert-to", "pdf", "--outdir", str(work), str(sheet)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    pdf = work / (sheet.stem + ".pdf")
+    assert pdf.exists() and pdf.read_bytes()[:4] == b"%PDF"
+    return pdf

@@ -2,7 +2,6 @@
 person would in Excel, imported into a real SQLite state, and the next run."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from linkage.job import run_job
 from linkage.review.importer import ImportRefused, import_review
 from linkage.review.labels import DECISION_HEADER
 from linkage.store import Decision, Store
-from tests.conftest import run_cli
+from tests.conftest import libreoffice_pdf, run_cli
 
 REVIEW_SHEET = "На проверку"
 
@@ -193,11 +192,5 @@ def test_english_sheet_imports_too(dataset, tmp_path) -> None:
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_sheet_opens_in_libreoffice(first_run, tmp_path) -> None:
     out, _ = first_run
-    result = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "review.xlsx")],
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    pdf = tmp_path / "review.pdf"
-    assert pdf.exists() and pdf.read_bytes()[:4] == b"%PDF"
+    pdf = libreoffice_pdf(out / "review.xlsx", tmp_path)
     assert pdf.stat().st_size > 5000
