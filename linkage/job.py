@@ -178,6 +178,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
                        stages.seconds)
     with Store(state) as store:
-        store.record_run(started, str(images), str(export_path), result.summary(),
-                         stages.seconds)
+        # absolute paths: `linkage links` reads this export again from anywhere
+        store.record_run(started, str(images.resolve()), str(export_path.resolve()),
+                         result.summary(), stages.seconds)
     return result
