@@ -127,6 +127,7 @@ class GivenName(_NameWord):
     study_columns = ("given_name", "given_initial")
     tf_column = "given_canon"
     what, what_gen, what_en = "имя", "имени", "given name"
+    slip_reason = ("опечатка в имени", "a typo in the given name")
 
 
 class Patronymic(_NameWord):
@@ -136,6 +137,7 @@ class Patronymic(_NameWord):
     record_columns = ("patronymic", "patronymic_initial")
     study_columns = ("patronymic", "patronymic_initial")
     what, what_gen, what_en = "отчество", "отчества", "patronymic"
+    slip_reason = ("опечатка в отчестве", "a typo in the patronymic")
 
 
 GivenName.levels = GivenName.declare()
@@ -148,6 +150,7 @@ class Surname(Comparison):
     the DICOM name, so counting both would count one piece of evidence twice."""
 
     name = "surname"
+    slip_reason = ("опечатка в фамилии", "a typo in the surname")
     record_columns = ("surname",)
     study_columns = ("surname", "folder_surname")
     tf_column = "surname_canon"

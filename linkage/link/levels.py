@@ -53,6 +53,8 @@ class Comparison:
     tf_column: str | None = None     # record column holding the value for tf levels
     # Sheet cells (label keys of review.labels) coloured by this comparison's level.
     sheet_cells: tuple[str, ...] = ()
+    # Words (ru, en) for a "similar" level that is one typing slip: clearer than "похоже".
+    slip_reason: tuple[str, str] | None = None
 
     def code(self, label: str) -> int:
         """The integer a level is stored as; unknown labels fail loudly."""

@@ -12,7 +12,7 @@ from linkage.link.blocking import BlockingReport, candidate_pairs
 from linkage.link.comparisons import COMPARISONS, Comparison
 from linkage.link.scoring import Model, compare_levels, fit, harmonise_groups, score
 from linkage.link.status import Context, Thresholds, decide
-from linkage.names.similarity import matched_scheme
+from linkage.names.similarity import matched_scheme, one_slip
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,9 @@ def explain(result: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,
     img_surname = studies["surname"].reindex(study_ids).fillna("").to_numpy()
     level_cols = [result[c.name].to_numpy() for c in comparisons]
     weight_cols = [result[f"w_{c.name}"].to_numpy() for c in comparisons]
+    words = {c.name: (records[c.record_columns[0]].reindex(record_ids).fillna("").to_numpy(),
+                      studies[c.study_columns[0]].reindex(study_ids).fillna("").to_numpy())
+             for c in comparisons if c.slip_reason}
     for i in range(len(result)):
         parts = []
         for comp, codes, weights in zip(comparisons, level_cols, weight_cols, strict=True):
@@ -95,10 +98,17 @@ def explain(result: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,
             text = level.reason(lang)
             if not text:
                 continue
+            if level.label == "similar" and comp.name in words:
+                rec_word, img_word = words[comp.name][0][i], words[comp.name][1][i]
+                if one_slip(str(rec_word), str(img_word)):
+                    text = comp.slip_reason[lang == "en"]
+            elif level.label == "initial_match" and comp.name in words \
+                    and not words[comp.name][0][i]:
+                text = "инициалы совпадают" if lang != "en" else "initials agree"
             if level.scheme:
                 scheme = matched_scheme(img_surname[i], rec_surname[i])
                 text += f" ({scheme.lstrip('~')})" if scheme else ""
             parts.append((abs(weights[i]) if codes[i] else 0.0, text))
         parts.sort(key=lambda p: -p[0])
-        reasons.append(", ".join(t for _, t in parts[:6]))
+        reasons.append(", ".join(dict.fromkeys(t for _, t in parts[:6])))
     return reasons

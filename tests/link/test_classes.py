@@ -102,6 +102,7 @@ def test_another_surname_is_never_linked_automatically(cases) -> None:
 def test_registry_initials_agree_with_a_full_latin_name(cases) -> None:
     key = ("900002", "9.2")
     assert _level(cases, key, "given_name") == "initial_match"
+    assert "инициалы совпадают" in cases.loc[key, "reason"]
     assert _level(cases, key, "patronymic") == "initial_match"
     assert "имя другое" not in cases.loc[key, "attention"]
     assert cases.loc[key, "status"] in ("auto", "review")
@@ -111,6 +112,7 @@ def test_a_typo_in_a_given_name_is_similar_not_different(cases) -> None:
     key = ("900003", "9.3")
     assert _level(cases, key, "given_name") == "similar"
     assert cases.loc[key, "status"] == "auto"
+    assert "опечатка в имени" in cases.loc[key, "reason"]
 
 
 def test_an_image_side_typo_is_not_a_folder_conflict(cases) -> None:
