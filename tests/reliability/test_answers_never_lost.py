@@ -29,6 +29,16 @@ def answer(path, answers: dict[int, str]) -> list[tuple[str, str]]:
     return keys
 
 
+def set_cells(path, row: int, values: dict[str, str]) -> None:
+    """Type values into one row of «На проверку», by column header, and save."""
+    wb = load_workbook(path)
+    ws = wb[SHEET]
+    col = {c.value: c.column for c in ws[1] if c.value}
+    for header, value in values.items():
+        ws.cell(row=row, column=col[header]).value = value
+    wb.save(path)
+
+
 def asked(path) -> set[tuple[str, str]]:
     ws = load_workbook(path)[SHEET]
     col = {c.value: c.column for c in ws[1] if c.value}
@@ -101,11 +111,7 @@ def test_an_old_copy_of_a_sheet_does_not_override_a_newer_answer(mini) -> None:
 def test_a_decision_cell_with_a_formula_but_no_saved_value_is_refused(mini) -> None:
     assert run_cli(*run_args(mini)).returncode == 0
     sheet = mini["out"] / "review.xlsx"
-    wb = load_workbook(sheet)
-    ws = wb[SHEET]
-    col = {c.value: c.column for c in ws[1] if c.value}
-    ws.cell(row=2, column=col[DECISION_HEADER]).value = '=IF(1=1,"да","нет")'
-    wb.save(sheet)                                       # openpyxl saves no cached value
+    set_cells(sheet, 2, {DECISION_HEADER: '=IF(1=1,"да","нет")'})  # no cached value saved
     error = one_line_error(run_cli("review", "import", str(sheet)))
     assert "row 2: the decision is a formula without a saved value" in error
 
@@ -113,12 +119,7 @@ def test_a_decision_cell_with_a_formula_but_no_saved_value_is_refused(mini) -> N
 def test_answers_for_pairs_no_run_proposed_are_stored_with_a_warning(mini) -> None:
     assert run_cli(*run_args(mini)).returncode == 0
     sheet = mini["out"] / "review.xlsx"
-    wb = load_workbook(sheet)
-    ws = wb[SHEET]
-    col = {c.value: c.column for c in ws[1] if c.value}
-    ws.cell(row=2, column=col["record_id"]).value = "no-such-record"
-    ws.cell(row=2, column=col[DECISION_HEADER]).value = "да"
-    wb.save(sheet)
+    set_cells(sheet, 2, {"record_id": "no-such-record", DECISION_HEADER: "да"})
     result = run_cli("review", "import", str(sheet))
     assert result.returncode == 0, result.stderr
     assert "were not proposed by the last run" in result.stdout

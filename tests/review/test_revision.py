@@ -50,20 +50,16 @@ def test_every_planted_duplicate_folder_is_found(revised) -> None:
         assert len(copies) >= 2, uid          # the study and its copy both show it
 
 
-def test_every_zip_kept_beside_its_unpacked_copy_is_found(revised) -> None:
+@pytest.mark.parametrize(("planted_as", "column"), [
+    ("container:cloud_with_zip", "Архивы, распакованные рядом"),      # zip kept beside
+    ("shared_folder", "Не тот человек? (фамилии в снимках)"),           # another patient
+])
+def test_every_planted_zip_and_misfiled_folder_is_found(revised, planted_as, column) -> None:
     _, rows, truth, units = revised
-    planted = [uid for uid, cats in truth.items() if "container:cloud_with_zip" in cats]
+    planted = [uid for uid, cats in truth.items() if planted_as in cats]
     assert planted
     for uid in planted:
-        assert any(rows[u]["Архивы, распакованные рядом"] for u in units[uid]), uid
-
-
-def test_every_folder_holding_another_patient_is_flagged(revised) -> None:
-    _, rows, truth, units = revised
-    planted = [uid for uid, cats in truth.items() if "shared_folder" in cats]
-    assert planted
-    for uid in planted:
-        assert any(rows[u]["Не тот человек? (фамилии в снимках)"] for u in units[uid]), uid
+        assert any(rows[u][column] for u in units[uid]), uid
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
