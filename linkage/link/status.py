@@ -143,6 +143,13 @@ def folder_only(ctx: Context, v: Verdict) -> None:
     v.hold(weak, "folder_only", "имя только в названии папки, без даты рождения")
 
 
+def no_name(ctx: Context, v: Verdict) -> None:
+    """No surname on the image side at all (anonymised, the folder not a name) and no
+    case number agreeing: a birth date and a sex are not an identity."""
+    v.hold(ctx.at("surname", "missing") & ~ctx.at("case_number", "same"), "no_name",
+           "имени нет ни в снимке, ни в названии папки")
+
+
 def name_only(ctx: Context, v: Verdict) -> None:
     """Nothing but a name: no birth date on one side, no case number agreeing, and the
     study far from the record's stay. A namesake whose own record or images are not in
@@ -275,7 +282,8 @@ def follows_decision(ctx: Context, v: Verdict) -> None:
 
 
 Rule = Callable[[Context, Verdict], None]
-RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, name_only,
+RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, no_name,
+                           name_only,
                            namesakes,
                            two_people, explained_away, little_evidence,
                            contradicted_below_auto, remembered,

@@ -75,6 +75,7 @@ def cases(dataset, tmp_path_factory):
     _study(images, "Sergeev", b"SERGEEV^SERGEY^PAVLOVICH", "9.3", "19800707", "M")
     _study(images, "Kozlov Igor", "КОЗЛВ^ИГОРЬ^ПЕТРОВИЧ".encode("cp1251"), "9.4", "19550808",
            "M")
+    _study(images, "Новая папка (3)", b"ANONYMOUS", "9.6", "19710425", "M")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -83,6 +84,7 @@ def cases(dataset, tmp_path_factory):
         "900003;Сергеев Сергнй Павлович;07.07.1980;М;;10.01.2024;;",
         "900004;Козлов Игорь Петрович;08.08.1955;М;;10.01.2024;;",
         "900005;Ивaнов Cергей Петрович;09.09.1961;М;;10.01.2024;;",   # Latin a and C
+        "900006;Матвеев Святослав Александрович;25.04.1971;М;;10.01.2024;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -129,3 +131,32 @@ def test_latin_lookalikes_inside_a_cyrillic_name_are_folded(tmp_path) -> None:
     record = read_export(path).records[0]
     assert (record["surname"], record["given_name"], record["patronymic"]) == \
         ("Иванов", "Сергей", "Петрович")
+
+
+def test_a_birth_date_without_any_name_is_never_linked_automatically(cases) -> None:
+    """Seen on seed 42 at 2,000 persons: an anonymised study in a folder naming nobody,
+    with a stranger's birth date and sex, scored 0.990. Here the same levels with a
+    score above the auto threshold go through the rules."""
+    import pandas as pd
+
+    from linkage.images.studies import Study
+    from linkage.link.identity import records_frame, studies_frame
+    from linkage.link.status import Context, decide
+
+    key = ("900006", "9.6")       # anonymised, in a folder that names nobody
+    assert _level(cases, key, "surname") == "missing"
+    assert cases.loc[key, "status"] != "auto"
+    scored = cases.loc[[key], [c.name for c in COMPARISONS] + ["weight"]].copy()
+    scored["score"] = 0.9999
+    records = records_frame([{"record_id": "900006", "surname": "Матвеев", "given_name":
+                              "Святослав", "patronymic": "Александрович", "given_initial": "С",
+                              "patronymic_initial": "А", "birth_date": "1971-04-25",
+                              "sex": "M", "case_key": "", "case_number": "",
+                              "admission_date": "2024-01-10", "surgery_date": "",
+                              "full_name": "Матвеев Святослав Александрович", "row": "2"}])
+    studies = studies_frame([Study("9.6", patient_name="ANONYMOUS", birth_date="19710425",
+                                   sex="M")])
+    decided = decide(Context(pd.DataFrame(scored), records, studies,
+                             load_settings().thresholds, COMPARISONS))
+    assert decided["status"].tolist() == ["review"]
+    assert decided["decided_by"].tolist() == ["no_name"]
