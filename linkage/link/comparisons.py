@@ -152,7 +152,7 @@ class Surname(Comparison):
     name = "surname"
     slip_reason = ("опечатка в фамилии", "a typo in the surname")
     record_columns = ("surname",)
-    study_columns = ("surname", "folder_surname")
+    study_columns = ("surname", "folder_surname", "folder_surname_also")
     tf_column = "surname_canon"
     sheet_cells = ("rec_name", "img_name")
     levels = (missing(),
@@ -188,6 +188,12 @@ class Surname(Comparison):
         rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
         name = name_similarity(rec, img)
         folder_sim = name_similarity(rec, folder)
+        if len(right) > 2:      # «Снимки Кузнецова»: Кузнецов's too (names/parse.py)
+            also = _values(right[2])
+            rows = np.flatnonzero(_present(also))
+            if len(rows):
+                folder_sim[rows] = np.maximum(folder_sim[rows], name_similarity(
+                    [rec[i] for i in rows], [also[i] for i in rows]))
         has_rec, has_img, has_folder = _present(rec), _present(img), _present(folder)
         name_exact = has_img & (name >= 1.0)
         folder_exact = has_folder & (folder_sim >= 1.0)

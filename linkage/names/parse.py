@@ -27,6 +27,9 @@ class ParsedName:
     given_initial: str = ""
     patronymic_initial: str = ""
     sex: str = ""  # "M", "F" or ""
+    # Another reading of the surname where the form is ambiguous: a folder «Снимки
+    # Кузнецова» is Кузнецова's, or Кузнецов's in the genitive (then surname_also).
+    surname_also: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -119,6 +122,16 @@ def _is_initials(word: str) -> bool:
                                                             or letters.isupper())
 
 
+def _is_syllable(word: str, index: int, count: int, full_before: int) -> bool:
+    """Two capitals without dots read as initials only right after the surname and
+    last («ИВАНОВ ИИ»); elsewhere they are a word of a name typed in capitals: the
+    syllables of a Korean given name («ЦОЙ ЕН СУК», «ЦОЙ МИН СУ», «KIM^EN SUK»)."""
+    letters = re.sub(r"[.\s]", "", word)
+    if len(letters) != 2 or "." in word:
+        return False
+    return index != count - 1 or full_before != 1
+
+
 def _tidy(word: str) -> str:
     """Title-case a name word, keeping hyphenated parts (Римский-Корсаков) and the
     words of a two-word given name (Ен Хо)."""
@@ -139,7 +152,8 @@ def parse_words(words: list[str]) -> ParsedName:
     initials: list[str] = []
     full: list[str] = []
     for i, word in enumerate(words):
-        if (i > 0 or leading_initials) and _is_initials(word):
+        if (i > 0 or leading_initials) and _is_initials(word) \
+                and not _is_syllable(word, i, len(words), len(full)):
             initials.extend(ch for ch in re.sub(r"[.\s]", "", word))
         else:
             full.append(word)
@@ -294,12 +308,14 @@ def parse_folder_name(name: str) -> ParsedName | None:
     tokens = re.findall(r"[A-Za-zА-Яа-яЁё'’]+(?:-[A-Za-zА-Яа-яЁё]+)*"
                         r"(?:\.(?=[A-Za-zА-Яа-яЁё]\.))?\.?", name)
     words: list[str] = []
+    after_word = False
     for token in tokens:
         bare = token.strip(".'’")
         if bare.lower() in _STOP_WORDS or not bare:
             if words:
                 break          # what follows a modality word is not part of the name
-            continue           # «КТ 2019 Абдуллаев Тимур»: the name comes after
+            after_word = True  # «КТ 2019 Абдуллаев Тимур»: the name comes after
+            continue
         words.append(token)
         if len(words) == 3:
             break
@@ -317,4 +333,21 @@ def parse_folder_name(name: str) -> ParsedName | None:
                                      for w in words[1:]]])
     if parsed.surname and not has_cyrillic(parsed.surname) and not parsed.surname.isascii():
         return None
+    if after_word and len(words) == 1 and words[0].strip(".").lower() == parsed.surname.lower():
+        also = _genitive_reading(parsed.surname)
+        if also:
+            parsed = replace(parsed, surname_also=also, sex="")
     return parsed
+
+
+# Feminine surnames that are also a masculine one in the genitive (Петрова: Петров's).
+_AMBIGUOUS_ENDINGS = ("ова", "ева", "ёва", "ина", "ына")
+
+
+def _genitive_reading(surname: str) -> str:
+    """«Снимки Кузнецова»: Кузнецова, or Кузнецов in the genitive. The masculine
+    reading, kept beside the written one; "" when the form is not ambiguous."""
+    if has_cyrillic(surname) and surname.lower().endswith(_AMBIGUOUS_ENDINGS) \
+            and len(surname) > 4 and "-" not in surname:
+        return surname[:-1]
+    return ""

@@ -76,6 +76,8 @@ def cases(dataset, tmp_path_factory):
     _study(images, "Kozlov Igor", "КОЗЛВ^ИГОРЬ^ПЕТРОВИЧ".encode("cp1251"), "9.4", "19550808",
            "M")
     _study(images, "Новая папка (3)", b"ANONYMOUS", "9.6", "19710425", "M")
+    _study(images, "Снимки Бородина", b"ANONYMOUS", "9.7", "19640214", "M")
+    _study(images, "Tsoi", "ЦОЙ^ЕН СУК".encode("cp1251"), "9.8", "19520827", "F")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -85,6 +87,8 @@ def cases(dataset, tmp_path_factory):
         "900004;Козлов Игорь Петрович;08.08.1955;М;;10.01.2024;;",
         "900005;Ивaнов Cергей Петрович;09.09.1961;М;;10.01.2024;;",   # Latin a and C
         "900006;Матвеев Святослав Александрович;25.04.1971;М;;10.01.2024;;",
+        "900007;Бородин Аркадий Львович;14.02.1964;М;;10.01.2024;;",
+        "900008;Цой Ен Сук;27.08.1952;Ж;;10.01.2024;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -160,3 +164,17 @@ def test_a_birth_date_without_any_name_is_never_linked_automatically(cases) -> N
                              load_settings().thresholds, COMPARISONS))
     assert decided["status"].tolist() == ["review"]
     assert decided["decided_by"].tolist() == ["no_name"]
+
+
+def test_a_folder_in_the_genitive_names_a_man_too(cases) -> None:
+    """«Снимки Бородина» is Бородина's or Бородин's: both readings are evidence."""
+    key = ("900007", "9.7")
+    assert _level(cases, key, "surname") == "exact_folder"
+    assert cases.loc[key, "status"] in ("auto", "review")
+
+
+def test_a_korean_name_in_capitals_is_one_given_name(cases) -> None:
+    """«ЦОЙ ЕН СУК»: ЕН is a syllable of the given name, not two initials."""
+    key = ("900008", "9.8")
+    assert _level(cases, key, "given_name") == "exact"
+    assert cases.loc[key, "status"] == "auto"

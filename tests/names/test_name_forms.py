@@ -51,13 +51,23 @@ def _forms():
         yield "folder", f"{s_l} {g_l}", (s_l, g_l, "", sex)
         yield "folder", f"{g_l} {s_l} MRI", (s_l, g_l, "", sex)
         yield "folder", f"КТ 2019 {s} {g}", (s, g, "", sex)
-        yield "folder", f"МРТ ПОП {s}", (s, "", "", by_surname)
+        # «МРТ ПОП Юсупова»: Юсупова's, or Юсупов's in the genitive: the sex is open
+        alone = "" if s.endswith(("ова", "ина")) else by_surname
+        yield "folder", f"МРТ ПОП {s}", (s, "", "", alone)
         yield "folder", f"{s} {g[0]}{p[0]} МРТ", (s, "", "", by_surname)
     for s, g in KOREAN:
+        s_l, g_l = latin(s), latin(g)
         yield "export", f"{s} {g}", (s, g, "", "")
         yield "folder", f"{s} {g}", (s, g, "", "")
+        # in capitals, a syllable of two letters is no pair of initials («ЦОЙ ЕН СУК»)
+        yield "export", f"{s.upper()} {g.upper()}", (s, g, "", "")
+        yield "dicom", f"{s.upper()}^{g.upper()}^", (s, g, "", "")
+        yield "dicom", f"{s.upper()} {g.upper()}", (s, g, "", "")
+        yield "dicom", f"{s_l.upper()}^{g_l.upper()}^", (s_l, g_l, "", "")
+    yield "export", "ИВАНОВ ИИ", ("Иванов", "", "", "M")      # last, after the surname: initials
+    yield "dicom", "IVANOV^II", ("Ivanov", "", "", "M")
     yield "folder", "Снимки Сидоровой", ("Сидорова", "", "", "F")
-    yield "folder", "Снимки Кузнецова", ("Кузнецова", "", "", "F")   # or Кузнецов's: as written
+    yield "folder", "Снимки Кузнецова", ("Кузнецова", "", "", "")    # or Кузнецов's: no sex
     yield "folder", "Абдуллаева МРТ", ("Абдуллаева", "", "", "F")
 
 
@@ -78,3 +88,17 @@ def test_name_form(source: str, text: str, expected: tuple[str, str, str, str]) 
     assert got == tuple(e.lower() for e in expected[:3])
     if expected[3]:
         assert parsed.sex == expected[3]
+
+
+@pytest.mark.parametrize(("folder", "written", "also"), [
+    ("Снимки Кузнецова", "Кузнецова", "Кузнецов"),     # Кузнецова, or Кузнецов's
+    ("МРТ Петрова", "Петрова", "Петров"),
+    ("КТ 2019 Бородина", "Бородина", "Бородин"),
+    ("Снимки Сидоровой", "Сидорова", ""),              # only a woman's: one reading
+    ("Петрова МРТ", "Петрова", ""),                    # name first: the nominative
+    ("Снимки Петрова Ивана", "Петрова", ""),           # with a given name: not alone
+])
+def test_ambiguous_genitive_keeps_both_readings(folder: str, written: str, also: str) -> None:
+    parsed = parse_folder_name(folder)
+    assert parsed is not None
+    assert (parsed.surname, parsed.surname_also) == (written, also)
