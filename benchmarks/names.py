@@ -103,7 +103,7 @@ def parsing(n: int = 1_000_000) -> None:
             texts.append(("pn", "^".join(transliterate(w, "ICAO_DOC_9303").upper()
                                          for w in (p.surname, p.given, p.patronymic))))
         else:
-            texts.append(("folder", f"{p.surname} {p.given[0]}{p.patronymic[0]} МРТ"))
+            texts.append(("folder", f"{p.surname} {p.given[:1]}{p.patronymic[:1]} МРТ"))
 
     def run() -> float:
         for fn in (parse.parse_full_name, parse.parse_dicom_name, morph.role,

@@ -89,8 +89,9 @@ def given_name_sex(word: str) -> str:
     """"M"/"F" when the word is a given name: the hand list first (overrides), then the
     morphological dictionary (names.morph), in either script."""
     listed = given_names().get(canonical_token(word), "")
-    if listed or len(word) <= 2 or surname_sex(word) or word.lower().endswith(_SURNAME_ONLY):
-        return listed           # Иванов, Петрова, Ткаченко: a surname's ending, no lookup
+    if listed or len(word) <= 2 or surname_sex(word) \
+            or word.lower().endswith(_SURNAME_ONLY + _NEVER_GIVEN):
+        return listed           # Иванов, Петрова, Ткаченко, Бабич: no given name ends so
     return role(word).given
 
 
@@ -104,6 +105,8 @@ def _looks_like_surname(word: str) -> bool:
 # Endings only surnames have (no given name ends so), in both scripts.
 _SURNAME_ONLY = ("енко", "ук", "юк", "ян", "ых", "их", "дзе", "швили", "enko", "uk", "yan",
                  "ian", "ykh", "ikh", "dze", "shvili")
+# Endings of surnames and patronymics, never of a given name (Бабич, Петрович).
+_NEVER_GIVEN = ("ич", "ich", "ych")
 
 
 def is_patronymic(word: str) -> str:
