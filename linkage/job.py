@@ -4,6 +4,7 @@ clinician's answer (a filled review.xlsx is imported before it is replaced)."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import sys
 import threading
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +32,13 @@ from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
 from linkage.review.links import write_research_tables
-from linkage.review.stamp import SheetStamp
+from linkage.review.stamp import SheetStamp, restamp
 from linkage.store import STATE_NAME, Store, now
 
 if TYPE_CHECKING:       # imported when linking starts: scan-only commands stay lean
     from linkage.link.pipeline import LinkResult
 
+SHEET_STAMP = ".stamp"    # in the memo's outputs: the stamp of the review.xlsx written
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
                 "review.xlsx", "links.csv", "cohort.csv", "image_occurrence.csv",
                 "study_files.csv", "revision.xlsx")
@@ -52,6 +55,7 @@ class JobResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     carried: ImportReport | None = None     # answers taken from the last review.xlsx
     stages: dict[str, float] = field(default_factory=dict)   # seconds per stage
+    reused: str = ""    # "link" or "link and outputs": the inputs were the last run's
 
     def summary(self) -> str:
         counts = self.linked.pairs["status"].value_counts()
@@ -78,6 +82,9 @@ class JobResult:
                             f"{self.carried.read} (new: {self.carried.added})")
             lines[1:1] = [f"  not taken (a newer answer is stored): {k}"
                           for k in self.carried.kept_newer]
+        if self.reused:
+            lines.append(f"nothing changed since the last run (tree, export, answers, "
+                         f"settings): {self.reused} reused")
         if self.stages:
             lines.append("time: " + ", ".join(f"{name} {seconds:.1f} s"
                                               for name, seconds in self.stages.items()))
@@ -141,44 +148,135 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     _import_linker_early()
     with stages.stage("answers", "reading answers in the last review.xlsx"), \
             Store(state) as store:
-        carried = carry_answers(out / "review.xlsx", store)
+        memo = store.memo()
+        written = memo[1] if memo else {}
+        sheet = out / "review.xlsx"
+        # the sheet as the last run wrote it holds no answer: nothing to read
+        carried = None if _as_written(sheet, written) else carry_answers(sheet, store)
     with stages.stage("export", "reading the export"):
         export = read_export(export_path, settings.encoding, settings.delimiter,
                              settings.columns)
     with stages.stage("scan", "scanning the images folder"):
         scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
                                      locked=True)
+    tables = _Tables(export, studies)
     with stages.stage("link", f"linking {len(export.records)} records with {len(studies)} "
                               "studies"):
-        from linkage.link.pipeline import link
-        from linkage.review.sheet import write_review
-
-        records = records_frame(export.records)
-        study_table = studies_frame(studies)
         with Store(state) as store:
             remembered = store.current_decisions()
             stamp = SheetStamp.new(started, store.last_decision_id())
-        stale = stale_decisions(remembered, records, study_table)
-        linked = link(records, study_table, settings.thresholds,
-                      {k: d.decision for k, d in remembered.items()}, stale)
+            inputs = _inputs_digest(scanned, export_path, out, settings, stamp.decisions_seen)
+            blob = store.memo_result(inputs) if inputs else None
+        linked = _reused(blob)
+        reused = "link" if linked is not None else ""
+        if linked is None:
+            from linkage.link.memo import pack
+            from linkage.link.pipeline import link
+
+            stale = stale_decisions(remembered, tables.records, tables.studies)
+            linked = link(tables.records, tables.studies, settings.thresholds,
+                          {k: d.decision for k, d in remembered.items()}, stale)
+            blob = pack(linked)
     study_info = {s.study_instance_uid: s for s in studies}
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
         "export problems": out / "export_problems.csv", "matches": out / "matches.csv",
         "review sheet": out / "review.xlsx", "revision": out / "revision.xlsx",
     }
+    research = {"links": out / "links.csv", "cohort": out / "cohort.csv",
+                "image occurrence": out / "image_occurrence.csv",
+                "study files": out / "study_files.csv"}
     with stages.stage("outputs", "writing the outputs"):
-        # The sheet first: if it cannot be written, no other output was replaced either.
-        write_review(outputs["review sheet"], linked.pairs, records, study_table, study_info,
-                     settings.thresholds, settings.lang, stamp)
-        write_export_problems(outputs["export problems"], export)
-        write_matches(outputs["matches"], linked.pairs)
-        outputs |= write_research_tables(out, linked.pairs, study_info, export,
-                                         settings.windows)
+        kept = reused and all(_as_written(path, written) for path in
+                              [outputs["export problems"], outputs["matches"],
+                               outputs["review sheet"], *research.values()]) \
+            and restamp(outputs["review sheet"], SheetStamp(*written.get(SHEET_STAMP, [])),
+                        stamp)
+        if kept:
+            reused = "link and outputs"
+            outputs |= research
+        else:
+            from linkage.review.sheet import write_review
+
+            # The sheet first: if it cannot be written, no other output was replaced.
+            write_review(outputs["review sheet"], linked.pairs, tables.records,
+                         tables.studies, study_info, settings.thresholds, settings.lang, stamp)
+            write_export_problems(outputs["export problems"], export)
+            write_matches(outputs["matches"], linked.pairs)
+            outputs |= write_research_tables(out, linked.pairs, study_info, export,
+                                             settings.windows)
+        stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
+        stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen]
+        with Store(state) as store:
+            if reused:
+                store.update_memo_outputs(inputs, stamps)
+            else:
+                store.save_memo(inputs or "-", stamps, blob)
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
-                       stages.seconds)
+                       stages.seconds, reused)
     with Store(state) as store:
         # absolute paths: `linkage links` reads this export again from anywhere
         store.record_run(started, str(images.resolve()), str(export_path.resolve()),
                          result.summary(), stages.seconds)
     return result
+
+
+class _Tables:
+    """The identity tables, built only when linking or writing needs them."""
+
+    def __init__(self, export: Export, studies: list[Study]):
+        self._export, self._studies = export, studies
+
+    @cached_property
+    def records(self):
+        return records_frame(self._export.records)
+
+    @cached_property
+    def studies(self):
+        return studies_frame(self._studies)
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _as_written(path: Path, written: dict[str, list]) -> bool:
+    """The file is the one the last run wrote (same size and modification time)."""
+    return path.name in written and path.is_file() and _stamp(path) == written[path.name]
+
+
+def _inputs_digest(scanned: ScanResult, export_path: Path, out: Path, settings: Settings,
+                   last_decision: int) -> str:
+    """Everything a link result depends on: the tree's listing, the export's bytes, the
+    answers (their last id), the settings, the output folder and linkage's own code."""
+    digest = hashlib.sha256()
+    for part in (scanned.root, scanned.digest, _file_digest(export_path), str(out.resolve()),
+                 repr(settings), str(last_decision), _code_digest()):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest() if scanned.digest else ""
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _code_digest() -> str:
+    """linkage's own files (name, size, mtime): another version never reuses a result."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".txt", ".toml") and path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n"
+                          .encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _reused(blob: bytes | None) -> LinkResult | None:
+    if blob is None:
+        return None
+    from linkage.link.memo import unpack
+
+    return unpack(blob)

@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     decided_at TEXT NOT NULL, source_file TEXT NOT NULL, source_sheet TEXT NOT NULL DEFAULT '',
     source_row INTEGER, sheet_id TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS decisions_by_pair ON decisions (record_id, study_instance_uid);
+CREATE TABLE IF NOT EXISTS memo (  -- the last run's link result, for the same inputs
+    id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL,
+    result BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
     images TEXT, export TEXT, summary TEXT, stages TEXT NOT NULL DEFAULT '');
@@ -251,6 +254,28 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO scans VALUES (?, ?, ?)",
                        (_key(root), digest, result))
+
+    def memo(self) -> tuple[str, dict[str, list]] | None:
+        """The last run's inputs digest and the outputs it wrote (name -> size,
+        mtime_ns; also the review sheet's stamp), or None."""
+        row = self.db.execute("SELECT inputs, outputs FROM memo WHERE id = 1").fetchone()
+        return None if row is None else (row[0], json.loads(row[1]))
+
+    def memo_result(self, inputs: str) -> bytes | None:
+        """The last run's link result, if its inputs had this digest."""
+        row = self.db.execute("SELECT result FROM memo WHERE id = 1 AND inputs = ?",
+                              (inputs,)).fetchone()
+        return None if row is None else row[0]
+
+    def save_memo(self, inputs: str, outputs: dict[str, list], result: bytes) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, ?, ?)",
+                       (inputs, json.dumps(outputs), result))
+
+    def update_memo_outputs(self, inputs: str, outputs: dict[str, list]) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE memo SET outputs = ? WHERE id = 1 AND inputs = ?",
+                       (json.dumps(outputs), inputs))
 
     def save_files(self, root: str,
                    results: Iterable[tuple[str, int, int, str, str, str]]) -> None:

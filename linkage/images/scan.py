@@ -63,6 +63,7 @@ class ScanResult:
     seconds: float = 0.0
     studies: list[Study] = field(default_factory=list)
     unchanged: bool = False    # the listing is the last scan's: its stored result was used
+    digest: str = ""           # of the listing (every path, size, mtime)
 
 
 def scan(root: str | Path, store: Store, workers: int | None = None,
@@ -124,7 +125,7 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
         studies = [study_from_row(r) for r in study_rows] if study_rows is not None \
             else group_studies(instances)
         return ScanResult(root, instances, [Problem(*p) for p in problems], Counter(counts),
-                          studies=studies, unchanged=True)
+                          studies=studies, unchanged=True, digest=digest)
     stamps = store.file_stamps(root)
     lost = len(stamps) - len(listing)
     if not allow_shrink and stamps and (not listing or (
@@ -154,7 +155,7 @@ def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[byte
     """The result of the files' part of a scan (walk problems are added after), also
     stored as the summary of this listing for the next rescan."""
     result = ScanResult(root, instances, problems, Counter(counts), parsed,
-                        studies=group_studies(instances))
+                        studies=group_studies(instances), digest=digest)
     result.counts["instances"] = len(instances)
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from openpyxl import Workbook
 
@@ -43,6 +45,33 @@ def read_stamp(wb: Workbook) -> SheetStamp:
     seen = values.get("decisions_seen", "0")
     return SheetStamp(values.get("sheet_id", ""), values.get("written_at", ""),
                       int(seen) if seen.isdigit() else 0)
+
+
+def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
+    """Give an unchanged sheet a new run's stamp without writing it again: a run hands
+    out a sheet of its own even when nothing changed, so an old copy stays older.
+    Only the stamp's member of the workbook changes; False when it is not found."""
+    old_id = f">{old.sheet_id}<".encode()
+    if not old.sheet_id or old.decisions_seen != new.decisions_seen:
+        return False
+    from linkage.files import atomic_path
+
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    found = [i for i, (info, data) in enumerate(members)
+             if info.filename.startswith("xl/worksheets/") and old_id in data
+             and len(data) < 100_000]
+    if len(found) != 1:
+        return False
+    info, data = members[found[0]]
+    data = data.replace(old_id, f">{new.sheet_id}<".encode()).replace(
+        f">{old.written_at}<".encode(), f">{new.written_at}<".encode())
+    members[found[0]] = (info, data)
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED,
+                                                   compresslevel=1) as target:
+        for info, content in members:
+            target.writestr(info, content)
+    return True
 
 
 def cell_text(value):

@@ -1,0 +1,113 @@
+"""Nothing changed, nothing to do (docs/architecture.md): a run whose tree, export,
+answers and settings are the last run's reuses its link result and leaves its outputs
+alone; any change to one of them links again. Real files, a real SQLite state."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from linkage.config import load_settings
+from linkage.job import run_job
+from linkage.link.memo import pack, unpack
+from linkage.review.stamp import STAMP_SHEET, read_stamp
+from tests.conftest import tree_digest
+from tests.review.test_review_loop import decide
+
+LINK_OUTPUTS = ("matches.csv", "review.xlsx", "links.csv", "cohort.csv",
+                "image_occurrence.csv", "study_files.csv", "export_problems.csv")
+
+
+def _outputs(out) -> dict[str, str]:
+    digest = tree_digest(out)
+    return {name: digest[name] for name in LINK_OUTPUTS}
+
+
+@pytest.fixture()
+def first(dataset, tmp_path):
+    out = tmp_path / "out"
+    result = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert result.reused == ""
+    return out, result
+
+
+def test_a_second_run_on_the_same_inputs_reuses_everything(dataset, first) -> None:
+    out, result = first
+    before, sheet_before = _outputs(out), _sheet(out)
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.reused == "link and outputs"
+    pd.testing.assert_frame_equal(again.linked.pairs, result.linked.pairs)
+    assert again.linked.guard == result.linked.guard
+    assert again.linked.blocking == result.linked.blocking
+    after, sheet_after = _outputs(out), _sheet(out)
+    del before["review.xlsx"], after["review.xlsx"]
+    assert after == before                               # not even rewritten
+    # the sheet is the same, under a stamp of its own: a copy of the last one is older
+    assert sheet_after[0] == sheet_before[0]
+    assert sheet_after[1].sheet_id != sheet_before[1].sheet_id
+    assert sheet_after[1].decisions_seen == sheet_before[1].decisions_seen
+    assert "nothing changed since the last run" in again.summary()
+    third = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert third.reused == "link and outputs"
+
+
+def _sheet(out):
+    wb = load_workbook(out / "review.xlsx")
+    rows = [list(r) for ws in wb.worksheets if ws.title != STAMP_SHEET
+            for r in ws.iter_rows(values_only=True)]
+    return rows, read_stamp(wb)
+
+
+def test_a_deleted_output_is_written_again_from_the_kept_result(dataset, first) -> None:
+    out, _ = first
+    matches = (out / "matches.csv").read_bytes()
+    (out / "matches.csv").unlink()
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.reused == "link"
+    assert (out / "matches.csv").read_bytes() == matches
+
+
+def test_an_answer_links_again(dataset, first) -> None:
+    out, _ = first
+    (record, study, _), = decide(out / "review.xlsx", ["да"])
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.reused == ""
+    assert again.carried is not None and again.carried.added == 1
+    pairs = again.linked.pairs.set_index(["record_id", "study_instance_uid"])
+    assert pairs.loc[(record, study), "status"] == "confirmed"
+
+
+def test_another_export_or_other_settings_link_again(dataset, first, tmp_path) -> None:
+    out, _ = first
+    export = tmp_path / "export.csv"
+    export.write_bytes(dataset.export.read_bytes().rstrip(b"\r\n") +
+                       "\r\n900001;Новиков Пётр Ильич;01.02.1960;М;;10.01.2024;;\r\n"
+                       .encode("cp1251"))
+    again = run_job(dataset.images, export, out, load_settings(), progress=False)
+    assert again.reused == ""
+    assert "900001" in set(again.linked.pairs["record_id"])
+    settings = replace(load_settings(), auto=0.995)
+    assert run_job(dataset.images, export, out, settings, progress=False).reused == ""
+
+
+def test_a_damaged_memo_is_linked_anew(dataset, first) -> None:
+    out, result = first
+    with sqlite3.connect(out / "linkage_state.sqlite") as db:
+        db.execute("UPDATE memo SET result = ?", (b"PK\x03\x04 not an archive",))
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.reused == ""
+    pd.testing.assert_frame_equal(again.linked.pairs, result.linked.pairs)
+
+
+def test_a_result_survives_packing(first) -> None:
+    _, result = first
+    back = unpack(pack(result.linked))
+    assert back is not None
+    pd.testing.assert_frame_equal(back.pairs, result.linked.pairs)
+    for a, b in zip(back.model.weights(), result.linked.model.weights(), strict=True):
+        assert (a == b).all()
+    assert unpack(b"garbage") is None
