@@ -167,9 +167,12 @@ def parse_words(words: list[str]) -> ParsedName:
             break
     rest = [w for w in full if w is not patronymic]
     surname, given = "", ""
-    if len(rest) >= 2 and given_name_sex(rest[0]) and not given_name_sex(rest[1]) \
-            and _looks_like_surname(rest[1]):
-        given, surname = rest[0], rest[1]            # swapped: ИВАН [ИВАНОВИЧ] ИВАНОВ
+    patronymic_second = len(full) == 3 and full[1] is patronymic
+    if len(rest) >= 2 and (patronymic_second or given_name_sex(rest[0])
+                           and not given_name_sex(rest[1]) and _looks_like_surname(rest[1])):
+        # swapped: ИВАН [ИВАНОВИЧ] ИВАНОВ; a patronymic in the middle of three words
+        # always follows the given name (DANIIL NIKOLAEVICH BEPAZAN)
+        given, surname = rest[0], rest[1]
     elif rest:
         surname = rest[0]
         given = rest[1] if len(rest) > 1 else ""

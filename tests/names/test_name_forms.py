@@ -65,6 +65,12 @@ def _forms():
         yield "dicom", f"{s.upper()} {g.upper()}", (s, g, "", "")
         yield "dicom", f"{s_l.upper()}^{g_l.upper()}^", (s_l, g_l, "", "")
     yield "export", "ИВАНОВ ИИ", ("Иванов", "", "", "M")      # last, after the surname: initials
+    # a patronymic in the middle of three words follows the given name, whatever the
+    # surname (one no dictionary knows, or one with a patronymic's ending)
+    yield "dicom", "DANIIL NIKOLAEVICH BEPAZAN", ("Bepazan", "Daniil", "Nikolaevich", "M")
+    yield "dicom", "Ярослав^Олегович^Влынан", ("Влынан", "Ярослав", "Олегович", "M")
+    yield "export", "Иван Петрович Бабич", ("Бабич", "Иван", "Петрович", "M")
+    yield "export", "Бабич Иван Петрович", ("Бабич", "Иван", "Петрович", "M")
     yield "dicom", "IVANOV^II", ("Ivanov", "", "", "M")
     yield "folder", "Снимки Сидоровой", ("Сидорова", "", "", "F")
     yield "folder", "Снимки Кузнецова", ("Кузнецова", "", "", "")    # or Кузнецов's: no sex
