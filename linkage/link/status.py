@@ -69,14 +69,16 @@ class Context:
     @cached_property
     def filed_under_current_name(self) -> np.ndarray:
         """The images carry another surname (a maiden name), but the team filed them in
-        a folder named with the record's surname, and given name, patronymic and birth
-        date agree exactly: the filing is the evidence a person would look for. (An
+        a folder named with the record's surname, the birth date agrees exactly and
+        nothing else disagrees (given name whole or as an initial, patronymic the same
+        or not written): the filing is the evidence a person would look for. (An
         impostor with the same given name, patronymic and birth date has a folder of
         her own surname.)"""
         if not {"surname", "given_name", "patronymic", "birth_date"} <= set(self.scored):
             return np.zeros(len(self.scored), dtype=bool)
-        return self.at("surname", "conflict") & self.at("given_name", "exact") & \
-            self.at("patronymic", "exact") & self.at("birth_date", "exact")
+        return self.at("surname", "conflict") & self.at("birth_date", "exact") & \
+            self.at("given_name", "exact", "initial_match") & \
+            self.at("patronymic", "exact", "initial_match", "missing")
 
     @cached_property
     def frame(self) -> pd.DataFrame:

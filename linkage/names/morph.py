@@ -122,5 +122,5 @@ def nominative(word: str) -> tuple[str, ...]:
             return ()
         form = parse.inflect({"nomn"})
         if form is not None:
-            readings.append(form.word)
+            readings.append(form.word.replace("ё", "е"))   # кругёва is кругева
     return tuple(dict.fromkeys(readings))

@@ -73,6 +73,9 @@ def _forms():
     yield "export", "Бабич Иван Петрович", ("Бабич", "Иван", "Петрович", "M")
     yield "dicom", "IVANOV^II", ("Ivanov", "", "", "M")
     yield "folder", "Снимки Сидоровой", ("Сидорова", "", "", "F")
+    # a surname no dictionary knows, whose nominative it reads with and without ё
+    yield "folder", "Снимки Кругевой", ("Кругева", "", "", "F")
+    yield "folder", "МРТ Хёлевой", ("Хелева", "", "", "F")
     yield "folder", "Снимки Кузнецова", ("Кузнецова", "", "", "")    # or Кузнецов's: no sex
     yield "folder", "Абдуллаева МРТ", ("Абдуллаева", "", "", "F")
 
