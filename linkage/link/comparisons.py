@@ -222,8 +222,8 @@ class BirthDate(Comparison):
                     hold="дата рождения другая"),
               Level("same_year", NO_INFO, "год рождения совпадает", "birth year agrees",
                     hold="дата рождения другая"),
-              Level("one_digit", AGREE, "дата рождения отличается одной цифрой",
-                    "birth date one digit off"),
+              Level("one_digit", AGREE, "дата рождения: одна опечатка",
+                    "birth date one typo off"),
               Level("swapped", AGREE, "дата рождения: день и месяц переставлены",
                     "birth date with day and month swapped"),
               Level("exact", AGREE, "дата рождения совпадает", "birth date agrees", trains=True))
@@ -235,7 +235,13 @@ class BirthDate(Comparison):
         same_year = (a[:, :4] == b[:, :4]).all(axis=1)
         swapped = same_year & (a[:, 4:6] == b[:, 6:8]).all(axis=1) & \
             (a[:, 6:8] == b[:, 4:6]).all(axis=1)
-        out = np.select([missing, differ == 0, swapped, differ == 1, same_year],
+        # two neighbouring digits typed the other way round (1965 for 1956): one slip
+        neighbours = np.zeros(len(a), dtype=bool)
+        for i in range(7):
+            neighbours |= (a[:, i] != a[:, i + 1]) & (a[:, i] == b[:, i + 1]) & \
+                (a[:, i + 1] == b[:, i])
+        one_slip = (differ == 1) | ((differ == 2) & neighbours)
+        out = np.select([missing, differ == 0, swapped, one_slip, same_year],
                         self.codes("missing", "exact", "swapped", "one_digit", "same_year"),
                         default=self.code("different"))
         return out.astype(np.int8)

@@ -236,6 +236,15 @@ def contradicted_below_auto(ctx: Context, v: Verdict) -> None:
           "contradicted_below_auto", "другой человек с той же фамилией")
 
 
+def born_another_year(ctx: Context, v: Verdict) -> None:
+    """A birth date in another year, more than one typing slip away (a digit, or two
+    neighbours swapped), and no case number agreeing: a namesake, not a question,
+    however well the names agree."""
+    other = ctx.at("birth_date", "different") & ~ctx.at("case_number", "same")
+    v.set(other & (v.status == REVIEW), "", "born_another_year",
+          "тёзка: родился в другой год")
+
+
 def _personal_holds(ctx: Context) -> set[str]:
     return {level.hold for comp in ctx.comparisons if comp.name != "surname"
             for level in comp.levels if level.hold}
@@ -288,7 +297,7 @@ RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_onl
                            name_only,
                            namesakes,
                            two_people, explained_away, little_evidence,
-                           contradicted_below_auto, remembered,
+                           contradicted_below_auto, born_another_year, remembered,
                            follows_decision)
 
 

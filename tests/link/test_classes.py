@@ -78,6 +78,8 @@ def cases(dataset, tmp_path_factory):
     _study(images, "Новая папка (3)", b"ANONYMOUS", "9.6", "19710425", "M")
     _study(images, "Снимки Бородина", b"ANONYMOUS", "9.7", "19640214", "M")
     _study(images, "Tsoi", "ЦОЙ^ЕН СУК".encode("cp1251"), "9.8", "19520827", "F")
+    _study(images, "Sidorenko", b"SIDORENKO^PETR^ILICH", "9.9", "19750607", "M")
+    _study(images, "Sidorenko 2", b"SIDORENKO^PETR^ILICH", "9.10", "19650312", "M")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -89,6 +91,7 @@ def cases(dataset, tmp_path_factory):
         "900006;Матвеев Святослав Александрович;25.04.1971;М;;10.01.2024;;",
         "900007;Бородин Аркадий Львович;14.02.1964;М;;10.01.2024;;",
         "900008;Цой Ен Сук;27.08.1952;Ж;;10.01.2024;;",
+        "900009;Сидоренко Пётр Ильич;12.03.1956;М;;10.01.2024;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -178,3 +181,17 @@ def test_a_korean_name_in_capitals_is_one_given_name(cases) -> None:
     key = ("900008", "9.8")
     assert _level(cases, key, "given_name") == "exact"
     assert cases.loc[key, "status"] == "auto"
+
+
+def test_a_namesake_born_in_another_year_is_not_asked(cases) -> None:
+    """The whole name agrees, the birth year is another and not one slip away."""
+    key = ("900009", "9.9")
+    assert _level(cases, key, "birth_date") == "different"
+    assert cases.loc[key, "status"] == ""
+    assert cases.loc[key, "decided_by"] == "born_another_year"
+
+
+def test_a_year_typed_with_two_digits_swapped_is_one_slip(cases) -> None:
+    key = ("900009", "9.10")                     # 1965 for 1956
+    assert _level(cases, key, "birth_date") == "one_digit"
+    assert cases.loc[key, "status"] in ("auto", "review")
