@@ -245,6 +245,19 @@ def born_another_year(ctx: Context, v: Verdict) -> None:
           "тёзка: родился в другой год")
 
 
+def another_man(ctx: Context, v: Verdict) -> None:
+    """A man's record and images under another surname (not a typo, another scheme or
+    the other gender's form of it), no case number agreeing: men seldom change their
+    surname, so this is another man who shares given name, patronymic and birth date.
+    (A woman's is asked: a maiden name looks just like this.)"""
+    record_sex = ctx.records["sex"].reindex(ctx.scored.index.get_level_values(0))
+    study_sex = ctx.studies["sex"].reindex(ctx.scored.index.get_level_values(1))
+    men = (record_sex.fillna("").to_numpy() == "M") & \
+        np.isin(study_sex.fillna("").to_numpy(), ["M", ""])
+    other = men & ctx.at("surname", "different") & ~ctx.at("case_number", "same")
+    v.set(other & (v.status == REVIEW), "", "another_man", "другой мужчина: фамилия другая")
+
+
 def _personal_holds(ctx: Context) -> set[str]:
     return {level.hold for comp in ctx.comparisons if comp.name != "surname"
             for level in comp.levels if level.hold}
@@ -297,7 +310,8 @@ RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_onl
                            name_only,
                            namesakes,
                            two_people, explained_away, little_evidence,
-                           contradicted_below_auto, born_another_year, remembered,
+                           contradicted_below_auto, born_another_year, another_man,
+                           remembered,
                            follows_decision)
 
 

@@ -106,6 +106,9 @@ def test_another_surname_is_never_linked_automatically(cases) -> None:
     key = ("900001", "9.1")        # same given name, patronymic, birth date (day/month swapped)
     assert _level(cases, key, "surname") == "different"
     assert cases.loc[key, "status"] != "auto"
+    # a man under another surname is another man: not even asked
+    assert cases.loc[key, "status"] == ""
+    assert cases.loc[key, "decided_by"] == "another_man"
 
 
 def test_registry_initials_agree_with_a_full_latin_name(cases) -> None:
