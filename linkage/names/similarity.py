@@ -23,7 +23,10 @@ from linkage.names.canon import canonical_token, has_cyrillic
 
 # Canonical forms differing only by a feminine ending are different first names
 # (Александр / Александра) and related-but-different surnames (Иванов / Иванова).
-GENDER_PAIR_SCORE = 0.5
+# Comparisons recognise such a pair by this exact score, so it must be a value no
+# similarity of two names reaches (a ratio of strings under 100 letters: 0.5 is
+# Макарова / Бавегова's, which was read as «the other gender» and linked).
+GENDER_PAIR_SCORE = 0.49999
 
 _INFORMAL = {
     # How people type names without a scheme: English-ish habits.

@@ -116,3 +116,22 @@ def test_similarity_many_is_elementwise_and_handles_empty() -> None:
     assert isinstance(scores, np.ndarray)
     with pytest.raises(ValueError):
         similarity_many(["a"], [])
+
+
+@pytest.mark.parametrize(("a", "b"), [("Макарова", "Бавегова"), ("Макарова", "Bavegova"),
+                                      ("Петров", "Сидоров"), ("Ким", "Пак")])
+def test_two_surnames_scoring_one_half_are_not_the_other_gender(a: str, b: str) -> None:
+    """The other-gender pair is recognised by its exact score: an ordinary similarity
+    must never be taken for it (Макарова / Бавегова scored 0.5 and were linked)."""
+    import pandas as pd
+
+    from linkage.link.comparisons import Surname
+    from linkage.names.similarity import GENDER_PAIR_SCORE
+
+    assert similarity_many([a], [b])[0] != GENDER_PAIR_SCORE
+    codes = Surname().compare([pd.Series([a])], [pd.Series([b]), pd.Series([""]),
+                                                 pd.Series([""])])
+    assert Surname().level(codes[0]).label == "different"
+    codes = Surname().compare([pd.Series(["Иванов"])], [pd.Series(["Иванова"]),
+                                                        pd.Series([""]), pd.Series([""])])
+    assert Surname().level(codes[0]).label == "gendered"
