@@ -127,7 +127,8 @@ def cmd_links(args) -> int:
     if export_path is None or not export_path.is_file():
         raise JobError(f"the export of the last run is not there any more ({export_path}); "
                        "cohort.csv needs it: run `linkage run` again")
-    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
+    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns,
+                         names=False)
     written = write_research_tables(out, pairs, study_info, export, settings.windows, key)
     linked = (pairs["status"].isin(["auto", "confirmed"])).sum()
     print(f"{linked} links" + (" (pseudonymised)" if key else ""))

@@ -106,8 +106,10 @@ def _split_line(line: str, delimiter: str) -> list[str]:
 
 
 def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto",
-                columns: dict[str, str] | None = None) -> Export:
-    """Read and validate an export; raise ExportError for a file that cannot be used."""
+                columns: dict[str, str] | None = None, names: bool = True) -> Export:
+    """Read and validate an export; raise ExportError for a file that cannot be used.
+    `names=False` leaves the names unparsed (empty parts): IDs, dates and the other
+    columns only, for `linkage links`, which needs no name and should answer at once."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -153,7 +155,7 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
             continue
         if controls:
             cells = _without_controls(cells, headers, offset, export)
-        record = _record(cells, mapping, headers, offset, export)
+        record = _record(cells, mapping, headers, offset, export, names)
         export.records.append(record)
         export.passthrough[record["record_id"]] = [cells[i].strip() if i < len(cells) else ""
                                                    for i in kept]
@@ -218,7 +220,7 @@ def _without_controls(cells: list[str], headers: list[str], row: int,
 
 
 def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: int,
-            export: Export) -> dict[str, str]:
+            export: Export, names: bool = True) -> dict[str, str]:
     def problem(name: str, value: str, what: str) -> None:
         export.problems.append(ExportProblem(row, headers[mapping[name]] if name in mapping
                                              else name, value, what))
@@ -239,7 +241,9 @@ def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: 
             problem(field_name, value, f"garbled text repaired: {how}")
         return repaired
 
-    if "full_name" in mapping and _cell(cells, mapping, "full_name"):
+    if not names:
+        name = ParsedName()                  # not parsed: nothing is compared
+    elif "full_name" in mapping and _cell(cells, mapping, "full_name"):
         name = parse_full_name(name_cell("full_name"))
     else:
         name = parse_words([name_cell(f) for f in ("surname", "given_name", "patronymic")
@@ -257,7 +261,7 @@ def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: 
     sex_source = "export" if sex else ""
     if not sex and name.sex:
         sex, sex_source = name.sex, "inferred from name"
-    if name.is_empty:
+    if names and name.is_empty:
         export.unusable_rows.append(row)
         problem("full_name" if "full_name" in mapping else "surname", "", "no usable name")
     return _as_record(record_id, name, dates, sex, sex_source,

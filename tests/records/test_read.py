@@ -159,3 +159,15 @@ def test_garbled_names_are_repaired_and_reported(tmp_path: Path) -> None:
     assert (record["surname"], record["given_name"], record["patronymic"]) == \
         ("Иванов", "Иван", "Иванович")
     assert any("garbled text repaired" in p.problem and p.row == 2 for p in export.problems)
+
+
+def test_without_names_the_ids_dates_and_other_columns_are_the_same(dataset) -> None:
+    """`linkage links` reads the export without parsing names (it needs none)."""
+    full = read_export(dataset.export)
+    light = read_export(dataset.export, names=False)
+    keep = ("record_id", "birth_date", "admission_date", "surgery_date", "case_key", "row")
+    assert [{k: r[k] for k in keep} for r in light.records] == \
+        [{k: r[k] for k in keep} for r in full.records]
+    assert light.passthrough == full.passthrough
+    assert all(not r["surname"] for r in light.records)
+    assert not any("name" in p.problem for p in light.problems)
