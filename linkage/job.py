@@ -145,7 +145,6 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     started = now()
     stages = _Stages(progress)
     remove_leftovers(out, OUTPUT_NAMES)
-    _import_linker_early()
     with stages.stage("answers", "reading answers in the last review.xlsx"), \
             Store(state) as store:
         memo = store.memo()
@@ -153,6 +152,10 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         sheet = out / "review.xlsx"
         # the sheet as the last run wrote it holds no answer: nothing to read
         carried = None if _as_written(sheet, written) else carry_answers(sheet, store)
+        decisions_seen = store.last_decision_id()
+    unchanged_but_tree = _inputs_digest(export_path, out, settings, decisions_seen)
+    if not (memo and memo[0].startswith(unchanged_but_tree)):
+        _import_linker_early()      # not when the last result will likely be reused
     with stages.stage("export", "reading the export"):
         export = read_export(export_path, settings.encoding, settings.delimiter,
                              settings.columns)
@@ -165,7 +168,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         with Store(state) as store:
             remembered = store.current_decisions()
             stamp = SheetStamp.new(started, store.last_decision_id())
-            inputs = _inputs_digest(scanned, export_path, out, settings, stamp.decisions_seen)
+            inputs = f"{unchanged_but_tree}/{scanned.root}/{scanned.digest}" \
+                if scanned.digest and stamp.decisions_seen == decisions_seen else ""
             blob = store.memo_result(inputs) if inputs else None
         linked = _reused(blob)
         reused = "link" if linked is not None else ""
@@ -246,15 +250,16 @@ def _as_written(path: Path, written: dict[str, list]) -> bool:
     return path.name in written and path.is_file() and _stamp(path) == written[path.name]
 
 
-def _inputs_digest(scanned: ScanResult, export_path: Path, out: Path, settings: Settings,
+def _inputs_digest(export_path: Path, out: Path, settings: Settings,
                    last_decision: int) -> str:
-    """Everything a link result depends on: the tree's listing, the export's bytes, the
-    answers (their last id), the settings, the output folder and linkage's own code."""
+    """Everything a link result depends on but the images: the export's bytes, the
+    answers (their last id), the settings, the output folder and linkage's own code.
+    The tree's listing digest is added after the scan."""
     digest = hashlib.sha256()
-    for part in (scanned.root, scanned.digest, _file_digest(export_path), str(out.resolve()),
-                 repr(settings), str(last_decision), _code_digest()):
+    for part in (_file_digest(export_path), str(out.resolve()), repr(settings),
+                 str(last_decision), _code_digest()):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    return digest.hexdigest() if scanned.digest else ""
+    return digest.hexdigest()
 
 
 def _file_digest(path: Path) -> str:
