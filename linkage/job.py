@@ -114,8 +114,11 @@ class _Stages:
 def _import_linker_early() -> None:
     """The linker's libraries (recordlinkage, scikit-learn, scipy) take seconds to
     import: start that while the scan runs, in the background."""
-    threading.Thread(target=importlib.import_module, args=("linkage.link.pipeline",),
-                     daemon=True).start()
+    def load() -> None:
+        for module in ("recordlinkage", "linkage.link.pipeline"):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, daemon=True).start()
 
 
 def carry_answers(sheet: Path, store: Store) -> ImportReport | None:

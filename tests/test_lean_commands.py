@@ -41,7 +41,8 @@ def ran(dataset, tmp_path_factory):
 
 
 @pytest.mark.parametrize("command", ["scan", "review import", "links", "records check",
-                                     "runs", "init", "missing images", "bad config", "help"])
+                                     "runs", "init", "missing images", "bad config", "help",
+                                     "run, nothing changed"])
 def test_commands_that_do_not_link_stay_lean(command, dataset, ran, tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[review]\nlang = "de"\n', encoding="utf-8")
@@ -58,6 +59,9 @@ def test_commands_that_do_not_link_stay_lean(command, dataset, ran, tmp_path) ->
         "bad config": ["run", "--images", str(dataset.images), "--export", str(dataset.export),
                        "--out", str(tmp_path / "o"), "--config", str(bad)],
         "help": ["--help"],
+        # the last run's result is reused: no linker is loaded
+        "run, nothing changed": ["run", "--images", str(dataset.images), "--export",
+                                 str(dataset.export), "--out", str(ran)],
     }[command]
     assert _heavy_modules(*args) == []
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import recordlinkage
 
 # (record column, study column) pairs: one blocking pass each.
 BLOCK_PASSES: tuple[tuple[str, str], ...] = (
@@ -46,6 +45,8 @@ def _with_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
 def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
                     ) -> tuple[pd.MultiIndex, BlockingReport]:
     """All (record_id, study_instance_uid) pairs that any pass proposes."""
+    import recordlinkage  # here: a reused result needs no linker
+
     indexes = []
     for left, right in BLOCK_PASSES:
         left_cols = [left] if isinstance(left, str) else list(left)

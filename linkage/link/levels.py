@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from recordlinkage.base import BaseCompareFeature
 
 AGREE, AGAINST, NO_INFO = "agree", "against", "none"
 
@@ -79,18 +78,20 @@ class Comparison:
     def compare(self, left: list[pd.Series], right: list[pd.Series]) -> np.ndarray:
         raise NotImplementedError
 
-    def feature(self) -> BaseCompareFeature:
-        """This comparison as a recordlinkage feature."""
+    def feature(self):
+        """This comparison as a recordlinkage feature (recordlinkage is imported here,
+        so that the declarations load without it: a reused result needs no linker)."""
+        from recordlinkage.base import BaseCompareFeature
+
+        class _Feature(BaseCompareFeature):
+            def __init__(self, comparison: Comparison):
+                super().__init__(list(comparison.record_columns),
+                                 list(comparison.study_columns), label=comparison.name)
+                self.comparison = comparison
+
+            def _compute_vectorized(self, *args):
+                n_left = len(self.comparison.record_columns)
+                left, right = list(args[:n_left]), list(args[n_left:])
+                return self.comparison.compare(left, right)
+
         return _Feature(self)
-
-
-class _Feature(BaseCompareFeature):
-    def __init__(self, comparison: Comparison):
-        super().__init__(list(comparison.record_columns), list(comparison.study_columns),
-                         label=comparison.name)
-        self.comparison = comparison
-
-    def _compute_vectorized(self, *args):
-        n_left = len(self.comparison.record_columns)
-        left, right = list(args[:n_left]), list(args[n_left:])
-        return self.comparison.compare(left, right)

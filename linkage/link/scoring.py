@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import recordlinkage
 
 from linkage.link.comparisons import COMPARISONS, Comparison
 
@@ -55,6 +54,8 @@ class Model:
 def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.DataFrame,
                    comparisons: tuple[Comparison, ...] = COMPARISONS) -> pd.DataFrame:
     """One integer level column per comparison, through recordlinkage's Compare."""
+    import recordlinkage  # here: a reused result needs no linker
+
     if len(pairs) == 0:
         return pd.DataFrame({c.name: pd.Series(dtype=np.int8) for c in comparisons},
                             index=pairs)
