@@ -193,15 +193,18 @@ def two_people(ctx: Context, v: Verdict) -> None:
 
 
 def explained_away(ctx: Context, v: Verdict) -> None:
-    """Evidence against this pair, and the study is clearly another person's (an
-    automatic link without contradictions, far ahead): twins and namesakes whose
-    counterpart is in the registry are not asked about."""
+    """A question about a study that is clearly another person's (an automatic link
+    without contradictions, AMBIGUITY_BITS ahead of this person): twins, namesakes and
+    weak pairs whose counterpart is in the registry are not asked about."""
     if v.not_best is None or v.close is None:
         return
     study = ctx.frame["study"]
     clean_auto = (v.status == AUTO) & (ctx.contradiction == "")
     explained = study[clean_auto].unique()
-    away = (ctx.contradiction != "") & (v.status == REVIEW) & v.not_best & \
+    # a bare name stays asked: a repeat admission without birth date and with a typo
+    # is not always known as the same person, and would be lost
+    asked_for_name = np.isin(v.decided_by, ["name_only", "two_people"])
+    away = (v.status == REVIEW) & ~asked_for_name & v.not_best & \
         study.isin(explained).to_numpy() & ~v.close
     v.set(away, "", "explained_away", "снимок принадлежит другому человеку")
 
