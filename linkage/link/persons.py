@@ -63,13 +63,17 @@ def person_key(records: pd.DataFrame) -> pd.Series:
         if case[i] and rows[i][0]:
             union(i, by_case.setdefault((case[i], rows[i][0]), i))
     by_surname: dict[str, list[int]] = {}
+    by_initials: dict[str, list[int]] = {}      # a surname typed with a slip: Емельнов
     for i in range(n):
         if birth[i] and rows[i][0]:
             by_surname.setdefault(rows[i][0], []).append(i)
+            by_initials.setdefault(_initials(rows[i]), []).append(i)
     for i in range(n):
         if birth[i] or not rows[i][0]:
             continue
-        persons = {find(j) for j in by_surname.get(rows[i][0], ()) if _compatible(rows[i], rows[j])}
+        candidates = set(by_surname.get(rows[i][0], ())) | set(by_initials.get(
+            _initials(rows[i]), ()))
+        persons = {find(j) for j in candidates if _compatible(rows[i], rows[j])}
         if len(persons) == 1:
             union(i, persons.pop())
     ids = records.index.to_numpy()
@@ -83,6 +87,13 @@ _COLUMNS = ["surname_key", "surname", "given_name", "given_initial", "patronymic
 def _name_rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     values = frame.reindex(columns=_COLUMNS).fillna("").astype(str).to_numpy()
     return [tuple(row) for row in values]
+
+
+def _initials(row: tuple[str, ...]) -> str:
+    """Surname, given name and patronymic initials (canonical): where a record whose
+    surname has a slip looks for its person."""
+    return "".join(canonical_token((word or initial)[:1])
+                   for word, initial in ((row[1], ""), (row[2], row[3]), (row[4], row[5])))
 
 
 def _births_fit(a: str, b: str, row_a: tuple[str, ...], row_b: tuple[str, ...]) -> bool:

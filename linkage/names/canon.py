@@ -81,6 +81,16 @@ def fold_lookalikes(word: str) -> str:
     return word if _LATIN.search(folded) else folded
 
 
+def fold_lookalike_initials(word: str) -> str:
+    """Initials typed with Latin look-alikes beside a Cyrillic name («Диротова H. В.»:
+    a Latin H), in Cyrillic; anything else as it is."""
+    letters = word.replace(".", "")
+    if not 1 <= len(letters) <= 2 or not _LATIN.search(letters):
+        return word
+    folded = word.translate(_LOOKALIKES)
+    return word if _LATIN.search(folded) else folded
+
+
 def fold_cyrillic(text: str) -> str:
     """Lowercase Cyrillic with ё as е: the form registry spellings agree on."""
     return (text or "").lower().replace("ё", "е").strip()

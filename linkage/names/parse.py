@@ -13,7 +13,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from linkage.names.canon import canonical_token, fold_lookalikes, has_cyrillic
+from linkage.names.canon import (
+    canonical_token,
+    fold_lookalike_initials,
+    fold_lookalikes,
+    has_cyrillic,
+)
 from linkage.names.morph import nominative, role
 
 
@@ -152,6 +157,8 @@ def parse_words(words: list[str]) -> ParsedName:
     words = [w for w in words if w]
     if not words:
         return ParsedName()
+    if has_cyrillic(words[0]):          # «Диротова H. В.»: the H is a Cyrillic Н
+        words = [words[0], *(fold_lookalike_initials(w) for w in words[1:])]
     initials: list[str] = []
     full: list[str] = []
     for i, word in enumerate(words):
@@ -275,6 +282,8 @@ _STOP_WORDS = {
     "op", "postop", "preop", "контроль", "kontrol", "control", "исследование", "серия",
     "series", "study", "download", "sagittal", "axial", "coronal", "аксиальные", "сагиттальные",
     "stir", "sag", "ax", "cor", "flair", "localizer", "scout", "ap", "lat", "help",
+    # DICOM modality codes, as export tools put them into folder names (petrov_dx_2019)
+    "cr", "dx", "dr", "rf", "xa", "us", "mg", "nm", "pt", "px", "ot", "sr", "xr",
 }
 # Series folders of viewer exports: "T2 SAG 1_1", "Аксиальные 1_1", "STIR 1_1".
 _SERIES_FOLDER = re.compile(r"^(t1|t2|pd|dwi|stir|серия|series)\b|\d_\d+$", re.IGNORECASE)

@@ -164,7 +164,9 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
 TYPO_MIN_LENGTH = 5      # one edit in a shorter word (Юлия / Юрий) is another name
 
 
-TYPO_FROM = 0.7   # one slip in a 5-letter word leaves at least this canonical similarity
+# One slip in a 5-letter word leaves at least this canonical similarity: the canonical
+# rules can turn a swapped pair into two edits (Тмиур: tmyur / timur, Иогрь: iogr / igor).
+TYPO_FROM = 0.5
 
 
 def one_typo_many(left: Sequence[str], right: Sequence[str],

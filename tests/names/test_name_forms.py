@@ -65,6 +65,8 @@ def _forms():
         yield "dicom", f"{s.upper()} {g.upper()}", (s, g, "", "")
         yield "dicom", f"{s_l.upper()}^{g_l.upper()}^", (s_l, g_l, "", "")
     yield "export", "ИВАНОВ ИИ", ("Иванов", "", "", "M")      # last, after the surname: initials
+    for modality in ("ct", "mr", "cr", "dx", "us", "xa", "rf", "mg", "nm", "pt"):
+        yield "folder", f"Petrov_{modality}_2019", ("Petrov", "", "", "M")   # no given «Dx»
     # a patronymic in the middle of three words follows the given name, whatever the
     # surname (one no dictionary knows, or one with a patronymic's ending)
     yield "dicom", "DANIIL NIKOLAEVICH BEPAZAN", ("Bepazan", "Daniil", "Nikolaevich", "M")
@@ -111,3 +113,13 @@ def test_ambiguous_genitive_keeps_both_readings(folder: str, written: str, also:
     parsed = parse_folder_name(folder)
     assert parsed is not None
     assert (parsed.surname, parsed.surname_also) == (written, also)
+
+
+@pytest.mark.parametrize(("text", "initials"), [
+    ("Диpотова H. В.", ("Н", "В")),        # a Latin p inside, a Latin H for Н
+    ("Иванов A. B.", ("А", "В")),
+    ("IVANOV A. B.", ("A", "B")),           # a Latin name keeps its Latin initials
+])
+def test_latin_lookalike_initials_beside_a_cyrillic_name(text: str, initials) -> None:
+    parsed = parse_full_name(text)
+    assert (parsed.given_initial, parsed.patronymic_initial) == initials
