@@ -192,6 +192,35 @@ def two_people(ctx: Context, v: Verdict) -> None:
     v.hold(v.not_best, "two_people", "другой человек подходит к снимку лучше")
 
 
+def follows_auto(ctx: Context, v: Verdict) -> None:
+    """A study without birth date (held by name_only) whose images are one person's with
+    a study linked automatically, without contradiction, to the same registry person:
+    the same folder and the same full name, or the same PatientID and surname. The
+    other study carried the birth date; this one is the same person's."""
+    # the record's own birth date: a record without one is joined to its person by
+    # name alone, and a namesake's would follow another man's images
+    dated = ctx.records["birth_date"].reindex(ctx.scored.index.get_level_values(0)) \
+        .fillna("").to_numpy() != ""
+    held = (v.status == REVIEW) & (v.decided_by == "name_only") & dated
+    if not held.any():
+        return
+    studies = ctx.studies.reindex(ctx.scored.index.get_level_values(1))
+    name = studies["surname_canon"].where(studies["surname_canon"] != "",
+                                          studies["folder_canon"]).fillna("")
+    folder_person = "folder:" + studies["folder"].fillna("") + "|" + name + "|" + \
+        studies["given_canon"].fillna("") + "|" + studies["patronymic_canon"].fillna("")
+    case = studies["case_key"].fillna("")
+    image = np.where(case != "", "id:" + case + "|" + name, folder_person.to_numpy())
+    image = np.where(name.to_numpy() != "", image, "")
+    persons = ctx.persons.reindex(ctx.scored.index.get_level_values(0)).fillna("").to_numpy()
+    group = persons + "#" + image
+    # the evidence: an automatic link of the same images to a record with a birth date
+    # of its own (the person's, not one lent by name to a namesake's record)
+    clean_auto = (v.status == AUTO) & (ctx.contradiction == "") & (image != "") & dated
+    promote = held & (image != "") & np.isin(group, np.unique(group[clean_auto]))
+    v.set(promote, AUTO, "follows_auto")
+
+
 def explained_away(ctx: Context, v: Verdict) -> None:
     """A question about a study that is clearly another person's (an automatic link
     without contradictions, AMBIGUITY_BITS ahead of this person): twins, namesakes and
@@ -312,7 +341,7 @@ Rule = Callable[[Context, Verdict], None]
 RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, no_name,
                            name_only,
                            namesakes,
-                           two_people, explained_away, little_evidence,
+                           two_people, follows_auto, explained_away, little_evidence,
                            contradicted_below_auto, born_another_year, another_man,
                            remembered,
                            follows_decision)

@@ -53,12 +53,13 @@ def test_each_class_is_found_and_never_falsely_linked(metrics, name) -> None:
     assert found["false_auto"] == 0
 
 
-def _study(root, folder: str, name: bytes, uid: str, birth: str, sex: str, charset=""):
+def _study(root, folder: str, name: bytes, uid: str, birth: str, sex: str, charset="",
+           study_date: str = "20240110"):
     path = root / folder
     path.mkdir(parents=True, exist_ok=True)
     (path / f"{uid}.dcm").write_bytes(instance_bytes(InstanceSpec(
         patient_name=name, charset=charset, patient_id="", birth_date=birth, sex=sex,
-        study_uid=uid, series_uid=uid + ".1", sop_uid=uid + ".1.1", study_date="20240110",
+        study_uid=uid, series_uid=uid + ".1", sop_uid=uid + ".1.1", study_date=study_date,
         modality="MR", study_description="MRI", series_description="T2", body_part="",
         institution="")))
 
@@ -80,6 +81,10 @@ def cases(dataset, tmp_path_factory):
     _study(images, "Tsoi", "ЦОЙ^ЕН СУК".encode("cp1251"), "9.8", "19520827", "F")
     _study(images, "Sidorenko", b"SIDORENKO^PETR^ILICH", "9.9", "19750607", "M")
     _study(images, "Sidorenko 2", b"SIDORENKO^PETR^ILICH", "9.10", "19650312", "M")
+    # one folder, one name: a study with the birth date near the stay, one without, old
+    _study(images, "Fedorov Gleb", b"FEDOROV^GLEB^ARKADEVICH", "9.11", "19600404", "M")
+    _study(images, "Fedorov Gleb", b"FEDOROV^GLEB^ARKADEVICH", "9.12", "", "M",
+           study_date="20150601")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -92,6 +97,7 @@ def cases(dataset, tmp_path_factory):
         "900007;Бородин Аркадий Львович;14.02.1964;М;;10.01.2024;;",
         "900008;Цой Ен Сук;27.08.1952;Ж;;10.01.2024;;",
         "900009;Сидоренко Пётр Ильич;12.03.1956;М;;10.01.2024;;",
+        "900010;Фёдоров Глеб Аркадьевич;04.04.1960;М;;10.01.2024;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -198,3 +204,13 @@ def test_a_year_typed_with_two_digits_swapped_is_one_slip(cases) -> None:
     key = ("900009", "9.10")                     # 1965 for 1956
     assert _level(cases, key, "birth_date") == "one_digit"
     assert cases.loc[key, "status"] in ("auto", "review")
+
+
+def test_a_study_without_birth_date_follows_its_folder_mates_automatic_link(cases) -> None:
+    """The same folder and the same full name as a study linked automatically by its
+    birth date: the old study without one is the same person's, not a bare name."""
+    assert cases.loc[("900010", "9.11"), "status"] == "auto"
+    key = ("900010", "9.12")
+    assert _level(cases, key, "birth_date") == "missing"
+    assert cases.loc[key, "status"] == "auto"
+    assert cases.loc[key, "decided_by"] == "follows_auto"
