@@ -71,10 +71,31 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     shown = (result["status"] != "").to_numpy()
     reasons = np.full(len(result), "", dtype=object)
     reasons[shown] = explain(result[shown], records, studies, comparisons)
-    result["reason"] = reasons
+    result["reason"] = _with_admissions(reasons, result, context.persons, shown)
     result = result.reset_index().rename(columns={"level_0": "record_id",
                                                   "level_1": "study_instance_uid"})
     return LinkResult(result, model, report, guard)
+
+
+_ADMISSIONS = {2: "две госпитализации", 3: "три госпитализации", 4: "четыре госпитализации"}
+
+
+def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Series,
+                     shown: np.ndarray) -> np.ndarray:
+    """A study shown with several records of one person (repeat admissions) says so:
+    «та же персона, две госпитализации», so that a person answers once, knowingly."""
+    frame = pd.DataFrame({
+        "study": result.index.get_level_values(1),
+        "person": persons.reindex(result.index.get_level_values(0)).fillna("").to_numpy(),
+        "shown": shown})
+    counts = frame[frame["shown"]].groupby(["study", "person"]).size()
+    n = pd.MultiIndex.from_frame(frame[["study", "person"]]).map(
+        lambda key: counts.get(key, 0)).to_numpy() if len(frame) else np.zeros(0, dtype=int)
+    out = reasons.copy()
+    for i in np.flatnonzero(shown & (n >= 2)):
+        what = _ADMISSIONS.get(int(n[i]), f"{int(n[i])} госпитализаций")
+        out[i] = f"{out[i]}, та же персона, {what}" if out[i] else f"та же персона, {what}"
+    return out
 
 
 def explain(result: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,

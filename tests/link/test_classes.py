@@ -98,6 +98,7 @@ def cases(dataset, tmp_path_factory):
         "900008;Цой Ен Сук;27.08.1952;Ж;;10.01.2024;;",
         "900009;Сидоренко Пётр Ильич;12.03.1956;М;;10.01.2024;;",
         "900010;Фёдоров Глеб Аркадьевич;04.04.1960;М;;10.01.2024;;",
+        "900011;Федоров Глеб;04.04.1960;М;;20.02.2024;;",            # a second admission
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -214,3 +215,9 @@ def test_a_study_without_birth_date_follows_its_folder_mates_automatic_link(case
     assert _level(cases, key, "birth_date") == "missing"
     assert cases.loc[key, "status"] == "auto"
     assert cases.loc[key, "decided_by"] == "follows_auto"
+
+
+def test_a_study_shown_with_two_admissions_of_one_person_says_so(cases) -> None:
+    for record in ("900010", "900011"):
+        assert cases.loc[(record, "9.11"), "status"] in ("auto", "review")
+        assert "та же персона, две госпитализации" in cases.loc[(record, "9.11"), "reason"]
