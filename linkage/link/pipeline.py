@@ -85,12 +85,11 @@ def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Seri
     """A study shown with several records of one person (repeat admissions) says so:
     «та же персона, две госпитализации», so that a person answers once, knowingly."""
     frame = pd.DataFrame({
-        "study": result.index.get_level_values(1),
-        "person": persons.reindex(result.index.get_level_values(0)).fillna("").to_numpy(),
-        "shown": shown})
-    counts = frame[frame["shown"]].groupby(["study", "person"]).size()
-    n = pd.MultiIndex.from_frame(frame[["study", "person"]]).map(
-        lambda key: counts.get(key, 0)).to_numpy() if len(frame) else np.zeros(0, dtype=int)
+        "study": result.index.get_level_values(1)[shown],
+        "person": persons.reindex(result.index.get_level_values(0)[shown]).fillna("")
+        .to_numpy()})
+    n = np.zeros(len(result), dtype=np.int64)
+    n[shown] = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
     out = reasons.copy()
     for i in np.flatnonzero(shown & (n >= 2)):
         what = _ADMISSIONS.get(int(n[i]), f"{int(n[i])} госпитализаций")
