@@ -120,6 +120,7 @@ def tables(data) -> tuple:
 
 def link_stage(records, studies, truth) -> tuple[float, int, float]:
     import recordlinkage  # noqa: F401 - imported before the clock, as Splink is
+
     from linkage.config import load_settings
     from linkage.link.pipeline import link
 
