@@ -232,7 +232,7 @@ def explained_away(ctx: Context, v: Verdict) -> None:
     explained = study[clean_auto].unique()
     # a bare name stays asked: a repeat admission without birth date and with a typo
     # is not always known as the same person, and would be lost
-    asked_for_name = np.isin(v.decided_by, ["two_people"])
+    asked_for_name = np.isin(v.decided_by, ["name_only", "two_people"])
     away = (v.status == REVIEW) & ~asked_for_name & v.not_best & \
         study.isin(explained).to_numpy() & ~v.close
     v.set(away, "", "explained_away", "снимок принадлежит другому человеку")
