@@ -266,8 +266,13 @@ def _inputs_digest(export_path: Path, out: Path, settings: Settings,
 
 
 def _file_digest(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    """The file's SHA-256; for a file that cannot be read, something no digest equals
+    (reading the export then says what is wrong with it)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return f"unreadable {time.time_ns()}"
 
 
 def _code_digest() -> str:

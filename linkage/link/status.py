@@ -219,6 +219,7 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     clean_auto = (v.status == AUTO) & (ctx.contradiction == "") & (image != "") & dated
     promote = held & (image != "") & _among(group, group[clean_auto])
     v.set(promote, AUTO, "follows_auto")
+    v.attention[promote] = ""
 
 
 def explained_away(ctx: Context, v: Verdict) -> None:

@@ -215,6 +215,7 @@ def test_a_study_without_birth_date_follows_its_folder_mates_automatic_link(case
     assert _level(cases, key, "birth_date") == "missing"
     assert cases.loc[key, "status"] == "auto"
     assert cases.loc[key, "decided_by"] == "follows_auto"
+    assert cases.loc[key, "attention"] == ""
 
 
 def test_a_study_shown_with_two_admissions_of_one_person_says_so(cases) -> None:
