@@ -156,12 +156,12 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         # the sheet as the last run wrote it holds no answer: nothing to read
         carried = None if _as_written(sheet, written) else carry_answers(sheet, store)
         decisions_seen = store.last_decision_id()
-    unchanged_but_tree = _inputs_digest(export_path, out, settings, decisions_seen)
+    export_digest = _export_digest(export_path, settings)
+    unchanged_but_tree = _inputs_digest(export_digest, out, settings, decisions_seen)
     if not (memo and memo[0].startswith(unchanged_but_tree)):
         _import_linker_early()      # not when the last result will likely be reused
     with stages.stage("export", "reading the export"):
-        export = read_export(export_path, settings.encoding, settings.delimiter,
-                             settings.columns)
+        export = _read_export(export_path, settings, export_digest, state)
     with stages.stage("scan", "scanning the images folder"):
         scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
                                      locked=True)
@@ -253,16 +253,38 @@ def _as_written(path: Path, written: dict[str, list]) -> bool:
     return path.name in written and path.is_file() and _stamp(path) == written[path.name]
 
 
-def _inputs_digest(export_path: Path, out: Path, settings: Settings,
+def _inputs_digest(export_digest: str, out: Path, settings: Settings,
                    last_decision: int) -> str:
-    """Everything a link result depends on but the images: the export's bytes, the
-    answers (their last id), the settings, the output folder and linkage's own code.
-    The tree's listing digest is added after the scan."""
+    """Everything a link result depends on but the images: the export (its bytes, how
+    it is read, the code reading it), the answers (their last id), the settings, the
+    output folder and linkage's own code. The tree's listing digest is added after
+    the scan."""
+    return _digest(export_digest, str(out.resolve()), repr(settings), str(last_decision))
+
+
+def _export_digest(export_path: Path, settings: Settings) -> str:
+    return _digest(_file_digest(export_path), settings.encoding, settings.delimiter,
+                   repr(sorted(settings.columns.items())), _code_digest())
+
+
+def _digest(*parts: str) -> str:
     digest = hashlib.sha256()
-    for part in (_file_digest(export_path), str(out.resolve()), repr(settings),
-                 str(last_decision), _code_digest()):
+    for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
+
+
+def _read_export(path: Path, settings: Settings, digest: str, state: Path) -> Export:
+    """The export, read once per distinct file (bytes and reading settings): the same
+    export again is taken from the state file as it was read."""
+    with Store(state) as store:
+        kept = store.read_export(digest)
+    if kept is not None:
+        return Export.from_plain(kept)
+    export = read_export(path, settings.encoding, settings.delimiter, settings.columns)
+    with Store(state) as store:
+        store.save_export(digest, export.to_plain())
+    return export
 
 
 def _file_digest(path: Path) -> str:

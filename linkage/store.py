@@ -46,6 +46,8 @@ CREATE INDEX IF NOT EXISTS decisions_by_pair ON decisions (record_id, study_inst
 CREATE TABLE IF NOT EXISTS memo (  -- the last run's link result, for the same inputs
     id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL,
     result BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS exports (  -- the last export read, for the same bytes
+    id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL, export TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
     images TEXT, export TEXT, summary TEXT, stages TEXT NOT NULL DEFAULT '');
@@ -271,6 +273,17 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, ?, ?)",
                        (inputs, json.dumps(outputs), result))
+
+    def read_export(self, digest: str) -> dict | None:
+        """The last export read, as plain data, if its bytes and settings had this digest."""
+        row = self.db.execute("SELECT export FROM exports WHERE id = 1 AND digest = ?",
+                              (digest,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def save_export(self, digest: str, export: dict) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO exports VALUES (1, ?, ?)",
+                       (digest, json.dumps(export, ensure_ascii=False)))
 
     def update_memo_outputs(self, inputs: str, outputs: dict[str, list]) -> None:
         with self.transaction() as db:

@@ -41,6 +41,7 @@ def test_a_second_run_on_the_same_inputs_reuses_everything(dataset, first) -> No
     again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
     assert again.reused == "link and outputs"
     pd.testing.assert_frame_equal(again.linked.pairs, result.linked.pairs)
+    assert again.export == result.export      # kept as read: records, problems, columns
     assert again.linked.guard == result.linked.guard
     assert again.linked.blocking == result.linked.blocking
     after, sheet_after = _outputs(out), _sheet(out)

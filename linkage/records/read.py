@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 
 from linkage.errors import ExportError
@@ -55,6 +55,16 @@ class Export:
     # but the record ID and those that identify a person (name, birth date, case number).
     passthrough_headers: list[str] = field(default_factory=list)
     passthrough: dict[str, list[str]] = field(default_factory=dict)   # record ID -> cells
+
+    def to_plain(self) -> dict:
+        """The export as plain data (JSON), to keep beside a reused link result."""
+        plain = asdict(self)
+        plain["problems"] = [list(astuple(p)) for p in self.problems]
+        return plain
+
+    @staticmethod
+    def from_plain(plain: dict) -> Export:
+        return Export(**{**plain, "problems": [ExportProblem(*p) for p in plain["problems"]]})
 
     @property
     def persons(self) -> int:

@@ -171,3 +171,16 @@ def test_without_names_the_ids_dates_and_other_columns_are_the_same(dataset) -> 
     assert light.passthrough == full.passthrough
     assert all(not r["surname"] for r in light.records)
     assert not any("name" in p.problem for p in light.problems)
+
+
+def test_an_export_survives_plain_data_as_it_was_read(tmp_path: Path) -> None:
+    """A rerun keeps the export as read (JSON in the state file): problems included."""
+    import json
+
+    from linkage.records.read import Export
+
+    rows = [*ROWS, ["104", "Сидоров Олег", "31.02.1970", "?", "", "", ""]]
+    export = read_export(write(tmp_path / "e.csv", rows))
+    assert export.problems
+    back = Export.from_plain(json.loads(json.dumps(export.to_plain(), ensure_ascii=False)))
+    assert back == export
