@@ -278,7 +278,7 @@ def _read_export(path: Path, settings: Settings, digest: str, state: Path) -> Ex
     """The export, read once per distinct file (bytes and reading settings): the same
     export again is taken from the state file as it was read."""
     with Store(state) as store:
-        kept = store.read_export(digest)
+        kept = store.kept_export(digest)
     if kept is not None:
         return Export.from_plain(kept)
     export = read_export(path, settings.encoding, settings.delimiter, settings.columns)

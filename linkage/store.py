@@ -1,4 +1,5 @@
-"""The tool's state in one SQLite file: scan cache, human decisions, run history.
+"""The tool's state in one SQLite file: scan cache, human decisions, run history, and
+the last run's result and export for a rerun with nothing changed.
 
 Decisions are the most valuable thing here: they are only ever appended (a later
 decision supersedes an earlier one, the history stays), and every write happens
@@ -274,7 +275,7 @@ class Store:
             db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, ?, ?)",
                        (inputs, json.dumps(outputs), result))
 
-    def read_export(self, digest: str) -> dict | None:
+    def kept_export(self, digest: str) -> dict | None:
         """The last export read, as plain data, if its bytes and settings had this digest."""
         row = self.db.execute("SELECT export FROM exports WHERE id = 1 AND digest = ?",
                               (digest,)).fetchone()

@@ -77,6 +77,12 @@ def fold_lookalikes(word: str) -> str:
     (a Latin word, or one with letters that look like nothing Cyrillic, is kept)."""
     if not word or not _LATIN.search(word) or not _CYRILLIC.search(word):
         return word
+    return _all_cyrillic(word)
+
+
+def _all_cyrillic(word: str) -> str:
+    """The word with its look-alikes in Cyrillic, or as it is if another Latin letter
+    remains."""
     folded = word.translate(_LOOKALIKES)
     return word if _LATIN.search(folded) else folded
 
@@ -87,8 +93,7 @@ def fold_lookalike_initials(word: str) -> str:
     letters = word.replace(".", "")
     if not 1 <= len(letters) <= 2 or not _LATIN.search(letters):
         return word
-    folded = word.translate(_LOOKALIKES)
-    return word if _LATIN.search(folded) else folded
+    return _all_cyrillic(word)
 
 
 def fold_cyrillic(text: str) -> str:
