@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from linkage.background import Background
 from linkage.config import Settings
 from linkage.errors import JobError
 from linkage.images.scan import ScanResult, scan
@@ -14,6 +15,10 @@ from linkage.images.walk import readable
 from linkage.lock import exclusive
 from linkage.outputs import write_scan_problems, write_studies
 from linkage.store import Store
+
+# Below this many folders the report is written in a fraction of a second, less than
+# starting another process costs.
+BACKGROUND_FROM_FOLDERS = 1000
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -37,12 +42,15 @@ def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> No
 
 def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               progress: bool | None = None, allow_shrink: bool = False,
-              locked: bool = False) -> tuple[ScanResult, list[Study]]:
-    """`linkage scan`: the inventory and the problem list."""
+              locked: bool = False, background: Background | None = None
+              ) -> tuple[ScanResult, list[Study]]:
+    """`linkage scan`: the inventory and the problem list. With `background`,
+    revision.xlsx is written there (the caller waits for it)."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
-            return scan_only(images, out, state, settings, progress, allow_shrink, True)
+            return scan_only(images, out, state, settings, progress, allow_shrink, True,
+                             background)
     with Store(state) as store:
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink)
@@ -54,10 +62,14 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
     if listing is not None:
-        from linkage.review.revision import revise, write_revision  # openpyxl: only now
+        from linkage.review.revision import revise, studies_by_year, write_revision
 
         rows = revise([(readable(p), s, k) for p, s, k in listing], scanned.instances)
-        write_revision(revision, rows, scanned.instances)
+        by_year = studies_by_year(scanned.instances)
+        if background is None or len(rows) < BACKGROUND_FROM_FOLDERS:
+            write_revision(revision, rows, by_year)
+        else:
+            background.submit(write_revision, revision, rows, by_year)
     return scanned, studies
 
 

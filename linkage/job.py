@@ -5,9 +5,7 @@ clinician's answer (a filled review.xlsx is imported before it is replaced)."""
 from __future__ import annotations
 
 import hashlib
-import importlib
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linkage.background import Background
 from linkage.config import Settings
 from linkage.errors import ImportRefused
 from linkage.files import remove_leftovers
@@ -111,16 +110,6 @@ class _Stages:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
-def _import_linker_early() -> None:
-    """The linker's libraries (recordlinkage, scikit-learn, scipy) take seconds to
-    import: start that while the scan runs, in the background."""
-    def load() -> None:
-        for module in ("recordlinkage", "linkage.link.pipeline"):
-            importlib.import_module(module)
-
-    threading.Thread(target=load, daemon=True).start()
-
-
 def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
     """Store the answers of the review.xlsx about to be replaced (as `review import`
     would); refuse the run, replacing nothing, if the sheet cannot be read."""
@@ -139,12 +128,15 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
             allow_shrink: bool = False) -> JobResult:
     state = state or out / STATE_NAME
     check_paths(images, export_path, out, state)
-    with exclusive(out, state):
-        return _run(images, export_path, out, settings, state, progress, allow_shrink)
+    with exclusive(out, state), Background() as background:
+        return _run(images, export_path, out, settings, state, progress, allow_shrink,
+                    background)
 
 
 def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: Path,
-         progress: bool | None, allow_shrink: bool) -> JobResult:
+         progress: bool | None, allow_shrink: bool, background: Background) -> JobResult:
+    """revision.xlsx is written in `background` while the job links; the job waits
+    for it before it replaces any other output."""
     started = now()
     stages = _Stages(progress)
     remove_leftovers(out, OUTPUT_NAMES)
@@ -158,13 +150,11 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         decisions_seen = store.last_decision_id()
     export_digest = _export_digest(export_path, settings)
     unchanged_but_tree = _inputs_digest(export_digest, out, settings, decisions_seen)
-    if not (memo and memo[0].startswith(unchanged_but_tree)):
-        _import_linker_early()      # not when the last result will likely be reused
     with stages.stage("export", "reading the export"):
         export = _read_export(export_path, settings, export_digest, state)
     with stages.stage("scan", "scanning the images folder"):
         scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
-                                     locked=True)
+                                     locked=True, background=background)
     tables = _Tables(export, studies)
     with stages.stage("link", f"linking {len(export.records)} records with {len(studies)} "
                               "studies"):
@@ -194,6 +184,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                 "image occurrence": out / "image_occurrence.csv",
                 "study files": out / "study_files.csv"}
     with stages.stage("outputs", "writing the outputs"):
+        background.wait()
         kept = reused and all(_as_written(path, written) for path in
                               [outputs["export problems"], outputs["matches"],
                                outputs["review sheet"], *research.values()]) \

@@ -1,6 +1,7 @@
 """The pipeline only flows down: images, records -> link -> review -> job -> cli, with
-leaves (errors, config, names, store, lock, text, files) that import no stage. An import
-that runs back up fails here, naming the file and the import (docs/architecture.md)."""
+leaves (errors, config, names, store, lock, text, files, background) that import no
+stage. An import that runs back up fails here, naming the file and the import
+(docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "linkage"
 
-LEAVES = {"errors", "config", "names", "store", "lock", "text", "files"}
+LEAVES = {"errors", "config", "names", "store", "lock", "text", "files", "background"}
 # Each rank may import the ranks before it; images and records, the two inputs, are
 # one rank and import neither each other.
 RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"job"},

@@ -59,7 +59,7 @@ def _folders(location: str) -> list[str]:
     return parts
 
 
-_parse_folder = lru_cache(maxsize=100_000)(parse_folder_name)
+_parse_folder = parse_folder_name      # cached: every folder of a CD repeats the name
 
 
 def name_folder(location: str) -> tuple[str, ParsedName | None]:

@@ -45,12 +45,34 @@ def _values(series: pd.Series) -> list[str]:
 
 
 def _present(values: list[str]) -> np.ndarray:
-    return np.array([bool(v) for v in values], dtype=bool)
+    return np.fromiter(map(bool, values), dtype=bool, count=len(values))
+
+
+def distinct_pairs(left: list[str], right: list[str]
+                   ) -> tuple[list[str], list[str], np.ndarray]:
+    """The distinct (left, right) pairs, and for each input pair the position of its
+    distinct pair: candidate pairs repeat the same two names many times (a common
+    surname against each of its namesakes), so names are compared once per pair of
+    words, not once per pair of records."""
+    left_codes, left_words = pd.factorize(np.asarray(left, dtype=object))
+    right_codes, right_words = pd.factorize(np.asarray(right, dtype=object))
+    keys = left_codes.astype(np.int64) * max(len(right_words), 1) + right_codes
+    distinct, position = np.unique(keys, return_inverse=True)
+    width = max(len(right_words), 1)
+    return (left_words[distinct // width].tolist(), right_words[distinct % width].tolist(),
+            position.reshape(-1))
 
 
 def name_similarity(left: list[str], right: list[str]) -> np.ndarray:
     """Similarity of name words, one typing slip counted as "similar": a name typed
     by hand in the registry (or at the scanner) is the same name."""
+    if not left:
+        return np.zeros(0, dtype=np.float64)
+    left_words, right_words, position = distinct_pairs(left, right)
+    return _word_similarity(left_words, right_words)[position]
+
+
+def _word_similarity(left: list[str], right: list[str]) -> np.ndarray:
     sim = similarity_many(left, right)
     slips = one_typo_many(left, right, np.where(sim < SIMILAR, sim, 0.0))
     sim[slips] = SIMILAR
@@ -250,10 +272,13 @@ class BirthDate(Comparison):
 def _date_digits(series: pd.Series) -> np.ndarray:
     """ISO dates as an (n, 8) array of digit bytes, zeros where missing: compared
     position by position (one digit off, day and month swapped) without a loop."""
-    text = series.fillna("").astype(str).str.replace("-", "", regex=False)
-    text = text.where(text.str.len() == 8, "")
-    raw = np.frombuffer("".join(t or "\0" * 8 for t in text).encode("ascii"), dtype=np.uint8)
-    return raw.reshape(len(text), 8) if len(text) else np.zeros((0, 8), dtype=np.uint8)
+    codes, dates = pd.factorize(series.fillna("").astype(str))
+    if not len(dates):
+        return np.zeros((len(series), 8), dtype=np.uint8)
+    digits = [d.replace("-", "") for d in dates]
+    raw = "".join(d if len(d) == 8 and d.isascii() else "\0" * 8 for d in digits)
+    table = np.frombuffer(raw.encode("ascii"), dtype=np.uint8).reshape(len(dates), 8)
+    return table[codes]          # once per distinct date, then by position
 
 
 class Sex(Comparison):

@@ -204,19 +204,23 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     held = (v.status == REVIEW) & (v.decided_by == "name_only") & dated
     if not held.any():
         return
-    studies = ctx.studies.reindex(ctx.scored.index.get_level_values(1))
+    # the evidence: an automatic link of the same images to a record with a birth date
+    # of its own (the person's, not one lent by name to a namesake's record)
+    clean_auto = (v.status == AUTO) & (ctx.contradiction == "") & dated
+    rows = np.flatnonzero(held | clean_auto)     # keys only where they are compared
+    studies = ctx.studies.reindex(ctx.scored.index.get_level_values(1)[rows])
     name = studies["surname_canon"].where(studies["surname_canon"] != "",
                                           studies["folder_canon"]).fillna("")
     folder_person = "folder:" + studies["folder"].fillna("") + "|" + name + "|" + \
         studies["given_canon"].fillna("") + "|" + studies["patronymic_canon"].fillna("")
     case = studies["case_key"].fillna("")
-    image = np.where(case != "", "id:" + case + "|" + name, folder_person.to_numpy())
-    image = np.where(name.to_numpy() != "", image, "")
-    persons = ctx.persons.reindex(ctx.scored.index.get_level_values(0)).fillna("").to_numpy()
-    group = persons + "#" + image
-    # the evidence: an automatic link of the same images to a record with a birth date
-    # of its own (the person's, not one lent by name to a namesake's record)
-    clean_auto = (v.status == AUTO) & (ctx.contradiction == "") & (image != "") & dated
+    image = np.full(len(held), "", dtype=object)
+    image[rows] = np.where(name.to_numpy() == "", "", np.where(
+        case != "", "id:" + case + "|" + name, folder_person.to_numpy()))
+    persons = ctx.persons.reindex(ctx.scored.index.get_level_values(0)[rows]).fillna("")
+    group = np.full(len(held), "", dtype=object)
+    group[rows] = persons.to_numpy() + "#" + image[rows]
+    clean_auto &= image != ""
     promote = held & (image != "") & _among(group, group[clean_auto])
     v.set(promote, AUTO, "follows_auto")
     v.attention[promote] = ""

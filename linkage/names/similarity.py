@@ -63,13 +63,32 @@ _PREFERRED = ["ICAO_DOC_9303", "MVD_782", "MVD_310", "BGN_PCGN", "GOST_52535", "
               "GOST_779_ALT", "ISO_9_1968", "GOST_779", "SCIENTIFIC", "WIKIPEDIA"]
 
 
+class _Scheme:
+    """One iuliia scheme, ready to translate many words: a word without any letter the
+    scheme spells by its neighbours, and without a mapped ending, is one C-level
+    `str.translate` (16 of the 28 schemes have no such letter at all); the others run
+    iuliia's own algorithm."""
+
+    def __init__(self, schema) -> None:
+        if getattr(schema, "_schema", None) is None:
+            schema.translate("а")                 # iuliia loads a schema on first use
+        self.schema = getattr(schema, "_schema", schema)
+        self.table = {ord(k): v for k, v in self.schema.map.items() if len(k) == 1}
+        self.contextual = frozenset({k[-1] for k in self.schema.prev_map}
+                                    | {k[0] for k in self.schema.next_map if k})
+
+    def translate(self, word: str) -> str:
+        """`word`: lowercase letters."""
+        if (len(word) <= 2 or word[-2:] not in self.schema.ending_map) and \
+                self.contextual.isdisjoint(word):
+            return word.translate(self.table)
+        return _translate(self.schema, word)
+
+
 def _translate(schema, word: str) -> str:
     """iuliia's own algorithm for one lowercase word (the stem letter by letter with the
     previous and next letter in view, a mapped ending whole), without its generators:
     the linker translates every distinct name into every scheme."""
-    if getattr(schema, "_schema", None) is None:
-        schema.translate("а")                     # iuliia loads a schema on first use
-    schema = getattr(schema, "_schema", schema)
     prev_map, next_map, letter_map = schema.prev_map, schema.next_map, schema.map
     stem, ending = (word[:-2], word[-2:]) if len(word) > 2 else (word, "")
     mapped_ending = schema.ending_map.get(ending) if ending else None
@@ -89,16 +108,27 @@ def _translate(schema, word: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def _informal_tables() -> dict[str, dict[int, str]]:
+    return {name: {ord(k): v for k, v in (_BASE | table).items()}
+            for name, table in _INFORMAL.items()}
+
+
+@lru_cache(maxsize=1)
+def _prepared() -> list[tuple[str, object, _Scheme]]:
+    return [(name, schema, _Scheme(schema)) for name, schema in _schemes()]
+
+
 @lru_cache(maxsize=200_000)
 def scheme_spellings(cyrillic_word: str) -> dict[str, str]:
     """Plain Latin spelling -> the first scheme that writes the word so."""
     word = cyrillic_word.lower()
     spellings: dict[str, str] = {}
-    for name, schema in _schemes():
-        translated = _translate(schema, word) if word.isalpha() else schema.translate(word)
+    for name, schema, prepared in _prepared():
+        translated = prepared.translate(word) if word.isalpha() else schema.translate(word)
         spellings.setdefault(_plain(translated), name)
-    for name, table in _INFORMAL.items():
-        spellings.setdefault(_plain("".join(table.get(c, _BASE.get(c, c)) for c in word)), name)
+    for name, table in _informal_tables().items():
+        spellings.setdefault(_plain(word.translate(table)), name)
     spellings.pop("", None)
     return spellings
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from dataclasses import asdict, astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from linkage.errors import ExportError
@@ -58,8 +58,10 @@ class Export:
 
     def to_plain(self) -> dict:
         """The export as plain data (JSON), to keep beside a reused link result."""
-        plain = asdict(self)
-        plain["problems"] = [list(astuple(p)) for p in self.problems]
+        # shallow: the records are already plain (asdict would copy every cell, 0.5 s
+        # at 10,000 records)
+        plain = {f.name: getattr(self, f.name) for f in fields(self)}
+        plain["problems"] = [[p.row, p.column, p.value, p.problem] for p in self.problems]
         return plain
 
     @staticmethod

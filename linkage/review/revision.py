@@ -107,25 +107,27 @@ def revise(files: list[tuple[str, int, str]], instances: list[Instance]) -> list
             r = row(unit(archive))
             r.zips_unpacked.append(archive.split("/")[-1])
             r.zip_bytes_unpacked += sizes.get(archive, 0) or 0
-    for r in rows.values():
-        r.misfiled = _misfiled(r)
+    _mark_misfiled(list(rows.values()))
     return sorted(rows.values(), key=lambda r: r.folder.lower())
 
 
-def _misfiled(r: FolderRow) -> str:
-    """The DICOM surnames that are not the folder's (nor one another's spelling)."""
-    surnames = sorted({parse_dicom_name(p).surname for p in r.persons} - {""})
-    if not surnames:
-        return ""
-    if r.folder_surname:
-        sims = similarity_many([r.folder_surname] * len(surnames), surnames)
-        strange = [s for s, sim in zip(surnames, sims, strict=True) if sim < 0.9]
-        return ", ".join(strange)
-    if len(surnames) > 1:                # no name on the folder, two people inside
-        sims = similarity_many([surnames[0]] * (len(surnames) - 1), surnames[1:])
-        strange = [s for s, sim in zip(surnames[1:], sims, strict=True) if sim < 0.9]
-        return ", ".join([surnames[0], *strange]) if strange else ""
-    return ""
+def _mark_misfiled(rows: list[FolderRow]) -> None:
+    """Each folder's DICOM surnames that are not the folder's (nor one another's
+    spelling): the surnames of all folders compared in one vectorised call, not one
+    call per folder."""
+    asked: list[tuple[FolderRow, str, list[str]]] = []
+    for r in rows:
+        surnames = sorted({parse_dicom_name(p).surname for p in r.persons} - {""})
+        if r.folder_surname and surnames:
+            asked.append((r, r.folder_surname, surnames))
+        elif len(surnames) > 1:          # no name on the folder, two people inside
+            asked.append((r, surnames[0], surnames[1:]))
+    sims = iter(similarity_many([own for _, own, names in asked for _ in names],
+                                [name for _, _, names in asked for name in names]))
+    for r, own, names in asked:
+        strange = [name for name in names if next(sims) < 0.9]
+        if strange:
+            r.misfiled = ", ".join(strange if r.folder_surname else [own, *strange])
 
 
 HEADERS = ["Папка", "Фамилия по имени папки", "Люди в снимках (DICOM)",
@@ -136,7 +138,20 @@ HEADERS = ["Папка", "Фамилия по имени папки", "Люди 
 WIDTHS = [30, 18, 36, 24, 8, 8, 14, 14, 30, 8, 14, 8, 28, 14]
 
 
-def write_revision(path: Path, rows: list[FolderRow], instances: list[Instance]) -> None:
+def studies_by_year(instances: list[Instance]) -> dict[str, Counter]:
+    """Studies per year and modality, for the totals sheet's chart."""
+    by_year: dict[str, Counter] = defaultdict(Counter)
+    seen: set[str] = set()
+    for i in instances:
+        if i.study_instance_uid in seen:
+            continue
+        seen.add(i.study_instance_uid)
+        by_year[i.study_date[:4] or "?"][i.modality or "?"] += 1
+    return by_year
+
+
+def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
+    """Small arguments on purpose: the job writes this in another process."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Папки"
@@ -155,12 +170,12 @@ def write_revision(path: Path, rows: list[FolderRow], instances: list[Instance])
             "; ".join(r.zips_unpacked), r.zip_bytes_unpacked)])
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    _totals(wb.create_sheet("Итого"), rows, instances)
+    _totals(wb.create_sheet("Итого"), rows, by_year)
     with atomic_path(path) as tmp:
         wb.save(tmp)
 
 
-def _totals(ws, rows: list[FolderRow], instances: list[Instance]) -> None:
+def _totals(ws, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 16
     for label, value in (
@@ -173,13 +188,6 @@ def _totals(ws, rows: list[FolderRow], instances: list[Instance]) -> None:
             ("Архивов, распакованных рядом", sum(len(r.zips_unpacked) for r in rows))):
         ws.append([label, value])
     ws.append([])
-    by_year: dict[str, Counter] = defaultdict(Counter)
-    seen: set[str] = set()
-    for i in instances:
-        if i.study_instance_uid in seen:
-            continue
-        seen.add(i.study_instance_uid)
-        by_year[i.study_date[:4] or "?"][i.modality or "?"] += 1
     modalities = sorted({m for counts in by_year.values() for m in counts})
     start = ws.max_row + 1
     ws.append(["Исследований по годам", *modalities])

@@ -1,0 +1,43 @@
+"""Writes that go on in a second process while the job links.
+
+The link stage uses one core; on the users' two- or four-core workstations the other
+sits idle while revision.xlsx, a pure-Python openpyxl write of one row per folder,
+could be written. Each write is still whole or not at all (linkage.files), and the
+job waits for it, and raises its error, before any other output is replaced.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+
+
+class Background:
+    """At most one extra process, started on the first `submit` (spawn: what Windows
+    does). Leaving the `with` block waits for every write, also after an error, so that
+    no write outlives the lock on the output folder."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future] = []
+
+    def submit(self, function: Callable, *args) -> None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._futures.append(self._pool.submit(function, *args))
+
+    def wait(self) -> None:
+        """Block until every write is done; raise the first one's error."""
+        futures, self._futures = self._futures, []
+        for future in futures:
+            future.result()
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
