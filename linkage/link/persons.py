@@ -162,4 +162,4 @@ def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
 def _same_date_typed(a: str, b: str) -> bool:
     """ISO dates that are one date typed twice: equal, day/month swapped, one digit off."""
     swapped = a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
-    return a == b or swapped or sum(x != y for x, y in zip(a, b, strict=False)) == 1
+    return a == b or swapped or (len(a) == len(b) and sum(map(str.__ne__, a, b)) == 1)

@@ -65,7 +65,8 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
         unanswered = decide(Context(scored, records, studies, thresholds, comparisons,
                                     persons=context.persons))
         asked_anyway = (unanswered["status"] == "review").to_numpy()
-    answered = np.array([k in decisions for k in result.index], dtype=bool)
+    answered = np.array([k in decisions for k in result.index], dtype=bool) if decisions \
+        else np.zeros(len(result), dtype=bool)     # (the index as tuples costs 0.3 s)
     guard = Guard(int(asked_now.sum()), int((asked_anyway & ~answered).sum()),
                   int((asked_now & ~asked_anyway).sum()))
     shown = (result["status"] != "").to_numpy()

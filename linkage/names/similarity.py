@@ -215,15 +215,26 @@ def one_typo_many(left: Sequence[str], right: Sequence[str],
     if similarity is None:
         similarity = process.cpdist(left_canon, right_canon,
                                     scorer=Indel.normalized_similarity, workers=1)
+    todo = np.flatnonzero((similarity >= TYPO_FROM) & (similarity < 1.0)
+                          & (left_canon != right_canon) & (left_canon != "")
+                          & (right_canon != ""))
     out = np.zeros(len(left_canon), dtype=bool)
-    cache: dict[tuple[str, str], bool] = {}
-    for i in np.flatnonzero((similarity >= TYPO_FROM) & (similarity < 1.0)
-                            & (left_canon != right_canon) & (left_canon != "")
-                            & (right_canon != "")):
-        key = (left[i], right[i])
-        if key not in cache:
-            cache[key] = _one_slip(left[i], right[i], left_canon[i], right_canon[i])
-        out[i] = cache[key]
+    # Each form a pair can be compared in is one row (owner, a, b); their edit distances
+    # are computed in one rapidfuzz call, and only a distance of 1 is looked at closer.
+    owners: list[int] = []
+    firsts: list[str] = []
+    seconds: list[str] = []
+    for i in todo.tolist():
+        for a, b in _slip_forms(left[i], right[i], left_canon[i], right_canon[i]):
+            owners.append(i)
+            firsts.append(a)
+            seconds.append(b)
+    if owners:
+        distance = process.cpdist(firsts, seconds, scorer=OSA.distance, score_cutoff=1,
+                                  workers=1)
+        for k in np.flatnonzero(distance == 1).tolist():
+            if not out[owners[k]] and _slip_shape(firsts[k], seconds[k]):
+                out[owners[k]] = True
     return out
 
 
@@ -236,6 +247,13 @@ def one_slip(a: str, b: str) -> bool:
 
 
 def _one_slip(a: str, b: str, a_canon: str, b_canon: str) -> bool:
+    return any(OSA.distance(x, y) == 1 and _slip_shape(x, y)
+               for x, y in _slip_forms(a, b, a_canon, b_canon))
+
+
+def _slip_forms(a: str, b: str, a_canon: str, b_canon: str) -> list[tuple[str, str]]:
+    """The forms in which a slip is looked for: canonical; both Cyrillic as typed; a
+    Latin word against every scheme's spelling of the Cyrillic one."""
     forms = [(a_canon, b_canon)]
     a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
     if a_cyr and b_cyr:
@@ -244,12 +262,14 @@ def _one_slip(a: str, b: str, a_canon: str, b_canon: str) -> bool:
         latin, cyrillic = (b, a) if a_cyr else (a, b)
         plain = _plain(latin)
         forms += [(plain, spelling) for spelling in scheme_spellings(cyrillic)]
-    return any(_slip(x, y) for x, y in forms)
+    return forms
 
 
-def _slip(a: str, b: str) -> bool:
-    return max(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) == 1 \
-        and a[:-1] != b[:-1] and a[:-1] != b and b[:-1] != a
+def _slip_shape(a: str, b: str) -> bool:
+    """Two words one edit apart make a slip when long enough, and not when the edit is
+    the last letter (Александр / Александра)."""
+    return max(len(a), len(b)) >= TYPO_MIN_LENGTH and a[:-1] != b[:-1] and \
+        a[:-1] != b and b[:-1] != a
 
 
 def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
