@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -41,9 +42,47 @@ def atomic_path(path: Path):
         raise
 
 
+STAGING_PREFIX = ".staged."
+
+
+@contextmanager
+def staged(folder: Path):
+    """A hidden folder inside `folder` where files are written first; `commit` moves
+    them beside it, each by one rename, and leaving the block removes whatever was not
+    committed (a failed or interrupted run replaces nothing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+    try:
+        yield _Staging(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class _Staging:
+    def __init__(self, path: Path, target: Path) -> None:
+        self.path, self.target = path, target
+
+    def commit(self) -> list[Path]:
+        moved = []
+        for staged_file in sorted(self.path.iterdir()):
+            destination = self.target / staged_file.name
+            try:
+                os.replace(staged_file, destination)
+            except OSError as exc:
+                raise OutputLocked(f"cannot replace {destination} ({exc.strerror}): is it "
+                                   "open in Excel? Close it and run again") from None
+            moved.append(destination)
+        return moved
+
+
 def remove_leftovers(folder: Path, names: Iterable[str]) -> int:
-    """Delete the temporaries a killed run left beside its outputs (`.review.xlsx.*`)."""
+    """Delete the temporaries a killed run left beside its outputs (`.review.xlsx.*`,
+    a `.staged.*` folder)."""
     removed = 0
+    for leftover in folder.glob(f"{STAGING_PREFIX}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed += 1
     for name in names:
         for leftover in folder.glob(f".{name}.*"):
             try:

@@ -4,6 +4,7 @@ clinician's answer (a filled review.xlsx is imported before it is replaced)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import time
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from linkage.background import Background
 from linkage.config import Settings
 from linkage.errors import ImportRefused
-from linkage.files import remove_leftovers
+from linkage.files import remove_leftovers, staged
 from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
 from linkage.inventory import check_paths, scan_only
@@ -30,6 +31,7 @@ from linkage.outputs import (
 from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
+from linkage.review.links import linked as linked_pairs
 from linkage.review.links import write_research_tables
 from linkage.review.stamp import SheetStamp, restamp
 from linkage.store import STATE_NAME, Store, now
@@ -194,15 +196,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             reused = "link and outputs"
             outputs |= research
         else:
-            from linkage.review.sheet import write_review
-
-            # The sheet first: if it cannot be written, no other output was replaced.
-            write_review(outputs["review sheet"], linked.pairs, tables.records,
-                         tables.studies, study_info, settings.thresholds, settings.lang, stamp)
-            write_export_problems(outputs["export problems"], export)
-            write_matches(outputs["matches"], linked.pairs)
-            outputs |= write_research_tables(out, linked.pairs, study_info, export,
-                                             settings.windows)
+            outputs |= _write_outputs(outputs, research, linked, tables, study_info, export,
+                                      settings, stamp, background)
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
         stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen]
         with Store(state) as store:
@@ -217,6 +212,45 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         store.record_run(started, str(images.resolve()), str(export_path.resolve()),
                          result.summary(), stages.seconds)
     return result
+
+
+# From this many studies the research tables are written in the second process while
+# the main one writes review.xlsx (about a second each at 10,000 persons); below, a
+# process would cost more than it saves.
+PARALLEL_OUTPUTS_FROM_STUDIES = 2000
+
+
+def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: LinkResult,
+                   tables: _Tables, study_info: dict[str, Study], export: Export,
+                   settings: Settings, stamp: SheetStamp, background: Background
+                   ) -> dict[str, Path]:
+    """The sheet first: if it cannot be written, no other output was replaced. The
+    research tables are written meanwhile into a staging folder (by the second process
+    for a large folder) and moved beside the sheet only once it is written."""
+    from linkage.review.sheet import write_review
+
+    sheet = outputs["review sheet"]
+    links = linked_pairs(linked.pairs)
+    parallel = len(study_info) >= PARALLEL_OUTPUTS_FROM_STUDIES
+    with staged(sheet.parent) as staging:
+        if parallel:
+            background.submit(write_research_tables, staging.path, links, study_info, export,
+                              settings.windows)
+        try:
+            write_review(sheet, linked.pairs, tables.records, tables.studies, study_info,
+                         settings.thresholds, settings.lang, stamp)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                background.wait()       # nothing may write into the staging folder it leaves
+            raise
+        write_export_problems(outputs["export problems"], export)
+        write_matches(outputs["matches"], linked.pairs)
+        if parallel:
+            background.wait()
+        else:
+            write_research_tables(staging.path, links, study_info, export, settings.windows)
+        moved = {path.name for path in staging.commit()}
+    return {label: path for label, path in research.items() if path.name in moved}
 
 
 class _Tables:

@@ -1,6 +1,7 @@
-"""A report written in a second process while the job links (linkage.background): the
-same workbook as when written in place, its error raised where the job waits for it,
-and nothing half-written left behind."""
+"""Outputs written in a second process while the main one works (linkage.background,
+linkage.files.staged): the same files as when written in place, an error raised where
+the job waits for it, research tables moved beside the review sheet only once the
+sheet is written, and nothing half-written left behind."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 from openpyxl import load_workbook
 
 import linkage.inventory as inventory
+import linkage.job as job
 from linkage.background import Background
 from linkage.config import load_settings
+from linkage.errors import OutputLocked
+from linkage.files import staged
 from linkage.images.walk import readable
 from linkage.inventory import scan_only
 from linkage.job import run_job
@@ -58,14 +62,58 @@ def test_a_failed_background_write_raises_where_the_job_waits(folder_rows, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file"]
 
 
-def test_the_job_writes_the_revision_in_the_background_as_in_place(dataset, tmp_path,
-                                                                   monkeypatch) -> None:
-    """The small synth has fewer folders than make a second process worth starting:
-    the threshold is lowered so that this run takes the background path."""
+RESEARCH = ("links.csv", "cohort.csv", "image_occurrence.csv", "study_files.csv",
+            "matches.csv", "export_problems.csv")
+
+
+def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_path,
+                                                                  monkeypatch) -> None:
+    """The small synth has fewer folders and studies than make a second process worth
+    starting: the thresholds are lowered so that this run takes the background path."""
     here, there = tmp_path / "here", tmp_path / "there"
     run_job(dataset.images, dataset.export, here, load_settings(), progress=False)
     monkeypatch.setattr(inventory, "BACKGROUND_FROM_FOLDERS", 0)
-    run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
+    monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
+    result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert _cells(there / "revision.xlsx") == _cells(here / "revision.xlsx")
-    assert not [p for p in there.iterdir() if p.name.startswith(".revision.xlsx.")]
+    for name in RESEARCH:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+    assert all(path.is_file() for path in result.outputs.values())
+    assert not [p for p in there.iterdir() if p.name.startswith(".")
+                and p.name != ".linkage.lock"]
     shutil.rmtree(here)
+
+
+def test_research_tables_are_not_replaced_when_the_sheet_cannot_be(dataset, tmp_path,
+                                                                   monkeypatch) -> None:
+    """The sheet comes first: a review.xlsx that cannot be replaced (here a folder of
+    that name; on Windows, a sheet open in Excel) stops the run before any table the
+    second process wrote is moved beside it."""
+    out = tmp_path / "out"
+    run_job(dataset.images, dataset.early_export, out, load_settings(), progress=False)
+    before = {name: (out / name).read_bytes() for name in RESEARCH[:4]}
+    (out / "review.xlsx").unlink()
+    (out / "review.xlsx").mkdir()
+    (out / "review.xlsx" / "a file").write_text("keeps the folder in place")
+    monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
+    with pytest.raises(OutputLocked):
+        run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert {name: (out / name).read_bytes() for name in RESEARCH[:4]} == before
+    assert not list(out.glob(".staged.*"))
+
+
+def test_staged_files_appear_only_on_commit(tmp_path) -> None:
+    (tmp_path / "links.csv").write_text("old")
+    with staged(tmp_path) as staging:
+        (staging.path / "links.csv").write_text("new")
+        (staging.path / "cohort.csv").write_text("new")
+        assert (tmp_path / "links.csv").read_text() == "old"
+        moved = staging.commit()
+    assert sorted(p.name for p in moved) == ["cohort.csv", "links.csv"]
+    assert (tmp_path / "links.csv").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "links.csv"]
+    with pytest.raises(RuntimeError), staged(tmp_path) as staging:
+        (staging.path / "links.csv").write_text("newer")
+        raise RuntimeError("the sheet failed")
+    assert (tmp_path / "links.csv").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "links.csv"]

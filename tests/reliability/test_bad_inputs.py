@@ -170,6 +170,8 @@ def test_leftovers_of_a_killed_run_are_removed_and_outputs_readable_by_the_team(
     mini["out"].mkdir()
     (mini["out"] / ".review.xlsx.k1ll3d").write_bytes(b"half a workbook")
     (mini["out"] / ".links.csv.k1ll3d").write_bytes(b"half")
+    (mini["out"] / ".staged.k1ll3d").mkdir()            # research tables not yet moved
+    (mini["out"] / ".staged.k1ll3d" / "links.csv").write_bytes(b"half")
     (mini["out"] / "notes.txt").write_text("mine", encoding="utf-8")
     old = os.umask(0o022)
     try:
@@ -178,6 +180,7 @@ def test_leftovers_of_a_killed_run_are_removed_and_outputs_readable_by_the_team(
         os.umask(old)
     names = {p.name for p in mini["out"].iterdir()}
     assert ".review.xlsx.k1ll3d" not in names and ".links.csv.k1ll3d" not in names
+    assert ".staged.k1ll3d" not in names
     assert "notes.txt" in names
     if os.name == "posix":
         assert (mini["out"] / "review.xlsx").stat().st_mode & 0o777 == 0o644
