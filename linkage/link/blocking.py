@@ -65,14 +65,20 @@ def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
         indexer = recordlinkage.Index()
         indexer.sortedneighbourhood("surname_canon", window=NEIGHBOURHOOD_WINDOW)
         indexes.append(indexer.index(a, b))
-    pairs = _union(indexes)
+    pairs = _union(indexes, records.index, studies.index)
     return pairs, BlockingReport(len(pairs), len(records) * len(studies))
 
 
-def _union(indexes: list[pd.MultiIndex]) -> pd.MultiIndex:
-    frames = [idx.to_frame(index=False, name=["record_id", "study_instance_uid"])
-              for idx in indexes if len(idx)]
-    if not frames:
+def _union(indexes: list[pd.MultiIndex], record_ids: pd.Index, study_ids: pd.Index
+           ) -> pd.MultiIndex:
+    """The passes' pairs, each once, in the order they were first proposed: every pair
+    as one integer (record position x studies + study position), made unique by
+    hashing."""
+    keys = [record_ids.get_indexer(idx.get_level_values(0)).astype(np.int64) * len(study_ids)
+            + study_ids.get_indexer(idx.get_level_values(1)) for idx in indexes if len(idx)]
+    if not keys:
         return pd.MultiIndex.from_arrays([[], []], names=["record_id", "study_instance_uid"])
-    merged = pd.concat(frames, ignore_index=True).drop_duplicates()
-    return pd.MultiIndex.from_frame(merged)
+    unique = pd.unique(np.concatenate(keys))
+    return pd.MultiIndex.from_arrays(
+        [record_ids[unique // len(study_ids)], study_ids[unique % len(study_ids)]],
+        names=["record_id", "study_instance_uid"])

@@ -208,14 +208,17 @@ class Surname(Comparison):
 
     def compare(self, left, right):
         rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
-        name = name_similarity(rec, img)
-        folder_sim = name_similarity(rec, folder)
-        if len(right) > 2:      # «Снимки Кузнецова»: Кузнецов's too (names/parse.py)
-            also = _values(right[2])
-            rows = np.flatnonzero(_present(also))
-            if len(rows):
-                folder_sim[rows] = np.maximum(folder_sim[rows], name_similarity(
-                    [rec[i] for i in rows], [also[i] for i in rows]))
+        n = len(rec)
+        # «Снимки Кузнецова»: Кузнецов's too (names/parse.py)
+        also = _values(right[2]) if len(right) > 2 else [""] * n
+        rows = np.flatnonzero(_present(also)).tolist()
+        # one call: the folder usually repeats the DICOM surname, so the three columns
+        # share most of their distinct pairs of words
+        sims = name_similarity(rec + rec + [rec[i] for i in rows],
+                               img + folder + [also[i] for i in rows])
+        name, folder_sim = sims[:n], sims[n:2 * n].copy()
+        if rows:
+            folder_sim[rows] = np.maximum(folder_sim[rows], sims[2 * n:])
         has_rec, has_img, has_folder = _present(rec), _present(img), _present(folder)
         name_exact = has_img & (name >= 1.0)
         folder_exact = has_folder & (folder_sim >= 1.0)

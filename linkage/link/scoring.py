@@ -243,14 +243,18 @@ def harmonise_groups(scored: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFram
     group = (keys + "|" + surnames).dropna()
     if group.empty or len(scored) == 0:
         return scored
-    frame = scored[["score", "weight"]].copy()
-    frame["group"] = group.reindex(scored.index.get_level_values(1)).to_numpy()
-    frame["record"] = scored.index.get_level_values(0)
-    grouped = frame.dropna(subset=["group"])
-    if grouped.empty:
+    study_group = group.reindex(scored.index.get_level_values(1)).to_numpy()
+    rows = np.flatnonzero(pd.notna(study_group))      # positions: labels cost seconds
+    if not rows.size:
         return scored
-    best = grouped.groupby(["record", "group"])[["score", "weight"]].transform("max")
+    frame = pd.DataFrame({"record": scored.index.get_level_values(0)[rows],
+                          "group": study_group[rows],
+                          "score": scored["score"].to_numpy()[rows],
+                          "weight": scored["weight"].to_numpy()[rows]})
+    best = frame.groupby(["record", "group"], sort=False)[["score", "weight"]].transform("max")
     scored = scored.copy()
-    scored.loc[best.index, "score"] = best["score"].to_numpy()
-    scored.loc[best.index, "weight"] = best["weight"].to_numpy()
+    for column in ("score", "weight"):
+        values = scored[column].to_numpy().copy()
+        values[rows] = best[column].to_numpy()
+        scored[column] = values
     return scored
