@@ -28,6 +28,7 @@ from linkage.outputs import (
     write_export_problems,
     write_matches,
 )
+from linkage.progress import Bar
 from linkage.records.read import Export, read_export
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
@@ -173,8 +174,13 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             from linkage.link.pipeline import link
 
             stale = stale_decisions(remembered, tables.records, tables.studies)
-            linked = link(tables.records, tables.studies, settings.thresholds,
-                          {k: d.decision for k, d in remembered.items()}, stale)
+            bar = Bar(stages.show, "  linking", 100, percent=True)
+            try:
+                linked = link(tables.records, tables.studies, settings.thresholds,
+                              {k: d.decision for k, d in remembered.items()}, stale,
+                              progress=bar.advance)
+            finally:
+                bar.close()
             blob = pack(linked)
     study_info = {s.study_instance_uid: s for s in studies}
     outputs = {

@@ -10,7 +10,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "linkage"
 
-LEAVES = {"errors", "config", "names", "store", "lock", "text", "files", "background"}
+LEAVES = {"errors", "config", "names", "store", "lock", "text", "files", "background",
+          "progress"}
 # Each rank may import the ranks before it; images and records, the two inputs, are
 # one rank and import neither each other.
 RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"job"},

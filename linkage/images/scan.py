@@ -36,6 +36,7 @@ from linkage.images.parse_file import (
 )
 from linkage.images.studies import Study, group_studies, study_from_row, study_row
 from linkage.images.walk import WalkProblem, readable, walk
+from linkage.progress import Bar
 from linkage.store import Store
 
 BATCH = 256
@@ -232,7 +233,9 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
     """Parse in batches and save what is parsed about every half second, each save
     one transaction: an interrupted scan keeps all but the last moments of work, and
     the state file is not committed (and checkpointed) for every batch."""
-    meter = _Progress(show, total)
+    meter = Bar(show, "  reading headers", total, unit=" files")
+    if total is None:       # a first scan: the total is known once the walk ends
+        todo = _counted(todo, meter)
     parsed = _Parsed()
     unsaved: list[CacheRow] = []
     last_save = time.perf_counter()
@@ -271,8 +274,17 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
                 _stop_workers(pool)
                 raise
     flush()
-    meter.done()
+    meter.close()
     return parsed
+
+
+def _counted(items, meter: Bar):
+    """The items, and the bar's total set to their number once the last was given."""
+    n = 0
+    for item in items:
+        n += 1
+        yield item
+    meter.set_total(n)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -281,24 +293,3 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()
-
-
-class _Progress:
-    """A progress bar on a terminal (tqdm: count, rate, and with a total the time left);
-    silent otherwise, so that logs and CI stay clean."""
-
-    def __init__(self, show: bool, total: int | None = None):
-        self.bar = None
-        if show:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit=" files", desc="  reading headers",
-                            file=sys.stderr, mininterval=0.2, leave=True)
-
-    def advance(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def done(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

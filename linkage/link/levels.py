@@ -10,6 +10,7 @@ them (`self.code("exact")`), so reordering a tuple cannot silently change a resu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,9 +79,10 @@ class Comparison:
     def compare(self, left: list[pd.Series], right: list[pd.Series]) -> np.ndarray:
         raise NotImplementedError
 
-    def feature(self):
+    def feature(self, on_done: Callable[[Comparison], None] | None = None):
         """This comparison as a recordlinkage feature (recordlinkage is imported here,
-        so that the declarations load without it: a reused result needs no linker)."""
+        so that the declarations load without it: a reused result needs no linker).
+        `on_done` is told when it has compared every pair (the progress bar)."""
         from recordlinkage.base import BaseCompareFeature
 
         class _Feature(BaseCompareFeature):
@@ -92,6 +94,9 @@ class Comparison:
             def _compute_vectorized(self, *args):
                 n_left = len(self.comparison.record_columns)
                 left, right = list(args[:n_left]), list(args[n_left:])
-                return self.comparison.compare(left, right)
+                levels = self.comparison.compare(left, right)
+                if on_done is not None:
+                    on_done(self.comparison)
+                return levels
 
         return _Feature(self)

@@ -3,6 +3,7 @@ benchmarks call it; each step below it is testable alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,8 @@ class LinkResult:
 def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
          decisions: dict[tuple[str, str], str] | None = None,
          stale: set[tuple[str, str]] | None = None,
-         comparisons: tuple[Comparison, ...] = COMPARISONS) -> LinkResult:
+         comparisons: tuple[Comparison, ...] = COMPARISONS,
+         progress: Callable[[float, str], None] | None = None) -> LinkResult:
     """Score all candidate pairs and decide their status.
 
     `decisions` maps (record_id, study_uid) to "yes" / "no" / "unsure"; decided
@@ -47,16 +49,22 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     """
     decisions = decisions or {}
     stale = stale or set()
+    step = progress or (lambda share, doing: None)
     pairs, report = candidate_pairs(records, studies)
+    step(STEPS["blocking"], f"{len(pairs):,} candidate pairs")
     decided = [k for k in decisions if k[0] in records.index and k[1] in studies.index]
     if decided:
         extra = pd.MultiIndex.from_tuples(decided, names=pairs.names)
         pairs = pairs.union(extra) if len(pairs) else extra
-    levels = compare_levels(pairs, records, studies, comparisons)
+    compare_share = STEPS["compare"] / max(sum(_cost(c) for c in comparisons), 1)
+    levels = compare_levels(pairs, records, studies, comparisons,
+                            lambda c: step(_cost(c) * compare_share, c.name))
     model = fit(records, studies, levels, comparisons=comparisons)
+    step(STEPS["fit"], "m and u")
     scored = harmonise_groups(score(model, levels, records), studies)
     context = Context(scored, records, studies, thresholds, comparisons, decisions, stale)
     result = decide(context)
+    step(STEPS["decide"], "statuses")
     # The guard: answers may only ever lower the questions. The same pairs decided as
     # if nobody had answered yet must not ask fewer (answered pairs aside).
     asked_now = (result["status"] == "review").to_numpy()
@@ -75,7 +83,18 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     result["reason"] = _with_admissions(reasons, result, context.persons, shown)
     result = result.reset_index().rename(columns={"level_0": "record_id",
                                                   "level_1": "study_instance_uid"})
+    step(STEPS["explain"], "reasons")
     return LinkResult(result, model, report, guard)
+
+
+# The link stage's steps as shares of its time (measured at 10,000 persons), so that a
+# progress bar moves evenly; within "compare", each comparison by its cost.
+STEPS = {"blocking": 5, "compare": 41, "fit": 21, "decide": 14, "explain": 19}
+_COSTS = {"surname": 20, "given_name": 7, "patronymic": 6}
+
+
+def _cost(comparison: Comparison) -> float:
+    return _COSTS.get(comparison.name, 1.5)
 
 
 _ADMISSIONS = {2: "две госпитализации", 3: "три госпитализации", 4: "четыре госпитализации"}

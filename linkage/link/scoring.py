@@ -14,6 +14,7 @@ and each comparison's contribution is kept for the review sheet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,8 +53,10 @@ class Model:
 
 
 def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.DataFrame,
-                   comparisons: tuple[Comparison, ...] = COMPARISONS) -> pd.DataFrame:
-    """One integer level column per comparison, through recordlinkage's Compare."""
+                   comparisons: tuple[Comparison, ...] = COMPARISONS,
+                   on_compared: Callable[[Comparison], None] | None = None) -> pd.DataFrame:
+    """One integer level column per comparison, through recordlinkage's Compare;
+    `on_compared` is told as each comparison is done."""
     import recordlinkage  # here: a reused result needs no linker
 
     if len(pairs) == 0:
@@ -61,7 +64,7 @@ def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.Data
                             index=pairs)
     compare = recordlinkage.Compare()
     for comparison in comparisons:
-        compare.add(comparison.feature())
+        compare.add(comparison.feature(on_compared))
     levels = compare.compute(pairs, records, studies)
     return levels.astype(np.int8)
 
