@@ -56,11 +56,10 @@ def distinct_pairs(left: list[str], right: list[str]
     words, not once per pair of records."""
     left_codes, left_words = pd.factorize(np.asarray(left, dtype=object))
     right_codes, right_words = pd.factorize(np.asarray(right, dtype=object))
-    keys = left_codes.astype(np.int64) * max(len(right_words), 1) + right_codes
-    distinct, position = np.unique(keys, return_inverse=True)
     width = max(len(right_words), 1)
+    position, distinct = pd.factorize(left_codes.astype(np.int64) * width + right_codes)
     return (left_words[distinct // width].tolist(), right_words[distinct % width].tolist(),
-            position.reshape(-1))
+            position)
 
 
 def name_similarity(left: list[str], right: list[str]) -> np.ndarray:
