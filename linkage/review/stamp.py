@@ -32,8 +32,12 @@ class SheetStamp:
 
 def write_stamp(wb: Workbook, stamp: SheetStamp) -> None:
     ws = wb.create_sheet(STAMP_SHEET)
-    for key in ("sheet_id", "written_at", "decisions_seen"):
-        ws.append([key, str(getattr(stamp, key))])
+    rows = [[key, str(getattr(stamp, key))] for key in ("sheet_id", "written_at",
+                                                        "decisions_seen")]
+    # its size at its top, which a write-only sheet cannot work out (see review.sheet)
+    ws.calculate_dimension = lambda: f"A1:B{len(rows)}"
+    for row in rows:
+        ws.append(row)
     ws.sheet_state = "hidden"
 
 
