@@ -16,9 +16,9 @@ from linkage.lock import exclusive
 from linkage.outputs import write_scan_problems, write_studies
 from linkage.store import Store
 
-# Below this many folders the report is written in a fraction of a second, less than
+# Below this many files the report is made in a fraction of a second, less than
 # starting another process costs.
-BACKGROUND_FROM_FOLDERS = 1000
+BACKGROUND_FROM_FILES = 5000
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -45,7 +45,7 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               locked: bool = False, background: Background | None = None
               ) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list. With `background`,
-    revision.xlsx is written there (the caller waits for it)."""
+    revision.xlsx is made and written there (the caller waits for it)."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
@@ -62,14 +62,13 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
     if listing is not None:
-        from linkage.review.revision import revise, studies_by_year, write_revision
+        from linkage.review.revision import write_report  # openpyxl: only now
 
-        rows = revise([(readable(p), s, k) for p, s, k in listing], scanned.instances)
-        by_year = studies_by_year(scanned.instances)
-        if background is None or len(rows) < BACKGROUND_FROM_FOLDERS:
-            write_revision(revision, rows, by_year)
-        else:
-            background.submit(write_revision, revision, rows, by_year)
+        files = [(readable(p), s, k) for p, s, k in listing]
+        if background is None or len(files) < BACKGROUND_FROM_FILES:
+            write_report(revision, files, scanned.instances)
+        else:       # made and written while the job links
+            background.submit(write_report, revision, files, scanned.instances)
     return scanned, studies
 
 

@@ -68,11 +68,11 @@ RESEARCH = ("links.csv", "cohort.csv", "image_occurrence.csv", "study_files.csv"
 
 def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_path,
                                                                   monkeypatch) -> None:
-    """The small synth has fewer folders and studies than make a second process worth
+    """The small synth has fewer files and studies than make a second process worth
     starting: the thresholds are lowered so that this run takes the background path."""
     here, there = tmp_path / "here", tmp_path / "there"
     run_job(dataset.images, dataset.export, here, load_settings(), progress=False)
-    monkeypatch.setattr(inventory, "BACKGROUND_FROM_FOLDERS", 0)
+    monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)
     monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
     result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert _cells(there / "revision.xlsx") == _cells(here / "revision.xlsx")

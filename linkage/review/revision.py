@@ -138,6 +138,13 @@ HEADERS = ["Папка", "Фамилия по имени папки", "Люди 
 WIDTHS = [30, 18, 36, 24, 8, 8, 14, 14, 30, 8, 14, 8, 28, 14]
 
 
+def write_report(path: Path, files: list[tuple[str, int, str]],
+                 instances: list[Instance]) -> None:
+    """The whole report from the scan's listing and instances: what `linkage scan`
+    writes in place, and the job hands to its second process."""
+    write_revision(path, revise(files, instances), studies_by_year(instances))
+
+
 def studies_by_year(instances: list[Instance]) -> dict[str, Counter]:
     """Studies per year and modality, for the totals sheet's chart."""
     by_year: dict[str, Counter] = defaultdict(Counter)
@@ -151,7 +158,6 @@ def studies_by_year(instances: list[Instance]) -> dict[str, Counter]:
 
 
 def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
-    """Small arguments on purpose: the job writes this in another process."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Папки"
