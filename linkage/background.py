@@ -15,8 +15,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 class Background:
     """At most one extra process, started on the first `submit` (spawn: what Windows
-    does). Leaving the `with` block waits for every write, also after an error, so that
-    no write outlives the lock on the output folder."""
+    does). Leaving the `with` block waits for every write; leaving it on an error
+    (Ctrl-C, SIGTERM, a failed stage) ends the process at once instead. Either way no
+    write outlives the lock on the output folder, and a write cut short leaves only a
+    temporary file, which the next run removes (linkage.files)."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -37,7 +39,11 @@ class Background:
     def __enter__(self) -> Background:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None

@@ -117,3 +117,23 @@ def test_staged_files_appear_only_on_commit(tmp_path) -> None:
         raise RuntimeError("the sheet failed")
     assert (tmp_path / "links.csv").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "links.csv"]
+
+
+def _slow_write(path) -> None:
+    """A write that takes long (a report of a huge folder)."""
+    import time
+
+    time.sleep(60)
+    path.write_text("too late")
+
+
+def test_an_error_in_the_job_ends_the_background_write_at_once(tmp_path) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), Background() as background:
+        background.submit(_slow_write, tmp_path / "report.xlsx")
+        time.sleep(1)             # the process is up and writing
+        raise KeyboardInterrupt
+    assert time.perf_counter() - started < 30
+    assert not (tmp_path / "report.xlsx").exists()
