@@ -26,8 +26,10 @@ class Background:
 
     def submit(self, function: Callable, *args) -> None:
         if self._pool is None:
+            # a fresh process per task: what one task held is given back before the next
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=1)
         self._futures.append(self._pool.submit(function, *args))
 
     def wait(self) -> None:

@@ -17,13 +17,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from linkage.files import atomic_path
 from linkage.images.instance import Instance
 from linkage.names.parse import parse_dicom_name, parse_folder_name
 from linkage.names.similarity import similarity_many
-from linkage.review.stamp import cell_text
+from linkage.review.streamed import StreamedSheet, dimension
 
 OLD_SUBFOLDERS = ("амбулаторные снимки", "стационарные снимки")
 ROOT = "(корень папки)"
@@ -158,24 +157,15 @@ def studies_by_year(instances: list[Instance]) -> dict[str, Counter]:
 
 
 def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Папки"
-    ws.append(HEADERS)
-    for i, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-        cell = ws.cell(row=1, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb = Workbook(write_only=True)
+    sheet = StreamedSheet(wb, "Папки", list(zip(HEADERS, WIDTHS, strict=True)), len(rows))
     for r in rows:
-        ws.append([cell_text(v) for v in (
+        sheet.append([
             r.folder, r.folder_surname, "; ".join(sorted(r.persons)[:6]), r.misfiled,
             len(r.studies), r.images, r.bytes, r.copy_bytes, "; ".join(sorted(r.copies_in)[:4]),
             "да" if r.pure_copy else "", r.non_image_bytes, "да" if r.images == 0 else "",
-            "; ".join(r.zips_unpacked), r.zip_bytes_unpacked)])
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+            "; ".join(r.zips_unpacked), r.zip_bytes_unpacked])
+    sheet.finish()
     _totals(wb.create_sheet("Итого"), rows, by_year)
     with atomic_path(path) as tmp:
         wb.save(tmp)
@@ -184,28 +174,31 @@ def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter
 def _totals(ws, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 16
-    for label, value in (
-            ("Папок", len(rows)), ("Байт всего", sum(r.bytes for r in rows)),
-            ("Байт копий снимков", sum(r.copy_bytes for r in rows)),
-            ("Байт не-снимков", sum(r.non_image_bytes for r in rows)),
-            ("Папок только с копиями", sum(r.pure_copy for r in rows)),
-            ("Папок без снимков", sum(r.images == 0 for r in rows)),
-            ("Папок, где снимки другого человека", sum(bool(r.misfiled) for r in rows)),
-            ("Архивов, распакованных рядом", sum(len(r.zips_unpacked) for r in rows))):
-        ws.append([label, value])
-    ws.append([])
+    lines: list[list] = [[label, value] for label, value in (
+        ("Папок", len(rows)), ("Байт всего", sum(r.bytes for r in rows)),
+        ("Байт копий снимков", sum(r.copy_bytes for r in rows)),
+        ("Байт не-снимков", sum(r.non_image_bytes for r in rows)),
+        ("Папок только с копиями", sum(r.pure_copy for r in rows)),
+        ("Папок без снимков", sum(r.images == 0 for r in rows)),
+        ("Папок, где снимки другого человека", sum(bool(r.misfiled) for r in rows)),
+        ("Архивов, распакованных рядом", sum(len(r.zips_unpacked) for r in rows)))]
+    lines.append([])
     modalities = sorted({m for counts in by_year.values() for m in counts})
-    start = ws.max_row + 1
-    ws.append(["Исследований по годам", *modalities])
+    start = len(lines) + 1
+    lines.append(["Исследований по годам", *modalities])
     for year in sorted(by_year):
-        ws.append([year, *(by_year[year].get(m, 0) for m in modalities)])
+        lines.append([year, *(by_year[year].get(m, 0) for m in modalities)])
+    last = len(lines)
     if modalities and by_year:
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
         chart.title = "Исследований по годам и видам"
         data = Reference(ws, min_col=2, max_col=1 + len(modalities), min_row=start,
-                         max_row=ws.max_row)
+                         max_row=last)
         chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=ws.max_row))
+        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=last))
         chart.width, chart.height = 24, 9
-        ws.add_chart(chart, f"A{ws.max_row + 2}")
+        ws.add_chart(chart, f"A{last + 2}")
+    ws.calculate_dimension = dimension(max(2, 1 + len(modalities)), last)
+    for line in lines:
+        ws.append(line)

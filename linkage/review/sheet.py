@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -28,15 +27,13 @@ from linkage.link.comparisons import AGAINST, AGREE, COMPARISONS, Comparison
 from linkage.link.status import AUTO, CONFIRMED, REVIEW
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
-from linkage.review.stamp import SheetStamp, cell_text, write_stamp
+from linkage.review.stamp import SheetStamp, write_stamp
+from linkage.review.streamed import TOP_WRAP, StreamedSheet, dimension
 from linkage.text import iso_date as _iso
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-HEADER_FONT = Font(bold=True)
 TOP = Alignment(vertical="top")
-TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 
 FILLS = {AGREE: GREEN, AGAINST: RED}
 # Probabilities as percentages with the decimals that tell 99.91 % from 99.99 %.
@@ -74,67 +71,6 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
         wb.save(tmp)
 
 
-class _Sheet:
-    """A write-only sheet with a styled header row: widths, hidden columns, the frozen
-    header and print settings are set before the first row (they precede the rows in
-    the file), rows are streamed, and the filter covers what was written.
-
-    `rows`, the number of rows to come, is written as the sheet's dimension at its top:
-    without it, a reader (openpyxl's, the importer's) reads every row of every sheet
-    just to learn their size, a second per import at 10,000 persons."""
-
-    def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, int]], rows: int,
-                 hidden_from: int | None = None):
-        self.ws = ws = wb.create_sheet(title)
-        self.width = len(columns)
-        self.rows = 1
-        self.expected = rows + 1
-        ws.calculate_dimension = _dimension(self.width, self.expected)
-        for i, (_, width) in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-            if hidden_from and i >= hidden_from:
-                ws.column_dimensions[get_column_letter(i)].hidden = True
-        ws.row_dimensions[1].height = 28
-        ws.freeze_panes = "A2"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
-        header = []
-        for name, _ in columns:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, TOP_WRAP
-            header.append(cell)
-        ws.append(header)
-
-    def append(self, values: list, height: float | None = None) -> None:
-        """`values`: plain values or styled WriteOnlyCells."""
-        self.rows += 1
-        if height is not None:
-            self.ws.row_dimensions[self.rows].height = height
-        self.ws.append([v if isinstance(v, Cell) else cell_text(v) for v in values])
-
-    def cell(self, value, **style) -> Cell:
-        cell = WriteOnlyCell(self.ws, value=cell_text(value))
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
-
-    def finish(self) -> None:
-        if self.rows != self.expected:
-            raise RuntimeError(f"sheet {self.ws.title}: {self.rows} rows written, "
-                               f"{self.expected} announced")
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(self.width)}{self.rows}"
-
-
-def _dimension(columns: int, rows: int):
-    """What openpyxl's sheet writer asks a sheet for its <dimension> (write-only
-    sheets cannot know it before their rows)."""
-    return lambda: f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
-
-
 def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, comparisons
                   ) -> None:
     columns = [
@@ -149,7 +85,7 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
         (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
     ]
     col = {name: i for i, (name, _) in enumerate(columns, start=1)}
-    sheet = _Sheet(wb, title, columns, len(pairs), hidden_from=col[KEY_COLUMNS[0]])
+    sheet = StreamedSheet(wb, title, columns, len(pairs), hidden_from=col[KEY_COLUMNS[0]])
     ws = sheet.ws
 
     def fills(row) -> dict[int, PatternFill]:
@@ -227,7 +163,7 @@ def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, 
 
 def _auto_sheet(wb, title, pairs, records, study_info, t) -> None:
     record_rows = _rows(records, ("full_name", "birth_date"))
-    sheet = _Sheet(wb, title, [(t["score"], 9), (t["rec_name"], 30), (t["img_name"], 30),
+    sheet = StreamedSheet(wb, title, [(t["score"], 9), (t["rec_name"], 30), (t["img_name"], 30),
                                (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
                                (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
                                (KEY_COLUMNS[1], 30)], len(pairs))
@@ -241,7 +177,7 @@ def _auto_sheet(wb, title, pairs, records, study_info, t) -> None:
 
 
 def _lonely_studies(wb, title, studies, t) -> None:
-    sheet = _Sheet(wb, title, [(t["img_folder"], 28), (t["img_name"], 30),
+    sheet = StreamedSheet(wb, title, [(t["img_folder"], 28), (t["img_name"], 30),
                                (t["img_decoding"], 16), (t["img_birth"], 11), (t["img_sex"], 6),
                                (t["img_id"], 12), (t["img_date"], 11), (t["img_modality"], 7),
                                (t["img_description"], 26), (t["img_path"], 50),
@@ -254,7 +190,7 @@ def _lonely_studies(wb, title, studies, t) -> None:
 
 
 def _lonely_records(wb, title, records, t) -> None:
-    sheet = _Sheet(wb, title, [(t["rec_id"], 10), (t["rec_name"], 32), (t["rec_birth"], 11),
+    sheet = StreamedSheet(wb, title, [(t["rec_id"], 10), (t["rec_name"], 32), (t["rec_birth"], 11),
                                (t["rec_sex"], 6), (t["rec_case"], 12), (t["rec_admission"], 11),
                                (t["rec_surgery"], 11), (KEY_COLUMNS[0], 12)], len(records))
     for rec in records.sort_values("full_name").itertuples(index=False):
@@ -297,6 +233,6 @@ def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
     chart.legend = None
     chart.width, chart.height = 24, 9
     ws.add_chart(chart, f"A{last + 2}")
-    ws.calculate_dimension = _dimension(2, last)
+    ws.calculate_dimension = dimension(2, last)
     for row in rows:
         ws.append(row)
