@@ -135,3 +135,24 @@ def test_two_surnames_scoring_one_half_are_not_the_other_gender(a: str, b: str) 
     codes = Surname().compare([pd.Series(["Иванов"])], [pd.Series(["Иванова"]),
                                                         pd.Series([""]), pd.Series([""])])
     assert Surname().level(codes[0]).label == "gendered"
+
+
+def test_prepared_schemes_spell_every_word_as_iuliia_does() -> None:
+    """The linker translates words through prepared schemes (a C-level table where no
+    letter depends on its neighbours); every scheme must still spell every word exactly
+    as iuliia does: names, given names from the dictionary, and endings the schemes map
+    (-ий, -ый, -ин, -кс) or spell by neighbours (е after a vowel, ъ/ь before a vowel)."""
+    from importlib import resources
+
+    from linkage.names.similarity import _prepared
+
+    text = resources.files("linkage.data").joinpath("given_names.txt").read_text("utf-8")
+    given = [line.split()[0] for line in text.splitlines() if line and line[0] != "#"]
+    words = {w.lower() for w in NAMES + given} | {
+        "достоевский", "толстый", "пушкин", "алексин", "кекс", "ксения", "подъезд",
+        "объём", "вьюн", "воробьёв", "ёлкин", "егор", "маяковский", "цыганов", "цех",
+        "гаецкий", "майя", "зиновьев", "ый", "ий", "ё", "еее", "тцы"}
+    assert len(words) > 150
+    for name, schema, prepared in _prepared():
+        for word in sorted(words):
+            assert prepared.translate(word) == schema.translate(word), (name, word)
