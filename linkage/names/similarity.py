@@ -180,13 +180,16 @@ def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     scores[empty] = 0.0
     todo = np.flatnonzero((scores < 1.0) & (scores >= REFINE_FROM) & ~empty)
     if todo.size:
-        refined = _refine_many({(left[i], right[i]) for i in todo})
-        scores[todo] = [max(scores[i], refined[(left[i], right[i])]) for i in todo]
-    lengths = np.fromiter((len(w) for w in left_canon), dtype=np.int64, count=n) - \
-        np.fromiter((len(w) for w in right_canon), dtype=np.int64, count=n)
+        keys = list(zip(np.asarray(left, dtype=object)[todo].tolist(),
+                        np.asarray(right, dtype=object)[todo].tolist(), strict=True))
+        refined = _refine_many(set(keys))
+        scores[todo] = np.maximum(scores[todo], [refined[key] for key in keys])
+    lengths = np.fromiter(map(len, left_canon), dtype=np.int64, count=n) - \
+        np.fromiter(map(len, right_canon), dtype=np.int64, count=n)
     gendered = np.flatnonzero((scores < 1.0) & ~empty & (np.abs(lengths) == 1))
     if gendered.size:
-        mask = [_gendered_pair(left_canon[i], right_canon[i]) for i in gendered]
+        mask = list(map(_gendered_pair, left_canon[gendered].tolist(),
+                        right_canon[gendered].tolist()))
         scores[gendered[np.array(mask, dtype=bool)]] = GENDER_PAIR_SCORE
     return scores
 
@@ -276,8 +279,9 @@ def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
     """Scheme-aware similarity of distinct (a, b) pairs; 0 where it does not apply."""
     out: dict[tuple[str, str], float] = {}
     by_cyrillic: dict[str, list[tuple[tuple[str, str], str]]] = {}
+    cyrillic_words = {w: has_cyrillic(w) for pair in pairs for w in pair}
     for a, b in pairs:
-        a_cyr, b_cyr = has_cyrillic(a), has_cyrillic(b)
+        a_cyr, b_cyr = cyrillic_words[a], cyrillic_words[b]
         if a_cyr == b_cyr:
             out[(a, b)] = 0.0
             continue
@@ -296,4 +300,4 @@ def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
 
 def _canon_array(words: Sequence[str]) -> np.ndarray:
     distinct = {w: canonical_token(w or "") for w in set(words)}
-    return np.array([distinct[w] for w in words], dtype=object)
+    return np.array(list(map(distinct.__getitem__, words)), dtype=object)
