@@ -65,6 +65,8 @@ class _Staging:
     def commit(self) -> list[Path]:
         moved = []
         for staged_file in sorted(self.path.iterdir()):
+            if staged_file.name.startswith("."):      # a write's own temporary
+                continue
             destination = self.target / staged_file.name
             try:
                 os.replace(staged_file, destination)
