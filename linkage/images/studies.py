@@ -59,9 +59,6 @@ def _folders(location: str) -> list[str]:
     return parts
 
 
-_parse_folder = parse_folder_name      # cached: every folder of a CD repeats the name
-
-
 def name_folder(location: str) -> tuple[str, ParsedName | None]:
     """The first folder from the root down whose name parses as a person's.
 
@@ -84,7 +81,7 @@ def _directory(location: str) -> str:
 @lru_cache(maxsize=200_000)
 def _name_folder_of_dir(directory: str) -> tuple[str, ParsedName | None]:
     for folder in _folders(directory + "x"):
-        parsed = _parse_folder(folder)
+        parsed = parse_folder_name(folder)     # cached there, shared with the report
         if parsed is not None:
             return folder, parsed
     return "", None
