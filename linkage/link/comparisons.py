@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from linkage.link.coded import Coded, coded, common
 from linkage.link.levels import (  # noqa: F401 - the declarations' vocabulary
     AGAINST,
     AGREE,
@@ -40,35 +41,17 @@ from linkage.names.similarity import (
 
 SIMILAR = 0.9   # at or above: a spelling variant, or a typo in a long name; below: another name
 
-def _values(series: pd.Series) -> list[str]:
-    return series.fillna("").astype(str).tolist()
-
-
-def _present(values: list[str]) -> np.ndarray:
-    return np.fromiter(map(bool, values), dtype=bool, count=len(values))
-
-
-def distinct_pairs(left: list[str], right: list[str]
-                   ) -> tuple[list[str], list[str], np.ndarray]:
-    """The distinct (left, right) pairs, and for each input pair the position of its
-    distinct pair: candidate pairs repeat the same two names many times (a common
-    surname against each of its namesakes), so names are compared once per pair of
-    words, not once per pair of records."""
-    left_codes, left_words = pd.factorize(np.asarray(left, dtype=object))
-    right_codes, right_words = pd.factorize(np.asarray(right, dtype=object))
-    width = max(len(right_words), 1)
-    position, distinct = pd.factorize(left_codes.astype(np.int64) * width + right_codes)
-    return (left_words[distinct // width].tolist(), right_words[distinct % width].tolist(),
-            position)
-
-
-def name_similarity(left: list[str], right: list[str]) -> np.ndarray:
+def name_similarity(left: Coded, right: Coded) -> np.ndarray:
     """Similarity of name words, one typing slip counted as "similar": a name typed
-    by hand in the registry (or at the scanner) is the same name."""
-    if not left:
+    by hand in the registry (or at the scanner) is the same name. Computed once per
+    distinct pair of words: candidate pairs repeat the same two names many times (a
+    common surname against each of its namesakes)."""
+    if not len(left.codes):
         return np.zeros(0, dtype=np.float64)
-    left_words, right_words, position = distinct_pairs(left, right)
-    return _word_similarity(left_words, right_words)[position]
+    width = len(right.words)
+    position, distinct = pd.factorize(left.codes * width + right.codes)
+    return _word_similarity(left.words[distinct // width].tolist(),
+                            right.words[distinct % width].tolist())[position]
 
 
 def _word_similarity(left: list[str], right: list[str]) -> np.ndarray:
@@ -88,6 +71,8 @@ def _word_similarity(left: list[str], right: list[str]) -> np.ndarray:
 class _NameWord(Comparison):
     """Full word against full word, initials when one side has only an initial."""
 
+    reads_codes = True
+
     what, what_gen, what_en = "", "", ""
 
     @classmethod
@@ -103,19 +88,28 @@ class _NameWord(Comparison):
                 Level("exact", AGREE, f"{w} совпадает", f"{e} agrees", tf=True))
 
     def compare(self, left, right):
-        rec_word, rec_initial = _values(left[0]), _values(left[1])
-        img_word, img_initial = _values(right[0]), _values(right[1])
+        rec_word, rec_initial = coded(left[0]), coded(left[1])
+        img_word, img_initial = coded(right[0]), coded(right[1])
         sim = name_similarity(rec_word, img_word)
-        both = _present(rec_word) & _present(img_word)
+        has_rec, has_img = rec_word.present(), img_word.present()
+        both = has_rec & has_img
         out = np.select([~both, sim >= 1.0, sim >= SIMILAR],
                         self.codes("missing", "exact", "similar"),
                         default=self.code("different")).astype(np.int8)
-        initials = np.flatnonzero(~both & (_present(rec_word) | _present(rec_initial))
-                                  & (_present(img_word) | _present(img_initial)))
+        initials = np.flatnonzero(~both & (has_rec | rec_initial.present())
+                                  & (has_img | img_initial.present()))
+        if not initials.size:
+            return out
+        # a word where there is one, else its initial
+        rec_key = np.where(has_rec[initials], rec_word.values(initials),
+                           rec_initial.values(initials))
+        img_key = np.where(has_img[initials], img_word.values(initials),
+                           img_initial.values(initials))
         cache: dict[tuple[str, str], bool] = {}
         agree, disagree = self.codes("initial_match", "initial_mismatch")
-        for i in initials:
-            key = (rec_word[i] or rec_initial[i], img_word[i] or img_initial[i])
+        for i, a, b in zip(initials.tolist(), rec_key.tolist(), img_key.tolist(),
+                           strict=True):
+            key = (a, b)
             if key not in cache:
                 cache[key] = initials_agree(*key)
             out[i] = agree if cache[key] else disagree
@@ -171,6 +165,7 @@ class Surname(Comparison):
     the DICOM name, so counting both would count one piece of evidence twice."""
 
     name = "surname"
+    reads_codes = True
     slip_reason = ("опечатка в фамилии", "a typo in the surname")
     record_columns = ("surname",)
     study_columns = ("surname", "folder_surname", "folder_surname_also")
@@ -206,19 +201,21 @@ class Surname(Comparison):
         return kinds
 
     def compare(self, left, right):
-        rec, img, folder = _values(left[0]), _values(right[0]), _values(right[1])
-        n = len(rec)
+        rec = coded(left[0])
+        n = len(rec.codes)
         # «Снимки Кузнецова»: Кузнецов's too (names/parse.py)
-        also = _values(right[2]) if len(right) > 2 else [""] * n
-        rows = np.flatnonzero(_present(also)).tolist()
-        # one call: the folder usually repeats the DICOM surname, so the three columns
-        # share most of their distinct pairs of words
-        sims = name_similarity(rec + rec + [rec[i] for i in rows],
-                               img + folder + [also[i] for i in rows])
+        also = coded(right[2]) if len(right) > 2 else coded(pd.Series([""] * n))
+        img, folder, also = common(coded(right[0]), coded(right[1]), also)
+        rows = np.flatnonzero(also.present())
+        # one call over one vocabulary: the folder usually repeats the DICOM surname,
+        # so the three columns share most of their distinct pairs of words
+        sims = name_similarity(
+            Coded(np.concatenate([rec.codes, rec.codes, rec.codes[rows]]), rec.words),
+            Coded(np.concatenate([img.codes, folder.codes, also.codes[rows]]), img.words))
         name, folder_sim = sims[:n], sims[n:2 * n].copy()
-        if rows:
+        if rows.size:
             folder_sim[rows] = np.maximum(folder_sim[rows], sims[2 * n:])
-        has_rec, has_img, has_folder = _present(rec), _present(img), _present(folder)
+        has_rec, has_img, has_folder = rec.present(), img.present(), folder.present()
         name_exact = has_img & (name >= 1.0)
         folder_exact = has_folder & (folder_sim >= 1.0)
         best = np.maximum(np.where(has_img, name, 0.0), np.where(has_folder, folder_sim, 0.0))
@@ -238,6 +235,7 @@ class Surname(Comparison):
 
 class BirthDate(Comparison):
     name = "birth_date"
+    reads_codes = True
     record_columns = ("birth_date",)
     study_columns = ("birth_date",)
     sheet_cells = ("rec_birth", "img_birth")
@@ -274,13 +272,11 @@ class BirthDate(Comparison):
 def _date_digits(series: pd.Series) -> np.ndarray:
     """ISO dates as an (n, 8) array of digit bytes, zeros where missing: compared
     position by position (one digit off, day and month swapped) without a loop."""
-    codes, dates = pd.factorize(series.fillna("").astype(str))
-    if not len(dates):
-        return np.zeros((len(series), 8), dtype=np.uint8)
-    digits = [d.replace("-", "") for d in dates]
+    dates = coded(series)
+    digits = [d.replace("-", "") for d in dates.words]
     raw = "".join(d if len(d) == 8 and d.isascii() else "\0" * 8 for d in digits)
-    table = np.frombuffer(raw.encode("ascii"), dtype=np.uint8).reshape(len(dates), 8)
-    return table[codes]          # once per distinct date, then by position
+    table = np.frombuffer(raw.encode("ascii"), dtype=np.uint8).reshape(len(dates.words), 8)
+    return table[dates.codes]          # once per distinct date, then by position
 
 
 class Sex(Comparison):
@@ -288,6 +284,7 @@ class Sex(Comparison):
     already says the sex (Иванова is a woman whoever she is)."""
 
     name = "sex"
+    reads_codes = True
     record_columns = ("sex",)
     study_columns = ("sex",)
     sheet_cells = ("rec_sex", "img_sex")
@@ -301,15 +298,16 @@ class Sex(Comparison):
 
 def _equality_levels(comparison: Comparison, left: pd.Series, right: pd.Series) -> np.ndarray:
     """missing / different / same, for comparisons of one field by equality."""
-    a = left.fillna("").astype(str).to_numpy()
-    b = right.fillna("").astype(str).to_numpy()
-    out = np.where(a == b, comparison.code("same"), comparison.code("different")).astype(np.int8)
-    out[(a == "") | (b == "")] = comparison.code("missing")
+    a, b = common(coded(left), coded(right))
+    out = np.where(a.codes == b.codes, comparison.code("same"),
+                   comparison.code("different")).astype(np.int8)
+    out[~a.present() | ~b.present()] = comparison.code("missing")
     return out
 
 
 class CaseNumber(Comparison):
     name = "case_number"
+    reads_codes = True
     record_columns = ("case_key",)
     study_columns = ("case_key",)
     sheet_cells = ("rec_case", "img_id")
@@ -328,6 +326,7 @@ class StudyDate(Comparison):
     it fits; a study years away is still possible, so it never vetoes alone."""
 
     name = "study_date"
+    reads_codes = True
     record_columns = ("admission_date", "surgery_date")
     study_columns = ("study_date",)
     sheet_cells = ("img_date", "rec_admission", "rec_surgery", "img_days", "img_days_surgery")
@@ -352,9 +351,10 @@ class StudyDate(Comparison):
 
 def _day_numbers(series: pd.Series) -> np.ndarray:
     """ISO dates as day numbers (0 where missing), converted once per distinct date."""
-    values = series.fillna("").astype(str)
-    table = {d: (date.fromisoformat(d).toordinal() if d else 0) for d in values.unique()}
-    return values.map(table).to_numpy(dtype=np.int64)
+    dates = coded(series)
+    table = np.array([date.fromisoformat(d).toordinal() if d else 0 for d in dates.words],
+                     dtype=np.int64)
+    return table[dates.codes]
 
 
 class MaidenName(Comparison):
@@ -362,6 +362,7 @@ class MaidenName(Comparison):
     and birth date. Neutral unless the whole pattern is there."""
 
     name = "maiden_name"
+    reads_codes = True
     record_columns = ("sex", "surname", "given_canon", "patronymic", "birth_date")
     study_columns = ("surname", "given_canon", "patronymic", "birth_date")
     levels = (missing(),
@@ -369,21 +370,22 @@ class MaidenName(Comparison):
                     "surname may have changed (marriage)"))
 
     def compare(self, left, right):
-        sex = left[0].fillna("").to_numpy()
-        rec_sur, img_sur = _values(left[1]), _values(right[0])
-        rec_given = left[2].fillna("").to_numpy()
-        img_given = right[1].fillna("").to_numpy()
-        rec_birth = left[4].fillna("").to_numpy()
-        img_birth = right[3].fillna("").to_numpy()
-        candidates = np.flatnonzero((sex == "F") & (rec_given != "") & (rec_given == img_given)
-                                    & (rec_birth != "") & (rec_birth == img_birth))
-        out = np.full(len(sex), self.code("missing"), dtype=np.int8)
+        sex = coded(left[0])
+        rec_given, img_given = common(coded(left[2]), coded(right[1]))
+        rec_birth, img_birth = common(coded(left[4]), coded(right[3]))
+        woman = (sex.words == "F")[sex.codes]
+        candidates = np.flatnonzero(woman & rec_given.present()
+                                    & (rec_given.codes == img_given.codes)
+                                    & rec_birth.present() & (rec_birth.codes == img_birth.codes))
+        out = np.full(len(sex.codes), self.code("missing"), dtype=np.int8)
         if candidates.size:
-            pick = candidates.tolist()
-            sur = similarity_many([rec_sur[i] for i in pick], [img_sur[i] for i in pick])
-            rec_pat, img_pat = _values(left[3]), _values(right[2])
-            pat = name_similarity([rec_pat[i] for i in pick], [img_pat[i] for i in pick])
-            both_surnames = np.array([bool(rec_sur[i] and img_sur[i]) for i in pick])
+            rec_sur, img_sur = coded(left[1]), coded(right[0])
+            sur = similarity_many(rec_sur.values(candidates).tolist(),
+                                  img_sur.values(candidates).tolist())
+            rec_pat, img_pat = coded(left[3]), coded(right[2])
+            pat = name_similarity(Coded(rec_pat.codes[candidates], rec_pat.words),
+                                  Coded(img_pat.codes[candidates], img_pat.words))
+            both_surnames = rec_sur.present()[candidates] & img_sur.present()[candidates]
             out[candidates[both_surnames & (sur < SIMILAR) & (pat >= SIMILAR)]] = \
                 self.code("pattern")
         return out

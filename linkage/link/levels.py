@@ -55,6 +55,9 @@ class Comparison:
     sheet_cells: tuple[str, ...] = ()
     # Words (ru, en) for a "similar" level that is one typing slip: clearer than "похоже".
     slip_reason: tuple[str, str] | None = None
+    # compare() reads its columns through link.coded, so they may come as categoricals
+    # (compare_levels makes them so); any other comparison gets plain columns.
+    reads_codes: bool = False
 
     def code(self, label: str) -> int:
         """The integer a level is stored as; unknown labels fail loudly."""
@@ -92,6 +95,9 @@ class Comparison:
                 self.comparison = comparison
 
             def _compute_vectorized(self, *args):
+                if not self.comparison.reads_codes:
+                    args = tuple(a.astype(object) if isinstance(a.dtype, pd.CategoricalDtype)
+                                 else a for a in args)
                 n_left = len(self.comparison.record_columns)
                 left, right = list(args[:n_left]), list(args[n_left:])
                 levels = self.comparison.compare(left, right)

@@ -81,8 +81,9 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     reasons = np.full(len(result), "", dtype=object)
     reasons[shown] = explain(result[shown], records, studies, comparisons)
     result["reason"] = _with_admissions(reasons, result, context.persons, shown)
-    result = result.reset_index().rename(columns={"level_0": "record_id",
-                                                  "level_1": "study_instance_uid"})
+    # named before the reset: a rename afterwards copies every column (0.2 s at 10k)
+    result.index = result.index.set_names(["record_id", "study_instance_uid"])
+    result = result.reset_index()
     step(STEPS["explain"], "reasons")
     return LinkResult(result, model, report, guard)
 

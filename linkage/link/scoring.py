@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from linkage.link.coded import categorical
 from linkage.link.comparisons import COMPARISONS, Comparison
 
 RANDOM_PAIRS = 50_000
@@ -65,7 +66,10 @@ def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.Data
     compare = recordlinkage.Compare()
     for comparison in comparisons:
         compare.add(comparison.feature(on_compared))
-    levels = compare.compute(pairs, records, studies)
+    levels = compare.compute(
+        pairs,
+        categorical(records, [c for cmp in comparisons for c in cmp.record_columns]),
+        categorical(studies, [c for cmp in comparisons for c in cmp.study_columns]))
     return levels.astype(np.int8)
 
 
@@ -201,7 +205,7 @@ def fit(records: pd.DataFrame, studies: pd.DataFrame, levels: pd.DataFrame, seed
 def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """Match probability and per-comparison weights for every pair."""
     weights = model.weights()
-    out = pd.DataFrame(index=levels.index)
+    columns: dict[str, np.ndarray] = {}
     total = np.full(len(levels), np.log2(model.prior / (1 - model.prior)))
     record_ids = levels.index.get_level_values(0)
     for comp, w in zip(model.comparisons, weights, strict=True):
@@ -209,12 +213,14 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
         contribution = w[col].copy()
         if comp.tf_column in model.tf and any(level.tf for level in comp.levels):
             contribution = _tf_adjust(comp, col, contribution, model, records, record_ids)
-        out[f"w_{comp.name}"] = contribution
-        out[comp.name] = col
+        columns[f"w_{comp.name}"] = contribution
+        columns[comp.name] = col
         total += contribution
-    out["weight"] = total
-    out["score"] = 1.0 / (1.0 + np.power(2.0, -np.clip(total, -200, 200)))
-    return out
+    columns["weight"] = total
+    columns["score"] = 1.0 / (1.0 + np.power(2.0, -np.clip(total, -200, 200)))
+    # one frame at once: added column by column it is 18 blocks, and every later
+    # copy would merge them again (0.3 s at 10,000 persons)
+    return pd.DataFrame(columns, index=levels.index)
 
 
 def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, model: Model,

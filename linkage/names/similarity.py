@@ -64,48 +64,55 @@ _PREFERRED = ["ICAO_DOC_9303", "MVD_782", "MVD_310", "BGN_PCGN", "GOST_52535", "
 
 
 class _Scheme:
-    """One iuliia scheme, ready to translate many words: a word without any letter the
-    scheme spells by its neighbours, and without a mapped ending, is one C-level
-    `str.translate` (16 of the 28 schemes have no such letter at all); the others run
-    iuliia's own algorithm."""
+    """One iuliia scheme, ready to spell many words in plain Latin (as `_plain` would
+    leave the scheme's own spelling; its letters are made plain once, here). A word
+    without any letter the scheme spells by its neighbours, and without a mapped
+    ending, is one C-level `str.translate` (16 of the 28 schemes have no such letter
+    at all); the others run iuliia's own algorithm."""
 
     def __init__(self, schema) -> None:
         if getattr(schema, "_schema", None) is None:
             schema.translate("а")                 # iuliia loads a schema on first use
-        self.schema = getattr(schema, "_schema", schema)
-        self.table = {ord(k): v for k, v in self.schema.map.items() if len(k) == 1}
-        self.contextual = frozenset({k[-1] for k in self.schema.prev_map}
-                                    | {k[0] for k in self.schema.next_map if k})
+        raw = getattr(schema, "_schema", schema)
+        self.letter_map = {k: _plain(v) for k, v in raw.map.items()}
+        self.prev_map = {k: _plain(v) for k, v in raw.prev_map.items()}
+        self.next_map = {k: _plain(v) for k, v in raw.next_map.items()}
+        self.ending_map = {k: _plain(v) for k, v in raw.ending_map.items()}
+        self.table = {ord(k): v for k, v in self.letter_map.items() if len(k) == 1}
+        self.contextual = frozenset({k[-1] for k in raw.prev_map}
+                                    | {k[0] for k in raw.next_map if k})
 
-    def translate(self, word: str) -> str:
-        """`word`: lowercase letters."""
-        if (len(word) <= 2 or word[-2:] not in self.schema.ending_map) and \
+    def plain(self, word: str) -> str:
+        """`_plain` of the scheme's spelling of `word` (lowercase letters)."""
+        if (len(word) <= 2 or word[-2:] not in self.ending_map) and \
                 self.contextual.isdisjoint(word):
-            return word.translate(self.table)
-        return _translate(self.schema, word)
+            spelled = word.translate(self.table)
+        else:
+            spelled = self._translate(word)
+        # a letter the scheme does not map passes as it is, to be made plain
+        return spelled if spelled.isascii() and spelled.isalpha() else _plain(spelled)
 
-
-def _translate(schema, word: str) -> str:
-    """iuliia's own algorithm for one lowercase word (the stem letter by letter with the
-    previous and next letter in view, a mapped ending whole), without its generators:
-    the linker translates every distinct name into every scheme."""
-    prev_map, next_map, letter_map = schema.prev_map, schema.next_map, schema.map
-    stem, ending = (word[:-2], word[-2:]) if len(word) > 2 else (word, "")
-    mapped_ending = schema.ending_map.get(ending) if ending else None
-    letters = stem if mapped_ending is not None else word
-    out = []
-    for i, curr in enumerate(letters):
-        prev = letters[i - 1] if i else ""
-        nxt = word[i + 1] if i + 1 < len(word) else ""
-        letter = prev_map.get(prev + curr)
-        if letter is None:
-            letter = next_map.get(curr + nxt)
+    def _translate(self, word: str) -> str:
+        """iuliia's own algorithm for one word (the stem letter by letter with the
+        previous and next letter in view, a mapped ending whole), without its
+        generators: the linker spells every distinct name in every scheme."""
+        prev_map, next_map, letter_map = self.prev_map, self.next_map, self.letter_map
+        stem, ending = (word[:-2], word[-2:]) if len(word) > 2 else (word, "")
+        mapped_ending = self.ending_map.get(ending) if ending else None
+        letters = stem if mapped_ending is not None else word
+        out = []
+        for i, curr in enumerate(letters):
+            prev = letters[i - 1] if i else ""
+            nxt = word[i + 1] if i + 1 < len(word) else ""
+            letter = prev_map.get(prev + curr)
             if letter is None:
-                letter = letter_map.get(curr, curr)
-        out.append(letter)
-    if mapped_ending is not None:
-        out.append(mapped_ending)
-    return "".join(out)
+                letter = next_map.get(curr + nxt)
+                if letter is None:
+                    letter = letter_map.get(curr, curr)
+            out.append(letter)
+        if mapped_ending is not None:
+            out.append(mapped_ending)
+        return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -125,10 +132,12 @@ def scheme_spellings(cyrillic_word: str) -> dict[str, str]:
     word = cyrillic_word.lower()
     spellings: dict[str, str] = {}
     for name, schema, prepared in _prepared():
-        translated = prepared.translate(word) if word.isalpha() else schema.translate(word)
-        spellings.setdefault(_plain(translated), name)
+        spelled = prepared.plain(word) if word.isalpha() else _plain(schema.translate(word))
+        spellings.setdefault(spelled, name)
     for name, table in _informal_tables().items():
-        spellings.setdefault(_plain(word.translate(table)), name)
+        informal = word.translate(table)
+        spellings.setdefault(informal if informal.isascii() and informal.isalpha()
+                             else _plain(informal), name)
     spellings.pop("", None)
     return spellings
 

@@ -92,6 +92,29 @@ def test_every_level_is_reachable_and_has_words_and_a_kind(comparison: Compariso
             assert level.kind != AGREE            # only evidence against holds a pair back
 
 
+@pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda c: c.name)
+def test_categorical_columns_with_gaps_give_the_same_levels(comparison: Comparison) -> None:
+    """compare_levels hands the built-in comparisons categoricals (link/coded.py); a
+    missing value may be "" or absent (NaN): the levels must not change."""
+    cases = CASES[type(comparison)]
+
+    def columns(side: int, n: int, as_category: bool) -> list[pd.Series]:
+        out = []
+        for i in range(n):
+            values = [c[side][i] or (None if k % 2 else "") for k, c in enumerate(cases)]
+            series = pd.Series(values, dtype=object)
+            out.append(series.astype("category") if as_category else series)
+        return out
+
+    assert comparison.reads_codes
+    plain = comparison.compare(columns(0, len(comparison.record_columns), False),
+                               columns(1, len(comparison.study_columns), False))
+    coded = comparison.compare(columns(0, len(comparison.record_columns), True),
+                               columns(1, len(comparison.study_columns), True))
+    assert [comparison.level(c).label for c in coded] == [c[2] for c in cases]
+    assert coded.tolist() == plain.tolist()
+
+
 def test_a_level_is_named_never_numbered() -> None:
     with pytest.raises(KeyError, match="no level «exactly»"):
         Surname().code("exactly")

@@ -138,13 +138,14 @@ def test_two_surnames_scoring_one_half_are_not_the_other_gender(a: str, b: str) 
 
 
 def test_prepared_schemes_spell_every_word_as_iuliia_does() -> None:
-    """The linker translates words through prepared schemes (a C-level table where no
-    letter depends on its neighbours); every scheme must still spell every word exactly
-    as iuliia does: names, given names from the dictionary, and endings the schemes map
-    (-ий, -ый, -ин, -кс) or spell by neighbours (е after a vowel, ъ/ь before a vowel)."""
+    """The linker spells words through prepared schemes (plain Latin letters; a C-level
+    table where no letter depends on its neighbours); every scheme must still spell
+    every word exactly as iuliia does, made plain: names, given names from the
+    dictionary, and endings the schemes map (-ий, -ый, -ин, -кс) or spell by neighbours
+    (е after a vowel, ъ/ь before a vowel)."""
     from importlib import resources
 
-    from linkage.names.similarity import _prepared
+    from linkage.names.similarity import _plain, _prepared
 
     text = resources.files("linkage.data").joinpath("given_names.txt").read_text("utf-8")
     given = [line.split()[0] for line in text.splitlines() if line and line[0] != "#"]
@@ -155,4 +156,7 @@ def test_prepared_schemes_spell_every_word_as_iuliia_does() -> None:
     assert len(words) > 150
     for name, schema, prepared in _prepared():
         for word in sorted(words):
-            assert prepared.translate(word) == schema.translate(word), (name, word)
+            assert prepared.plain(word) == _plain(schema.translate(word)), (name, word)
+            # and the letter-by-letter path alone, on every word
+            assert _plain(prepared._translate(word)) == _plain(schema.translate(word)), \
+                (name, word)

@@ -1,0 +1,62 @@
+"""A compared column as codes into its distinct values, so that the comparisons work
+once per distinct value (or pair of values), never once per candidate pair.
+
+Candidate pairs repeat the same few thousand words hundreds of thousands of times.
+`compare_levels` hands the comparisons categorical columns (recordlinkage's Compare
+then only takes small integer codes for each pair); `coded` reads such a column, or
+any plain one, as positions into its words. A missing value is the empty word.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+
+class Coded(NamedTuple):
+    """`words[codes]` is the column; "" (missing) is among the words."""
+
+    codes: np.ndarray           # int64, one per row
+    words: np.ndarray           # object array of str
+
+    def values(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The words of the column (or of some rows of it), as an object array."""
+        return self.words[self.codes if rows is None else self.codes[rows]]
+
+    def present(self) -> np.ndarray:
+        """Per row: is there a word?"""
+        return (self.words != "")[self.codes]
+
+
+def coded(series: pd.Series) -> Coded:
+    """A column as codes into its distinct words (missing = "", as `fillna("")` would)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        words = series.cat.categories.astype(str).to_numpy(dtype=object)
+    else:
+        codes, words = pd.factorize(series.fillna("").astype(str).to_numpy(dtype=object))
+        codes = codes.astype(np.int64)
+        words = np.asarray(words, dtype=object)
+    codes[codes < 0] = len(words)               # NaN -> the trailing ""
+    return Coded(codes, np.append(words, np.array([""], dtype=object)))
+
+
+def common(*columns: Coded) -> list[Coded]:
+    """The columns re-coded into one shared vocabulary: equal codes are equal words."""
+    words = pd.unique(np.concatenate([c.words for c in columns]))
+    index = pd.Index(words)
+    out = []
+    for column in columns:
+        remap = index.get_indexer(column.words)
+        out.append(Coded(remap[column.codes], words))
+    return out
+
+
+def categorical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame with these columns as categoricals (a no-op for those already so):
+    taking a categorical for 300,000 pairs moves small integers, not strings."""
+    wanted = {c: "category" for c in columns
+              if c in frame.columns and not isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.astype(wanted) if wanted else frame
