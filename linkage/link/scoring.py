@@ -88,12 +88,14 @@ def estimate_u(records: pd.DataFrame, studies: pd.DataFrame,
     n = min(RANDOM_PAIRS, len(records) * len(studies))
     if n == 0:
         return [np.full(len(c.levels), 1.0 / len(c.levels)) for c in comparisons]
-    left = records.index.to_numpy()[rng.integers(0, len(records), n)]
-    right = studies.index.to_numpy()[rng.integers(0, len(studies), n)]
-    pairs = pd.MultiIndex.from_arrays([left, right])
+    left = rng.integers(0, len(records), n)
+    right = rng.integers(0, len(studies), n)
+    # built from positions: labels would be hashed 50,000 times over
+    pairs = pd.MultiIndex(levels=[records.index, studies.index], codes=[left, right],
+                          verify_integrity=False)
     levels = compare_levels(pairs, records, studies, comparisons)
-    rec_sex = records["sex"].reindex(left).fillna("").to_numpy()
-    img_sex = studies["sex"].reindex(right).fillna("").to_numpy()
+    rec_sex = records["sex"].fillna("").to_numpy()[left]
+    img_sex = studies["sex"].fillna("").to_numpy()[right]
     same_sex = (rec_sex == img_sex) & (rec_sex != "")
     out = []
     for c in comparisons:

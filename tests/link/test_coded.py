@@ -30,10 +30,13 @@ def test_common_vocabulary_makes_equal_codes_equal_words() -> None:
     assert (a.words is b.words) or a.words.tolist() == b.words.tolist()
 
 
-def test_categorical_converts_only_the_named_columns_and_keeps_the_frame() -> None:
-    frame = pd.DataFrame({"surname": ["Иванов", None], "row": [1, 2]}, index=["r1", "r2"])
-    out = categorical(frame, ["surname", "absent"])
+def test_categorical_keeps_the_named_columns_and_the_index_only() -> None:
+    frame = pd.DataFrame({"surname": ["Иванов", None, "Иванов"], "row": [1, 2, 3]},
+                         index=["r1", "r2", "r3"])
+    out = categorical(frame, ["surname", "absent", "surname"])
+    assert list(out.columns) == ["surname"] and out.index.tolist() == ["r1", "r2", "r3"]
     assert isinstance(out["surname"].dtype, pd.CategoricalDtype)
-    assert out["row"].tolist() == [1, 2] and out.index.tolist() == ["r1", "r2"]
+    assert coded(out["surname"]).values().tolist() == ["Иванов", "", "Иванов"]
     assert frame["surname"].dtype == object                  # the caller's frame untouched
-    assert categorical(out, ["surname"]) is out              # nothing left to convert
+    again = categorical(out, ["surname"])
+    assert again["surname"].cat.categories.tolist() == ["Иванов"]
