@@ -74,11 +74,18 @@ def _union(indexes: list[pd.MultiIndex], record_ids: pd.Index, study_ids: pd.Ind
     """The passes' pairs, each once, in the order they were first proposed: every pair
     as one integer (record position x studies + study position), made unique by
     hashing."""
-    keys = [record_ids.get_indexer(idx.get_level_values(0)).astype(np.int64) * len(study_ids)
-            + study_ids.get_indexer(idx.get_level_values(1)) for idx in indexes if len(idx)]
+    keys = [_positions(idx, 0, record_ids) * len(study_ids) + _positions(idx, 1, study_ids)
+            for idx in indexes if len(idx)]
     if not keys:
         return pd.MultiIndex.from_arrays([[], []], names=["record_id", "study_instance_uid"])
     unique = pd.unique(np.concatenate(keys))
-    return pd.MultiIndex.from_arrays(
-        [record_ids[unique // len(study_ids)], study_ids[unique % len(study_ids)]],
-        names=["record_id", "study_instance_uid"])
+    # built from positions, so no label is hashed again
+    return pd.MultiIndex(levels=[record_ids, study_ids],
+                         codes=[unique // len(study_ids), unique % len(study_ids)],
+                         names=["record_id", "study_instance_uid"], verify_integrity=False)
+
+
+def _positions(pairs: pd.MultiIndex, level: int, ids: pd.Index) -> np.ndarray:
+    """Row positions in `ids` of one side of the pairs: each distinct label looked up
+    once (a pass proposes the same record hundreds of times)."""
+    return ids.get_indexer(pairs.levels[level]).astype(np.int64)[pairs.codes[level]]
