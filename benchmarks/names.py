@@ -54,12 +54,11 @@ def naive(left: list[str], right: list[str]) -> list[float]:
 
 
 def main() -> None:
-    from linkage.names import canon, similarity
+    from linkage.names import canon, schemes, similarity
 
     left, right = make_pairs(1_000_000, 3)
     canon.canonical_token.cache_clear()
-    similarity.scheme_spellings.cache_clear()
-    similarity._plain.cache_clear()
+    schemes.clear_cache()
     started = time.perf_counter()
     scores = similarity.similarity_many(left, right)
     ours = time.perf_counter() - started

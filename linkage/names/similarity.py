@@ -9,17 +9,20 @@ odd scheme the canonical rules miss still scores as what it is.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-import iuliia
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.schemes import (  # noqa: F401 - matched_scheme: part of this API
+    matched_scheme,
+    plain_latin,
+    scheme_spellings,
+    spell_all,
+)
 
 # Canonical forms differing only by a feminine ending are different first names
 # (Александр / Александра) and related-but-different surnames (Иванов / Иванова).
@@ -27,132 +30,6 @@ from linkage.names.canon import canonical_token, has_cyrillic
 # similarity of two names reaches (a ratio of strings under 100 letters: 0.5 is
 # Макарова / Бавегова's, which was read as «the other gender» and linked).
 GENDER_PAIR_SCORE = 0.49999
-
-_INFORMAL = {
-    # How people type names without a scheme: English-ish habits.
-    "informal": {"ж": "zh", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch",
-                 "ю": "yu", "я": "ya", "й": "y", "ы": "y", "ь": "", "ъ": "", "ё": "e",
-                 "э": "e", "е": "e"},
-    "german": {"ж": "sch", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch", "щ": "schtsch",
-               "ю": "ju", "я": "ja", "й": "j", "ы": "y", "ь": "", "ъ": "", "ё": "jo",
-               "в": "w", "з": "s", "э": "e", "е": "e"},
-}
-_BASE = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "з": "z", "и": "i",
-         "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
-         "т": "t", "у": "u", "ф": "f"}
-
-
-@lru_cache(maxsize=200_000)
-def _plain(text: str) -> str:
-    """Lowercase ASCII letters only: how a Latin spelling is compared with a scheme."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return re.sub(r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
-
-
-@lru_cache(maxsize=1)
-def _schemes() -> list[tuple[str, object]]:
-    """The iuliia schemes, by their constant names (ICAO_DOC_9303, MVD_782, ...)."""
-    names = [n for n in iuliia.__all__ if n.isupper() and hasattr(getattr(iuliia, n), "translate")]
-    names.sort(key=lambda n: _PREFERRED.index(n) if n in _PREFERRED else len(_PREFERRED))
-    return [(name, getattr(iuliia, name)) for name in names]
-
-
-# When several schemes spell a word the same, name the one most likely behind it:
-# passports (ICAO 9303 since 2013, MVD before), then the common standards.
-_PREFERRED = ["ICAO_DOC_9303", "MVD_782", "MVD_310", "BGN_PCGN", "GOST_52535", "GOST_7034",
-              "GOST_779_ALT", "ISO_9_1968", "GOST_779", "SCIENTIFIC", "WIKIPEDIA"]
-
-
-class _Scheme:
-    """One iuliia scheme, ready to spell many words in plain Latin (as `_plain` would
-    leave the scheme's own spelling; its letters are made plain once, here). A word
-    without any letter the scheme spells by its neighbours, and without a mapped
-    ending, is one C-level `str.translate` (16 of the 28 schemes have no such letter
-    at all); the others run iuliia's own algorithm."""
-
-    def __init__(self, schema) -> None:
-        if getattr(schema, "_schema", None) is None:
-            schema.translate("а")                 # iuliia loads a schema on first use
-        raw = getattr(schema, "_schema", schema)
-        self.letter_map = {k: _plain(v) for k, v in raw.map.items()}
-        self.prev_map = {k: _plain(v) for k, v in raw.prev_map.items()}
-        self.next_map = {k: _plain(v) for k, v in raw.next_map.items()}
-        self.ending_map = {k: _plain(v) for k, v in raw.ending_map.items()}
-        self.table = {ord(k): v for k, v in self.letter_map.items() if len(k) == 1}
-        self.contextual = frozenset({k[-1] for k in raw.prev_map}
-                                    | {k[0] for k in raw.next_map if k})
-
-    def plain(self, word: str) -> str:
-        """`_plain` of the scheme's spelling of `word` (lowercase letters)."""
-        if (len(word) <= 2 or word[-2:] not in self.ending_map) and \
-                self.contextual.isdisjoint(word):
-            spelled = word.translate(self.table)
-        else:
-            spelled = self._translate(word)
-        # a letter the scheme does not map passes as it is, to be made plain
-        return spelled if spelled.isascii() and spelled.isalpha() else _plain(spelled)
-
-    def _translate(self, word: str) -> str:
-        """iuliia's own algorithm for one word (the stem letter by letter with the
-        previous and next letter in view, a mapped ending whole), without its
-        generators: the linker spells every distinct name in every scheme."""
-        prev_map, next_map, letter_map = self.prev_map, self.next_map, self.letter_map
-        stem, ending = (word[:-2], word[-2:]) if len(word) > 2 else (word, "")
-        mapped_ending = self.ending_map.get(ending) if ending else None
-        letters = stem if mapped_ending is not None else word
-        out = []
-        for i, curr in enumerate(letters):
-            prev = letters[i - 1] if i else ""
-            nxt = word[i + 1] if i + 1 < len(word) else ""
-            letter = prev_map.get(prev + curr)
-            if letter is None:
-                letter = next_map.get(curr + nxt)
-                if letter is None:
-                    letter = letter_map.get(curr, curr)
-            out.append(letter)
-        if mapped_ending is not None:
-            out.append(mapped_ending)
-        return "".join(out)
-
-
-@lru_cache(maxsize=1)
-def _informal_tables() -> dict[str, dict[int, str]]:
-    return {name: {ord(k): v for k, v in (_BASE | table).items()}
-            for name, table in _INFORMAL.items()}
-
-
-@lru_cache(maxsize=1)
-def _prepared() -> list[tuple[str, object, _Scheme]]:
-    return [(name, schema, _Scheme(schema)) for name, schema in _schemes()]
-
-
-@lru_cache(maxsize=200_000)
-def scheme_spellings(cyrillic_word: str) -> dict[str, str]:
-    """Plain Latin spelling -> the first scheme that writes the word so."""
-    word = cyrillic_word.lower()
-    spellings: dict[str, str] = {}
-    for name, schema, prepared in _prepared():
-        spelled = prepared.plain(word) if word.isalpha() else _plain(schema.translate(word))
-        spellings.setdefault(spelled, name)
-    for name, table in _informal_tables().items():
-        informal = word.translate(table)
-        spellings.setdefault(informal if informal.isascii() and informal.isalpha()
-                             else _plain(informal), name)
-    spellings.pop("", None)
-    return spellings
-
-
-def matched_scheme(latin: str, cyrillic: str) -> str:
-    """Name of the scheme that spells `cyrillic` as `latin` (or the closest one)."""
-    if not latin or not cyrillic or has_cyrillic(latin) or not has_cyrillic(cyrillic):
-        return ""
-    spellings = scheme_spellings(cyrillic)
-    plain = _plain(latin)
-    if plain in spellings:
-        return spellings[plain]
-    best = process.extractOne(plain, list(spellings), scorer=fuzz.ratio)
-    return f"~{spellings[best[0]]}" if best else ""
-
 
 def _gendered_pair(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
@@ -272,7 +149,7 @@ def _slip_forms(a: str, b: str, a_canon: str, b_canon: str) -> list[tuple[str, s
         forms.append((a.lower().replace("ё", "е"), b.lower().replace("ё", "е")))
     elif a_cyr != b_cyr:
         latin, cyrillic = (b, a) if a_cyr else (a, b)
-        plain = _plain(latin)
+        plain = plain_latin(latin)
         forms += [(plain, spelling) for spelling in scheme_spellings(cyrillic)]
     return forms
 
@@ -295,7 +172,8 @@ def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
             out[(a, b)] = 0.0
             continue
         latin, cyrillic = (b, a) if a_cyr else (a, b)
-        by_cyrillic.setdefault(cyrillic, []).append(((a, b), _plain(latin)))
+        by_cyrillic.setdefault(cyrillic, []).append(((a, b), plain_latin(latin)))
+    spell_all(by_cyrillic)
     for cyrillic, items in by_cyrillic.items():
         spellings = list(scheme_spellings(cyrillic))
         if not spellings:

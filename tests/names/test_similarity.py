@@ -145,7 +145,7 @@ def test_prepared_schemes_spell_every_word_as_iuliia_does() -> None:
     (е after a vowel, ъ/ь before a vowel)."""
     from importlib import resources
 
-    from linkage.names.similarity import _plain, _prepared
+    from linkage.names.schemes import _prepared, plain_latin
 
     text = resources.files("linkage.data").joinpath("given_names.txt").read_text("utf-8")
     given = [line.split()[0] for line in text.splitlines() if line and line[0] != "#"]
@@ -156,7 +156,9 @@ def test_prepared_schemes_spell_every_word_as_iuliia_does() -> None:
     assert len(words) > 150
     for name, schema, prepared in _prepared():
         for word in sorted(words):
-            assert prepared.plain(word) == _plain(schema.translate(word)), (name, word)
+            expected = plain_latin(schema.translate(word))
+            assert prepared.spell(word) == expected, (name, word)
             # and the letter-by-letter path alone, on every word
-            assert _plain(prepared._translate(word)) == _plain(schema.translate(word)), \
-                (name, word)
+            assert plain_latin(prepared._translate(word)) == expected, (name, word)
+        batch = prepared.spell_many(sorted(words))
+        assert batch == [plain_latin(schema.translate(w)) for w in sorted(words)], name
