@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkage.link.coded import positions
+
 # (record column, study column) pairs: one blocking pass each.
 BLOCK_PASSES: tuple[tuple[str, str], ...] = (
     ("surname_key", "surname_key"),          # canonical surname, any script
@@ -74,7 +76,7 @@ def _union(indexes: list[pd.MultiIndex], record_ids: pd.Index, study_ids: pd.Ind
     """The passes' pairs, each once, in the order they were first proposed: every pair
     as one integer (record position x studies + study position), made unique by
     hashing."""
-    keys = [_positions(idx, 0, record_ids) * len(study_ids) + _positions(idx, 1, study_ids)
+    keys = [positions(idx, 0, record_ids) * len(study_ids) + positions(idx, 1, study_ids)
             for idx in indexes if len(idx)]
     if not keys:
         return pd.MultiIndex.from_arrays([[], []], names=["record_id", "study_instance_uid"])
@@ -84,8 +86,3 @@ def _union(indexes: list[pd.MultiIndex], record_ids: pd.Index, study_ids: pd.Ind
                          codes=[unique // len(study_ids), unique % len(study_ids)],
                          names=["record_id", "study_instance_uid"], verify_integrity=False)
 
-
-def _positions(pairs: pd.MultiIndex, level: int, ids: pd.Index) -> np.ndarray:
-    """Row positions in `ids` of one side of the pairs: each distinct label looked up
-    once (a pass proposes the same record hundreds of times)."""
-    return ids.get_indexer(pairs.levels[level]).astype(np.int64)[pairs.codes[level]]

@@ -67,3 +67,19 @@ def categorical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             codes, words = pd.factorize(column.to_numpy(dtype=object))
             out[name] = pd.Categorical.from_codes(codes, words)
     return pd.DataFrame(out, index=frame.index)
+
+
+def positions(pairs: pd.Index, level: int, ids: pd.Index) -> np.ndarray:
+    """Each pair's row in `ids` (one side's table index), as int64. A MultiIndex is
+    itself codes into its distinct labels: each label is looked up once, not once per
+    pair (a record is in hundreds of pairs). A pair whose id is not in `ids` is an
+    error of the caller's, said at once rather than read as some other row."""
+    if isinstance(pairs, pd.MultiIndex):
+        found = ids.get_indexer(pairs.levels[level]).astype(np.int64)
+        codes = pairs.codes[level]
+        out = np.where(codes < 0, -1, found[codes])
+    else:
+        out = ids.get_indexer(pairs.get_level_values(level)).astype(np.int64)
+    if (out < 0).any():
+        raise KeyError(f"{int((out < 0).sum())} pairs refer to rows that are not in the table")
+    return out

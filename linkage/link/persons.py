@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA
 
+from linkage.link.coded import positions
 from linkage.names.canon import canonical_token
 from linkage.names.similarity import one_slip
 
@@ -152,11 +153,11 @@ def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
         if any(not _same_date_typed(a, b) for i, a in enumerate(dates) for b in dates[i + 1:]):
             shared.add(name)
 
-    def at_risk(frame: pd.DataFrame) -> pd.Index:
-        return frame.index[(frame["birth_date"].fillna("") == "") & name_key(frame).isin(shared)]
+    def at_risk(frame: pd.DataFrame) -> np.ndarray:
+        return ((frame["birth_date"].fillna("") == "") & name_key(frame).isin(shared)).to_numpy()
 
-    return pairs.get_level_values(1).isin(at_risk(studies)) | \
-        pairs.get_level_values(0).isin(at_risk(records))
+    return at_risk(studies)[positions(pairs, 1, studies.index)] | \
+        at_risk(records)[positions(pairs, 0, records.index)]
 
 
 def _same_date_typed(a: str, b: str) -> bool:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.config import Thresholds
+from linkage.link.coded import positions
 from linkage.link.persons import namesakes_without_birth, person_key
 
 AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
@@ -46,6 +47,29 @@ class Context:
     def __post_init__(self) -> None:
         if self.persons is None:
             self.persons = person_key(self.records)
+
+    @cached_property
+    def record_rows(self) -> np.ndarray:
+        """Each pair's row in `records` (looked up once per record, not per pair)."""
+        return positions(self.scored.index, 0, self.records.index)
+
+    @cached_property
+    def study_rows(self) -> np.ndarray:
+        """Each pair's row in `studies`: also the study's number where rules group."""
+        return positions(self.scored.index, 1, self.studies.index)
+
+    def record_values(self, column: str) -> np.ndarray:
+        """Each pair's record's value of a column ("" where there is none)."""
+        return self.records[column].fillna("").to_numpy()[self.record_rows]
+
+    def study_values(self, column: str) -> np.ndarray:
+        """Each pair's study's value of a column ("" where there is none)."""
+        return self.studies[column].fillna("").to_numpy()[self.study_rows]
+
+    @cached_property
+    def pair_persons(self) -> np.ndarray:
+        """Each pair's record's person (person_key)."""
+        return self.persons.to_numpy()[self.record_rows]
 
     def at(self, name: str, *labels: str) -> np.ndarray:
         """Pairs whose comparison `name` is at one of these levels."""
@@ -82,12 +106,8 @@ class Context:
 
     @cached_property
     def frame(self) -> pd.DataFrame:
-        persons = self.persons
-        return pd.DataFrame({
-            "study": self.scored.index.get_level_values(1),
-            "person": persons.reindex(self.scored.index.get_level_values(0)).to_numpy(),
-            "weight": self.scored["weight"].to_numpy(),
-        })
+        return pd.DataFrame({"study": self.study_rows, "person": self.pair_persons,
+                             "weight": self.scored["weight"].to_numpy()})
 
 
 @dataclass
@@ -199,8 +219,7 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     other study carried the birth date; this one is the same person's."""
     # the record's own birth date: a record without one is joined to its person by
     # name alone, and a namesake's would follow another man's images
-    dated = ctx.records["birth_date"].reindex(ctx.scored.index.get_level_values(0)) \
-        .fillna("").to_numpy() != ""
+    dated = ctx.record_values("birth_date") != ""
     held = (v.status == REVIEW) & (v.decided_by == "name_only") & dated
     if not held.any():
         return
@@ -208,7 +227,7 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     # of its own (the person's, not one lent by name to a namesake's record)
     clean_auto = (v.status == AUTO) & (ctx.contradiction == "") & dated
     rows = np.flatnonzero(held | clean_auto)     # keys only where they are compared
-    studies = ctx.studies.reindex(ctx.scored.index.get_level_values(1)[rows])
+    studies = ctx.studies.iloc[ctx.study_rows[rows]]
     name = studies["surname_canon"].where(studies["surname_canon"] != "",
                                           studies["folder_canon"]).fillna("")
     folder_person = "folder:" + studies["folder"].fillna("") + "|" + name + "|" + \
@@ -217,9 +236,8 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     image = np.full(len(held), "", dtype=object)
     image[rows] = np.where(name.to_numpy() == "", "", np.where(
         case != "", "id:" + case + "|" + name, folder_person.to_numpy()))
-    persons = ctx.persons.reindex(ctx.scored.index.get_level_values(0)[rows]).fillna("")
     group = np.full(len(held), "", dtype=object)
-    group[rows] = persons.to_numpy() + "#" + image[rows]
+    group[rows] = ctx.pair_persons[rows] + "#" + image[rows]
     clean_auto &= image != ""
     promote = held & (image != "") & _among(group, group[clean_auto])
     v.set(promote, AUTO, "follows_auto")
@@ -255,8 +273,7 @@ def little_evidence(ctx: Context, v: Verdict) -> None:
     if not weak.any():
         return
     shown = v.status != ""
-    frame = pd.DataFrame({"record": ctx.scored.index.get_level_values(0),
-                          "study": ctx.scored.index.get_level_values(1),
+    frame = pd.DataFrame({"record": ctx.record_rows, "study": ctx.study_rows,
                           "score": np.where(shown, score, -1.0)})
     best_study = frame.groupby("study")["score"].transform("max").to_numpy()
     best_record = frame.groupby("record")["score"].transform("max").to_numpy()
@@ -287,10 +304,7 @@ def another_man(ctx: Context, v: Verdict) -> None:
     the other gender's form of it), no case number agreeing: men seldom change their
     surname, so this is another man who shares given name, patronymic and birth date.
     (A woman's is asked: a maiden name looks just like this.)"""
-    record_sex = ctx.records["sex"].reindex(ctx.scored.index.get_level_values(0))
-    study_sex = ctx.studies["sex"].reindex(ctx.scored.index.get_level_values(1))
-    men = (record_sex.fillna("").to_numpy() == "M") & \
-        np.isin(study_sex.fillna("").to_numpy(), ["M", ""])
+    men = (ctx.record_values("sex") == "M") & np.isin(ctx.study_values("sex"), ["M", ""])
     other = men & ctx.at("surname", "different") & ~ctx.at("case_number", "same")
     v.set(other & (v.status == REVIEW), "", "another_man", "другой мужчина: фамилия другая")
 
@@ -324,11 +338,9 @@ def follows_decision(ctx: Context, v: Verdict) -> None:
     contradicts it; нет closes the combination (an automatic link there is held back)."""
     if not ctx.decisions or "image_person" not in ctx.studies:
         return
-    persons = ctx.persons
-    image = ctx.studies["image_person"].reindex(ctx.scored.index.get_level_values(1))
-    group = (persons.reindex(ctx.scored.index.get_level_values(0)).fillna("").to_numpy()
-             + "#" + image.fillna("").to_numpy())
-    has_image_person = image.fillna("").to_numpy() != ""
+    image = ctx.study_values("image_person")
+    group = ctx.pair_persons + "#" + image
+    has_image_person = image != ""
     own = (v.answer != "") & np.array([k not in ctx.stale for k in ctx.scored.index], dtype=bool)
     yes = set(group[own & (v.answer == "yes") & has_image_person])
     no = set(group[own & (v.answer == "no") & has_image_person])
