@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.link.coded import categorical
+from linkage.link.coded import categorical, positions
 from linkage.link.comparisons import COMPARISONS, Comparison
 
 RANDOM_PAIRS = 50_000
@@ -209,12 +209,13 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
     weights = model.weights()
     columns: dict[str, np.ndarray] = {}
     total = np.full(len(levels), np.log2(model.prior / (1 - model.prior)))
-    record_ids = levels.index.get_level_values(0)
+    record_rows = positions(levels.index, 0, records.index) if len(levels) else \
+        np.zeros(0, dtype=np.int64)
     for comp, w in zip(model.comparisons, weights, strict=True):
         col = levels[comp.name].to_numpy().astype(np.intp)
         contribution = w[col].copy()
         if comp.tf_column in model.tf and any(level.tf for level in comp.levels):
-            contribution = _tf_adjust(comp, col, contribution, model, records, record_ids)
+            contribution = _tf_adjust(comp, col, contribution, model, records, record_rows)
         columns[f"w_{comp.name}"] = contribution
         columns[comp.name] = col
         total += contribution
@@ -226,7 +227,7 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
 
 
 def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, model: Model,
-               records: pd.DataFrame, record_ids: pd.Index) -> np.ndarray:
+               records: pd.DataFrame, record_rows: np.ndarray) -> np.ndarray:
     """Agreement on a common value (Иванов) is weaker evidence than on a rare one.
 
     The level's average u is replaced by the value's own frequency, so the
@@ -235,12 +236,14 @@ def _tf_adjust(comp: Comparison, col: np.ndarray, contribution: np.ndarray, mode
     contribution = contribution.copy()
     freq = model.tf[comp.tf_column]
     floor = 1.0 / max(len(records), 1)
+    # each record's value's frequency, looked up once per record
+    record_freq = freq.reindex(records[comp.tf_column].fillna("").to_numpy()) \
+        .fillna(floor).to_numpy()
     for index in [i for i, level in enumerate(comp.levels) if level.tf]:
         mask = col == index
         if not mask.any():
             continue
-        values = records[comp.tf_column].reindex(record_ids[mask]).fillna("").to_numpy()
-        f = np.maximum(freq.reindex(values).fillna(floor).to_numpy(), floor)
+        f = np.maximum(record_freq[record_rows[mask]], floor)
         m_level = model.m[model.comparisons.index(comp)][index]
         contribution[mask] = np.log2(m_level / f)
     return contribution
@@ -254,11 +257,12 @@ def harmonise_groups(scored: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFram
     group = (keys + "|" + surnames).dropna()
     if group.empty or len(scored) == 0:
         return scored
-    study_group = group.reindex(scored.index.get_level_values(1)).to_numpy()
+    study_group = group.reindex(studies.index).to_numpy()[
+        positions(scored.index, 1, studies.index)]
     rows = np.flatnonzero(pd.notna(study_group))      # positions: labels cost seconds
     if not rows.size:
         return scored
-    frame = pd.DataFrame({"record": scored.index.get_level_values(0)[rows],
+    frame = pd.DataFrame({"record": scored.index.codes[0][rows],    # one code per record
                           "group": study_group[rows],
                           "score": scored["score"].to_numpy()[rows],
                           "weight": scored["weight"].to_numpy()[rows]})
