@@ -53,8 +53,8 @@ def person_key(records: pd.DataFrame) -> pd.Series:
         if rows[i][0] and birth[i]:
             blocks.setdefault(f"s:{rows[i][0]}", []).append(i)
     for members in blocks.values():
-        for x, i in enumerate(members):
-            for j in members[x + 1:]:
+        for i, later in _date_neighbours(members, birth):
+            for j in later:
                 if find(i) != find(j) and _births_fit(birth[i], birth[j], rows[i], rows[j]) \
                         and _compatible(rows[i], rows[j]):
                     union(i, j)
@@ -79,6 +79,35 @@ def person_key(records: pd.DataFrame) -> pd.Series:
             union(i, persons.pop())
     ids = records.index.to_numpy()
     return pd.Series([f"p:{ids[find(i)]}" for i in range(n)], index=records.index)
+
+
+def _date_neighbours(members: list[int], birth) -> list[tuple[int, list[int]]]:
+    """Each member with the later members whose birth date could be one date typed
+    twice (see `_same_date_typed`), in the members' order. A common surname's block
+    holds hundreds of records: comparing every two of them is most of the work, and
+    only dates that share a key can fit: the date itself, its day and month swapped,
+    or the date with any one character left out."""
+    if len(members) <= 8:
+        return [(i, members[x + 1:]) for x, i in enumerate(members)]
+    by_key: dict[tuple, list[int]] = {}
+    keys_of = []
+    for x, i in enumerate(members):
+        keys = _date_keys(birth[i])
+        keys_of.append(keys)
+        for key in keys:
+            by_key.setdefault(key, []).append(x)
+    out = []
+    for x, i in enumerate(members):
+        later = sorted({y for key in keys_of[x] for y in by_key[key] if y > x})
+        out.append((i, [members[y] for y in later]))
+    return out
+
+
+def _date_keys(date: str) -> set[tuple]:
+    """Keys two dates share whenever `_same_date_typed` holds for them."""
+    keys = {("swap", date[:4], *sorted((date[5:7], date[8:10])))}
+    keys.update(("one", len(date), k, date[:k] + date[k + 1:]) for k in range(len(date)))
+    return keys
 
 
 _COLUMNS = ["surname_key", "surname", "given_name", "given_initial", "patronymic",
