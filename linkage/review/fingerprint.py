@@ -41,7 +41,11 @@ def stale_decisions(decisions: dict, records: pd.DataFrame, studies: pd.DataFram
                     ) -> set[tuple[str, str]]:
     """Pairs whose record or study no longer looks as it did when the answer was given
     (a record or study that is gone is not stale: its pair is simply not scored)."""
-    rec_fp, img_fp = record_fingerprints(records), study_fingerprints(studies)
+    if not decisions:
+        return set()
+    # only the rows answered about: a first run would fingerprint every row for nothing
+    rec_fp = record_fingerprints(records[records.index.isin({k[0] for k in decisions})])
+    img_fp = study_fingerprints(studies[studies.index.isin({k[1] for k in decisions})])
     return {k for k, d in decisions.items()
             if (d.record_fingerprint and rec_fp.get(k[0], d.record_fingerprint)
                 != d.record_fingerprint)

@@ -56,12 +56,13 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     # write-only: rows go to the file as they come (the normal mode keeps every cell as
     # an object and took seconds more at 10,000 persons)
     wb = Workbook(write_only=True)
-    _review_sheet(wb, t["sheet_review"], pairs[pairs["status"] == REVIEW], records, studies,
+    shown = pairs[(pairs["status"] != "").to_numpy()]     # a few percent of the pairs
+    _review_sheet(wb, t["sheet_review"], shown[shown["status"] == REVIEW], records, studies,
                   study_info, t, lang, comparisons)
-    _auto_sheet(wb, t["sheet_auto"], pairs[pairs["status"].isin([AUTO, CONFIRMED])],
+    _auto_sheet(wb, t["sheet_auto"], shown[shown["status"].isin([AUTO, CONFIRMED])],
                 records, study_info, t)
-    linked_studies = set(pairs.loc[pairs["status"] != "", "study_instance_uid"])
-    linked_records = set(pairs.loc[pairs["status"] != "", "record_id"])
+    linked_studies = set(shown["study_instance_uid"])
+    linked_records = set(shown["record_id"])
     _lonely_studies(wb, t["sheet_lonely"],
                     [s for uid, s in study_info.items() if uid not in linked_studies], t)
     _lonely_records(wb, t["sheet_unmatched"], records[~records.index.isin(linked_records)], t)
@@ -101,6 +102,9 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
                ("reason", "attention", "rec_name", "img_name", "img_folder", "img_description")}
     score_column = col[t["score"]]
 
+    # only the rows this sheet shows (a thousand of tens of thousands)
+    records = records[records.index.isin(set(pairs["record_id"]))]
+    studies = studies[studies.index.isin(set(pairs["study_instance_uid"]))]
     record_rows = _rows(records, ("full_name", "birth_date", "sex", "case_number",
                                   "admission_date", "surgery_date"))
     study_rows = _rows(studies, ("birth_date", "study_date"))
