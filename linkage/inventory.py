@@ -54,21 +54,38 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     with Store(state) as store:
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink)
-        revision = out / "revision.xlsx"
-        # the same tree as last time: the same report, not written again
-        listing = None if scanned.unchanged and revision.is_file() else \
-            store.file_listing(scanned.root)
+    revision = out / "revision.xlsx"
     studies = scanned.studies
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
-    if listing is not None:
-        from linkage.review.revision import write_report  # openpyxl: only now
+    # the same tree as last time: the same report, not written again
+    if not (scanned.unchanged and revision.is_file()):
+        if background is None or sum(scanned.counts.values()) < BACKGROUND_FROM_FILES:
+            with Store(state) as store:
+                files = _listing(store, scanned.root)
+            from linkage.review.revision import write_report  # openpyxl: only now
 
-        files = [(readable(p), s, k) for p, s, k in listing]
-        if background is None or len(files) < BACKGROUND_FROM_FILES:
             write_report(revision, files, scanned.instances)
-        else:       # made and written while the job links
-            background.submit(write_report, revision, files, scanned.instances)
+        else:       # made and written while the job links, from what the scan stored
+            background.submit(write_report_from_state, revision, state, scanned.root)
     return scanned, studies
+
+
+def write_report_from_state(path: Path, state: Path, root: str) -> None:
+    """revision.xlsx from what the scan stored in the state file. The job's second
+    process reads it itself: handing it 100,000 instances would pickle them on the main
+    process (0.8 s at 10,000 persons, holding up the job)."""
+    from linkage.images.instance import instances_from_rows
+    from linkage.review.revision import write_report
+
+    with Store.reader(state) as store:
+        files = _listing(store, root)
+        instances = instances_from_rows(store.cached_instance_rows(root))
+    write_report(path, files, instances)
+
+
+def _listing(store: Store, root: str) -> list[tuple[str, int, str]]:
+    """(path as people read it, size, kind) of every file of the last scan."""
+    return [(readable(p), s, k) for p, s, k in store.file_listing(root)]
 
 

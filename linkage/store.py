@@ -172,6 +172,19 @@ class Store:
             self.db.executescript("DROP TABLE IF EXISTS instances; DROP TABLE IF EXISTS files; "
                                   "DROP TABLE IF EXISTS scans;")
 
+    @classmethod
+    def reader(cls, path: str | Path) -> Store:
+        """A read-only connection, for another process reading what this run has just
+        stored (beside the run's own connection): nothing is created or changed."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        try:
+            store.db = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True,
+                                       isolation_level=None, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot read the state file {store.path}: {exc}") from None
+        return store
+
     def close(self) -> None:
         self.db.close()
 

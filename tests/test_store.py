@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from linkage.images.scan import scan
 from linkage.store import Store
 from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
@@ -55,3 +57,29 @@ def test_old_state_keeps_decisions_and_rereads_the_images(tmp_path: Path) -> Non
     with Store(state) as store:                   # and the new one is kept
         assert scan(root, store, workers=1, progress=False).parsed == 0
         assert len(store.decision_history("r1", "1.2.3")) == 1
+
+
+def test_a_reader_sees_what_was_stored_and_changes_nothing(tmp_path: Path) -> None:
+    """The job's second process reads the scan's listing and instances through a
+    read-only connection while the job holds its own."""
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    (root / "1.dcm").write_bytes(instance_bytes(InstanceSpec(
+        patient_name=b"IVANOV^IVAN", charset="", patient_id="7", birth_date="19600101",
+        sex="M", study_uid="1.2.3", series_uid="1.2.3.1", sop_uid="1.2.3.1.1",
+        study_date="20240101", modality="MR", study_description="MRI", series_description="T2",
+        body_part="LSPINE", institution="")))
+    (root / "notes.txt").write_text("not an image")
+    state = tmp_path / "state.sqlite"
+    with Store(state) as store:
+        result = scan(root, store, workers=1, progress=False)
+        before = state.read_bytes()
+        with Store.reader(state) as reader:
+            assert sorted(p for p, _, _ in reader.file_listing(result.root)) == \
+                ["1.dcm", "notes.txt"]
+            rows = reader.cached_instance_rows(result.root)
+            assert [r[0] for per_file in rows for r in per_file] == \
+                [i.as_row()[0] for i in result.instances]
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                reader.db.execute("DELETE FROM files")
+        assert state.read_bytes() == before
