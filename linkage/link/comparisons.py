@@ -50,13 +50,21 @@ def name_similarity(left: Coded, right: Coded) -> np.ndarray:
         return np.zeros(0, dtype=np.float64)
     width = len(right.words)
     position, distinct = pd.factorize(left.codes * width + right.codes)
-    return _word_similarity(left.words[distinct // width].tolist(),
-                            right.words[distinct % width].tolist())[position]
+    rows, columns = distinct // width, distinct % width
+    canon = (_canonical(left.words)[rows], _canonical(right.words)[columns])
+    return _word_similarity(left.words[rows].tolist(), right.words[columns].tolist(),
+                            canon)[position]
 
 
-def _word_similarity(left: list[str], right: list[str]) -> np.ndarray:
-    sim = similarity_many(left, right)
-    slips = one_typo_many(left, right, np.where(sim < SIMILAR, sim, 0.0))
+def _canonical(words: np.ndarray) -> np.ndarray:
+    """Canonical forms of a vocabulary (its words once each)."""
+    return np.array([canonical_token(w) for w in words.tolist()], dtype=object)
+
+
+def _word_similarity(left: list[str], right: list[str],
+                     canon: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    sim = similarity_many(left, right, canon)
+    slips = one_typo_many(left, right, np.where(sim < SIMILAR, sim, 0.0), canon)
     sim[slips] = SIMILAR
     double = [i for i in np.flatnonzero(sim < 1.0) if "-" in left[i] or "-" in right[i]]
     if double:                  # a double surname: each part is usable alone

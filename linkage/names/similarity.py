@@ -47,19 +47,20 @@ def name_similarity(a: str, b: str) -> float:
 REFINE_FROM = 0.5
 
 
-def similarity_many(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+def similarity_many(left: Sequence[str], right: Sequence[str],
+                    canon: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Element-wise similarity of two equally long sequences of name words.
 
     Canonical forms are computed once per distinct string and compared with
     rapidfuzz in one vectorised call; the scheme-aware pass runs only on the
     distinct Cyrillic/Latin pairs that are plausible but not already perfect,
-    grouped by Cyrillic word so that rapidfuzz compares each group at once.
+    grouped by Cyrillic word so that rapidfuzz compares each group at once. `canon`:
+    the canonical forms of both sides, if the caller has them.
     """
     n = len(left)
     if n != len(right):
         raise ValueError("left and right must have the same length")
-    left_canon = _canon_array(left)
-    right_canon = _canon_array(right)
+    left_canon, right_canon = canon or (_canon_array(left), _canon_array(right))
     scores = process.cpdist(left_canon, right_canon, scorer=Indel.normalized_similarity,
                             workers=1).astype(np.float64)
     empty = (left_canon == "") | (right_canon == "")
@@ -89,7 +90,8 @@ TYPO_FROM = 0.5
 
 
 def one_typo_many(left: Sequence[str], right: Sequence[str],
-                  similarity: np.ndarray | None = None) -> np.ndarray:
+                  similarity: np.ndarray | None = None,
+                  canon: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Element-wise: are the two words one typing slip apart (a neighbouring key
     «Сергнй», a doubled «Аннна», a dropped or swapped letter), in either script?
 
@@ -98,9 +100,10 @@ def one_typo_many(left: Sequence[str], right: Sequence[str],
     scheme's spelling of the Cyrillic word; and always on the canonical forms. Only
     for words of TYPO_MIN_LENGTH letters or more, and never when the difference is
     the last letter: Александр / Александра, Евгений / Евгения are two names.
-    `similarity` (of similarity_many, if known) spares the work on pairs far apart.
+    `similarity` (of similarity_many, if known) spares the work on pairs far apart;
+    `canon` as for similarity_many.
     """
-    left_canon, right_canon = _canon_array(left), _canon_array(right)
+    left_canon, right_canon = canon or (_canon_array(left), _canon_array(right))
     if similarity is None:
         similarity = process.cpdist(left_canon, right_canon,
                                     scorer=Indel.normalized_similarity, workers=1)
