@@ -87,5 +87,3 @@ def write_report_from_state(path: Path, state: Path, root: str) -> None:
 def _listing(store: Store, root: str) -> list[tuple[str, int, str]]:
     """(path as people read it, size, kind) of every file of the last scan."""
     return [(readable(p), s, k) for p, s, k in store.file_listing(root)]
-
-
