@@ -5,6 +5,7 @@ clinician's answer (a filled review.xlsx is imported before it is replaced)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import sys
 import threading
@@ -150,8 +151,11 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
     state = state or out / STATE_NAME
     check_paths(images, export_path, out, state)
     with exclusive(out, state), Background() as background:
-        return _run(images, export_path, out, settings, state, progress, allow_shrink,
-                    background)
+        try:
+            return _run(images, export_path, out, settings, state, progress, allow_shrink,
+                        background)
+        finally:
+            gc.unfreeze()       # (see _run) a process that runs the job again collects all
 
 
 def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: Path,
@@ -179,6 +183,9 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
                                      locked=True, background=background)
     tables = _Tables(export, studies)
+    # What the scan built lives until the job ends: the cyclic collector need not walk
+    # it again (each full collection during linking took ~0.1 s at 10,000 persons).
+    gc.freeze()
     with stages.stage("link", f"linking {len(export.records)} records with {len(studies)} "
                               "studies"):
         with Store(state) as store:
