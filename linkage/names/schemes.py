@@ -73,22 +73,36 @@ class _Scheme:
                                     | {k[0] for k in raw.next_map if k})
         self._contextual_re = re.compile(
             "[" + re.escape("".join(sorted(self.contextual))) + "]") if self.contextual else None
+        self._trigger_re = _triggers(raw.prev_map, raw.next_map)
 
     def spell_many(self, words: list[str]) -> list[str]:
         """Plain spellings of lowercase alphabetic words."""
+        if self._trigger_re is None and not self.ending_map:
+            return self._by_table(words)
+        # a word in which no neighbour rule fires and no ending is mapped is spelt by
+        # the table alone: those are translated together, the others one by one
+        plain = [i for i, word in enumerate(words) if not self._needs_context(word)]
+        out = [""] * len(words)
+        for i, spelled in zip(plain, self._by_table([words[i] for i in plain]), strict=True):
+            out[i] = spelled
+        for i in sorted(set(range(len(words))) - set(plain)):
+            out[i] = self.spell(words[i])
+        return out
+
+    def _by_table(self, words: list[str]) -> list[str]:
+        """Words spelt letter by letter from the table, all in one `translate`."""
         if not words:
             return []
-        if self._contextual_re is None and not self.ending_map:
-            return _plain_each("\n".join(words).translate(self.table).split("\n"))
-        return [self.spell(word) for word in words]
+        return _plain_each("\n".join(words).translate(self.table).split("\n"))
+
+    def _needs_context(self, word: str) -> bool:
+        return (len(word) > 2 and word[-2:] in self.ending_map) or \
+            (self._trigger_re is not None and self._trigger_re.search(word) is not None)
 
     def spell(self, word: str) -> str:
         """The plain spelling of one lowercase alphabetic word."""
-        if (len(word) <= 2 or word[-2:] not in self.ending_map) and \
-                (self._contextual_re is None or not self._contextual_re.search(word)):
-            spelled = word.translate(self.table)
-        else:
-            spelled = self._translate(word)
+        spelled = self._translate(word) if self._needs_context(word) else \
+            word.translate(self.table)
         return spelled if spelled.isascii() and spelled.isalpha() else plain_latin(spelled)
 
     def _translate(self, word: str) -> str:
@@ -115,6 +129,18 @@ class _Scheme:
         if mapped_ending is not None:
             out.append(mapped_ending)
         return "".join(out)
+
+
+def _triggers(prev_map: dict, next_map: dict) -> re.Pattern | None:
+    """A pattern found in a lowercase word exactly where one of the scheme's neighbour
+    rules could apply (a previous letter, or the word's start; a next letter, or its
+    end): elsewhere each letter is its table entry."""
+    parts = []
+    for key in (k for k in prev_map if k == k.lower()):
+        parts.append(re.escape(key) if len(key) == 2 else "^" + re.escape(key))
+    for key in (k for k in next_map if k and k == k.lower()):
+        parts.append(re.escape(key) if len(key) == 2 else re.escape(key) + "$")
+    return re.compile("|".join(sorted(parts))) if parts else None
 
 
 _PLAIN_TEXT = re.compile(r"[a-z\n]*")
