@@ -105,7 +105,7 @@ def parsing(n: int = 1_000_000) -> None:
             texts.append(("folder", f"{p.surname} {p.given[:1]}{p.patronymic[:1]} МРТ"))
 
     def run() -> float:
-        for fn in (parse.parse_full_name, parse._parse_dicom_name, morph.role,
+        for fn in (parse.parse_full_name, parse.parse_dicom_name, morph.role,
                    _parse_folder):
             fn.cache_clear()
         started = time.perf_counter()

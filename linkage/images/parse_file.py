@@ -21,9 +21,7 @@ from linkage.images.instance import (
     parse_instance,
     stream_reader,
 )
-from linkage.images.studies import name_folders
 from linkage.images.walk import readable
-from linkage.names.parse import parse_dicom_name
 
 # Kinds of file a scan reports.
 DICOM, DICOMDIR, ZIP, NON_DICOM, BROKEN, UNREADABLE, EMPTY, NO_UID = (
@@ -178,29 +176,9 @@ def _parse_zip(path: str, result: FileResult) -> FileResult:
 
 
 def parse_batch(root: str, entries: list[tuple[str, int | None, int | None]]
-                ) -> tuple[list[CacheRow], bytes, ParsedNames]:
+                ) -> tuple[list[CacheRow], bytes]:
     """Worker entry point: a batch of files, so each process round trip carries many.
-    Returns the cache rows, the batch's instances packed for the scan summary, and the
-    names of its patients and folders parsed (see `ParsedNames`)."""
+    Returns the cache rows and the batch's instances packed for the scan summary."""
     results = [parse_file(root, *entry) for entry in entries]
     instances = [i for r in results for i in r.instances]
-    return [r.as_cache_row() for r in results], summary.pack_instances(instances), \
-        _new_names(instances)
-
-
-# (DICOM name -> parse, directory -> its name folder): parsed in the worker, where the
-# cores have time while the main process gathers, and looked up by the main process
-# when it groups studies and builds the identity table.
-ParsedNames = tuple[dict, dict]
-_SENT_NAMES: set[str] = set()
-_SENT_FOLDERS: set[str] = set()
-
-
-def _new_names(instances: list[Instance]) -> ParsedNames:
-    """Parses of the names and folders this process has not sent yet."""
-    names = {i.patient_name for i in instances} - _SENT_NAMES
-    _SENT_NAMES.update(names)
-    folders = {k: v for k, v in name_folders(i.location for i in instances).items()
-               if k not in _SENT_FOLDERS}
-    _SENT_FOLDERS.update(folders)
-    return {n: parse_dicom_name(n) for n in names}, folders
+    return [r.as_cache_row() for r in results], summary.pack_instances(instances)

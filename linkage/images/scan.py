@@ -32,18 +32,10 @@ from linkage.images.parse_file import (
     UNREADABLE,
     ZIP,
     CacheRow,
-    ParsedNames,
     parse_batch,
 )
-from linkage.images.studies import (
-    Study,
-    group_studies,
-    remember_name_folders,
-    study_from_row,
-    study_row,
-)
+from linkage.images.studies import Study, group_studies, study_from_row, study_row
 from linkage.images.walk import WalkProblem, readable, walk
-from linkage.names.parse import remember_dicom_names
 from linkage.progress import Bar
 from linkage.store import Store
 
@@ -227,10 +219,8 @@ class _Parsed:
     instances: list[Instance] = field(default_factory=list)
     digest: summary.ListingDigest = field(default_factory=summary.ListingDigest)
 
-    def add(self, rows: list[CacheRow], chunk: bytes, names: ParsedNames) -> None:
+    def add(self, rows: list[CacheRow], chunk: bytes) -> None:
         self.files += len(rows)
-        remember_dicom_names(names[0])       # parsed by the worker: not parsed again
-        remember_name_folders(names[1])
         self.kinds.update(row[3] for row in rows)
         self.reported.extend((row[0], row[3], row[4]) for row in rows if row[4])
         self.chunks.append(chunk)
@@ -250,9 +240,9 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
     unsaved: list[CacheRow] = []
     last_save = time.perf_counter()
 
-    def take(batch: tuple[list[CacheRow], bytes, ParsedNames]) -> None:
-        rows, chunk, names = batch
-        parsed.add(rows, chunk, names)
+    def take(batch: tuple[list[CacheRow], bytes]) -> None:
+        rows, chunk = batch
+        parsed.add(rows, chunk)
         unsaved.extend(rows)
         meter.advance(len(rows))
         if time.perf_counter() - last_save >= SAVE_EVERY_SECONDS:

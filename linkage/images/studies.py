@@ -78,27 +78,8 @@ def _directory(location: str) -> str:
     return f"{folder}/" if folder else ""
 
 
-# Folders parsed by the scan's workers for the files they read (see name_folders).
-_NAME_FOLDERS: dict[str, tuple[str, ParsedName | None]] = {}
-
-
-def name_folders(locations) -> dict[str, tuple[str, ParsedName | None]]:
-    """The name folder of each directory of these locations (a worker sends them
-    with its batch, so the main process does not parse them again)."""
-    return {d: _name_folder_of_dir(d) for d in {_directory(loc) for loc in locations}}
-
-
-def remember_name_folders(found: dict[str, tuple[str, ParsedName | None]]) -> None:
-    _NAME_FOLDERS.update(found)
-
-
-def _name_folder_of_dir(directory: str) -> tuple[str, ParsedName | None]:
-    known = _NAME_FOLDERS.get(directory)
-    return known if known is not None else _parse_name_folder(directory)
-
-
 @lru_cache(maxsize=200_000)
-def _parse_name_folder(directory: str) -> tuple[str, ParsedName | None]:
+def _name_folder_of_dir(directory: str) -> tuple[str, ParsedName | None]:
     for folder in _folders(directory + "x"):
         parsed = parse_folder_name(folder)     # cached there, shared with the report
         if parsed is not None:

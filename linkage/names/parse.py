@@ -227,25 +227,8 @@ def is_anonymous(text: str) -> bool:
     return not words or all(_ANONYMOUS.match(w) for w in words)
 
 
-# Names parsed elsewhere (the scan's workers parse the names of the files they read,
-# while the main process is busy): looked up before parsing again.
-_PARSED_DICOM: dict[str, ParsedName] = {}
-
-
-def remember_dicom_names(parsed: dict[str, ParsedName]) -> None:
-    """Parses of DICOM names made by another process (the same function, the same
-    dictionaries): `parse_dicom_name` answers them from here."""
-    _PARSED_DICOM.update(parsed)
-
-
-def parse_dicom_name(text: str) -> ParsedName:
-    """Parse one DICOM PN component group (see `_parse_dicom_name`)."""
-    known = _PARSED_DICOM.get(text)
-    return known if known is not None else _parse_dicom_name(text)
-
-
 @lru_cache(maxsize=200_000)
-def _parse_dicom_name(text: str) -> ParsedName:
+def parse_dicom_name(text: str) -> ParsedName:
     """Parse one DICOM PN component group: FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX.
 
     Many writers put the whole name into the family component, or the given name

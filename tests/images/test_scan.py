@@ -1,13 +1,11 @@
 """The scan finds every DICOM file by content, decodes names, collapses copies,
 reports every bad file, and rescans an unchanged tree without parsing anything."""
 
-import multiprocessing
 import os
 import shutil
 import sys
 import warnings
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pydicom
@@ -318,30 +316,3 @@ def test_readable_shows_names_that_are_not_valid_unicode() -> None:
     linux = "Иванов".encode("cp1251").decode("utf-8", "surrogateescape") + "/1.dcm"
     assert readable(linux) == "Иванов/1.dcm"
     assert readable("x\ud800y") == "x\\ud800y"      # Windows: a lone UTF-16 surrogate
-
-
-def test_names_parsed_by_workers_are_the_main_process_parses(dataset) -> None:
-    """A worker sends the parses of its files' DICOM names and name folders with each
-    batch; grouping and the identity table use them as they are, so they must be what
-    the main process parses (and each is sent once). A real worker process, as a scan
-    starts it."""
-    from linkage.images.studies import _parse_name_folder
-    from linkage.names.parse import _parse_dicom_name
-
-    root = str(dataset.images.resolve())
-    entries = [(e.relpath, e.size, e.mtime_ns) for e in walk(root, [])]
-    half = len(entries) // 2
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        _, _, (names, folders) = pool.submit(parse_batch, root, entries[:half]).result()
-        _, _, (more_names, more_folders) = pool.submit(parse_batch, root,
-                                                       entries[half:]).result()
-    assert len(names) > 20 and len(folders) > 20
-    assert not set(names) & set(more_names) and not set(folders) & set(more_folders)
-    names |= more_names
-    folders |= more_folders
-    assert any(any("а" <= ch <= "я" for ch in n.lower()) for n in names)
-    assert any(parsed for _, parsed in folders.values())
-    for name, parsed in names.items():
-        assert parsed == _parse_dicom_name(name), name
-    for directory, found in folders.items():
-        assert found == _parse_name_folder(directory), directory
