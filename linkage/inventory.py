@@ -60,7 +60,7 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     write_scan_problems(out / "scan_problems.csv", scanned)
     # the same tree as last time: the same report, not written again
     if not (scanned.unchanged and revision.is_file()):
-        if background is None or sum(scanned.counts.values()) < BACKGROUND_FROM_FILES:
+        if background is None or scanned.counts.get("files", 0) < BACKGROUND_FROM_FILES:
             with Store(state) as store:
                 files = _listing(store, scanned.root)
             from linkage.review.revision import write_report  # openpyxl: only now
