@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from linkage.review.row_writer import install
+from linkage.review.row_writer import install, start_utf8
 from linkage.review.stamp import cell_text
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -54,6 +54,7 @@ class StreamedSheet:
             cell = WriteOnlyCell(ws, value=name)
             cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, TOP_WRAP
             header.append(cell)
+        start_utf8(ws)
         ws.append(header)
         install(ws)             # the rows to come: one XML element each (row_writer.py)
 

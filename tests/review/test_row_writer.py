@@ -1,5 +1,6 @@
 """review/row_writer.py: a streamed sheet's rows are the very XML openpyxl writes for
-the same values and styles (an empty cell may be written <c/> rather than <c></c>),
+the same values and styles (an empty cell may be written <c/> rather than <c></c>, a
+Cyrillic letter as itself in UTF-8 rather than a character reference),
 and a value our fast path does not take (a formula-like text, an error code, a date,
 a bool, a number that is not finite) is written by openpyxl itself. The file opens
 with openpyxl and in LibreOffice with the same values."""
@@ -49,6 +50,8 @@ def _sheet_data(path: Path) -> list[str]:
         xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
     data = xml[xml.index("<sheetData>"):xml.index("</sheetData>")]
     data = re.sub(r"<c ([^>]*)/>", r"<c \1></c>", data)
+    # openpyxl writes a Cyrillic letter as &#1048;, our UTF-8 sheets as the letter
+    data = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), data)
     return re.findall(r"<row .*?</row>", data)
 
 
@@ -83,6 +86,15 @@ def test_rows_are_the_xml_openpyxl_writes(tmp_path: Path) -> None:
 
 def _without_styles(row: str) -> str:
     return re.sub(r' s="\d+"', "", row)
+
+
+def test_the_sheet_is_utf8_with_its_declaration(tmp_path: Path) -> None:
+    path = tmp_path / "ours.xlsx"
+    _ours(path)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert xml.startswith(b"<?xml version='1.0' encoding='utf-8' standalone='yes'?>")
+    assert "Иванов Иван Иванович".encode() in xml and b"&#1048;" not in xml
 
 
 def test_styled_cells_keep_their_style_and_values_read_back(tmp_path: Path) -> None:
