@@ -5,7 +5,10 @@ sheet is written, and nothing half-written left behind."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -137,3 +140,20 @@ def test_an_error_in_the_job_ends_the_background_write_at_once(tmp_path) -> None
         raise KeyboardInterrupt
     assert time.perf_counter() - started < 30
     assert not (tmp_path / "report.xlsx").exists()
+
+
+def _write_pid(path: Path) -> None:
+    path.write_text(str(os.getpid()))
+
+
+def test_a_finished_task_s_process_is_gone_before_the_next_starts(tmp_path) -> None:
+    """The job waits for revision.xlsx, then hands the research tables to a new
+    process: the first must have ended (and given its memory back) by then."""
+    with Background() as background:
+        background.submit(_write_pid, tmp_path / "first")
+        background.wait()
+        first = int((tmp_path / "first").read_text())
+        assert first not in [p.pid for p in multiprocessing.active_children()]
+        background.submit(_write_pid, tmp_path / "second")
+        background.wait()
+    assert int((tmp_path / "second").read_text()) != first
