@@ -85,7 +85,6 @@ def parsing(n: int = 1_000_000) -> None:
     distinct word. Compared with the parser that used only the hand list of given
     names (the same code with the dictionary switched off, `role` returning nothing)."""
     import linkage.names.parse as parse
-    from linkage.images.studies import _parse_folder
     from linkage.names import morph
     from linkage.synth.identity import transliterate
     from linkage.synth.people import PeopleFactory
@@ -106,7 +105,7 @@ def parsing(n: int = 1_000_000) -> None:
 
     def run() -> float:
         for fn in (parse.parse_full_name, parse.parse_dicom_name, morph.role,
-                   _parse_folder):
+                   parse.parse_folder_name):
             fn.cache_clear()
         started = time.perf_counter()
         for kind, text in texts:
@@ -115,7 +114,7 @@ def parsing(n: int = 1_000_000) -> None:
             elif kind == "pn":
                 parse.parse_dicom_name(text)
             else:
-                _parse_folder(text)
+                parse.parse_folder_name(text)
         return time.perf_counter() - started
 
     with_dictionary = run()
