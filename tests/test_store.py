@@ -30,7 +30,7 @@ INSERT INTO meta VALUES ('schema_version', '1');
 """
 
 
-def test_old_state_keeps_decisions_and_rereads_the_images(tmp_path: Path) -> None:
+def _folder_with_one_image(tmp_path: Path) -> Path:
     root = tmp_path / "Снимки"
     root.mkdir()
     (root / "1.dcm").write_bytes(instance_bytes(InstanceSpec(
@@ -38,6 +38,11 @@ def test_old_state_keeps_decisions_and_rereads_the_images(tmp_path: Path) -> Non
         sex="M", study_uid="1.2.3", series_uid="1.2.3.1", sop_uid="1.2.3.1.1",
         study_date="20240101", modality="MR", study_description="MRI", series_description="T2",
         body_part="LSPINE", institution="")))
+    return root
+
+
+def test_old_state_keeps_decisions_and_rereads_the_images(tmp_path: Path) -> None:
+    root = _folder_with_one_image(tmp_path)
     state = tmp_path / "state.sqlite"
     db = sqlite3.connect(state)
     db.executescript(_VERSION_1)
@@ -62,13 +67,7 @@ def test_old_state_keeps_decisions_and_rereads_the_images(tmp_path: Path) -> Non
 def test_a_reader_sees_what_was_stored_and_changes_nothing(tmp_path: Path) -> None:
     """The job's second process reads the scan's listing and instances through a
     read-only connection while the job holds its own."""
-    root = tmp_path / "Снимки"
-    root.mkdir()
-    (root / "1.dcm").write_bytes(instance_bytes(InstanceSpec(
-        patient_name=b"IVANOV^IVAN", charset="", patient_id="7", birth_date="19600101",
-        sex="M", study_uid="1.2.3", series_uid="1.2.3.1", sop_uid="1.2.3.1.1",
-        study_date="20240101", modality="MR", study_description="MRI", series_description="T2",
-        body_part="LSPINE", institution="")))
+    root = _folder_with_one_image(tmp_path)
     (root / "notes.txt").write_text("not an image")
     state = tmp_path / "state.sqlite"
     with Store(state) as store:
