@@ -82,3 +82,6 @@ def test_a_reader_sees_what_was_stored_and_changes_nothing(tmp_path: Path) -> No
             with pytest.raises(sqlite3.OperationalError, match="readonly"):
                 reader.db.execute("DELETE FROM files")
         assert state.read_bytes() == before
+    # and when the run holds no connection at that moment (WAL files gone)
+    with Store.reader(state) as reader:
+        assert len(reader.file_listing(result.root)) == 2
