@@ -81,13 +81,9 @@ class _Scheme:
             return self._by_table(words)
         # a word in which no neighbour rule fires and no ending is mapped is spelt by
         # the table alone: those are translated together, the others one by one
-        plain = [i for i, word in enumerate(words) if not self._needs_context(word)]
-        out = [""] * len(words)
-        for i, spelled in zip(plain, self._by_table([words[i] for i in plain]), strict=True):
-            out[i] = spelled
-        for i in sorted(set(range(len(words))) - set(plain)):
-            out[i] = self.spell(words[i])
-        return out
+        needs = [self._needs_context(word) for word in words]
+        by_table = iter(self._by_table([w for w, n in zip(words, needs, strict=True) if not n]))
+        return [self.spell(w) if n else next(by_table) for w, n in zip(words, needs, strict=True)]
 
     def _by_table(self, words: list[str]) -> list[str]:
         """Words spelt letter by letter from the table, all in one `translate`."""
