@@ -56,8 +56,8 @@ def start_utf8(ws: WriteOnlyWorksheet) -> None:
 
 
 def install(ws: WriteOnlyWorksheet) -> None:
-    """From now on, rows appended to `ws` go through `_write_row` (call after the
-    first row: openpyxl creates the sheet's writer then)."""
+    """From now on, rows appended to `ws` are written by `_row_element` (call after
+    the first row: openpyxl creates the sheet's writer then)."""
     writer = getattr(ws, "_writer", None)
     if writer is None or not hasattr(writer, "write_row") or \
             not hasattr(ws, "_values_to_row"):
