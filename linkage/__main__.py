@@ -1,5 +1,4 @@
-import sys
+from linkage.cli import console
 
-from linkage.cli import main
-
-sys.exit(main())
+if __name__ == "__main__":
+    console()

@@ -1,9 +1,10 @@
-"""Writes that go on in a second process while the job links.
+"""Work that goes on in a second process while the job does something else.
 
 The link stage uses one core; on the users' two- or four-core workstations the other
 sits idle while revision.xlsx, a pure-Python openpyxl write of one row per folder,
-could be written. Each write is still whole or not at all (linkage.files), and the
-job waits for it, and raises its error, before any other output is replaced.
+could be written; and a large export is read there while the folder is scanned. Each
+write is still whole or not at all (linkage.files), and the job waits for it, and
+raises its error, before any other output is replaced.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ class Background:
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future] = []
 
-    def submit(self, function: Callable, *args) -> None:
+    def submit(self, function: Callable, *args) -> Future:
+        """Start `function(*args)` there; its Future gives the result (pickled back)."""
         if self._pool is None:
             # a fresh process per task: what one task held is given back before the next
             self._pool = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                 max_tasks_per_child=1)
-        self._futures.append(self._pool.submit(function, *args))
+        future = self._pool.submit(function, *args)
+        self._futures.append(future)
+        return future
 
     def wait(self) -> None:
         """Block until every write is done; raise the first one's error. Then the

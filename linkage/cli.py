@@ -401,5 +401,28 @@ def _quiet_broken_pipe() -> None:
         pass
 
 
+def console() -> None:
+    """The console script: `main`, then an exit that skips the interpreter's teardown.
+    After a large run, freeing its millions of objects one by one took 0.7 s of a 15 s
+    run (10,000 persons) with nothing left to do: every file is closed and every
+    process joined by then. Tests call `main`, which returns."""
+    import os
+
+    code = main()
+    if "multiprocessing" in sys.modules:
+        # none is left but after a bug; still, no worker may outlive the command
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            child.terminate()
+            child.join(5)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):   # a closed pipe: nothing more can be said
+            pass
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -4,12 +4,13 @@ scan loads no linker, no pandas and no spreadsheet library."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from linkage.background import Background
 from linkage.config import Settings
 from linkage.errors import JobError
-from linkage.images.scan import ScanResult, scan
+from linkage.images.scan import ScanHooks, ScanResult, scan
 from linkage.images.studies import Study
 from linkage.images.walk import readable
 from linkage.lock import exclusive
@@ -42,32 +43,43 @@ def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> No
 
 def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               progress: bool | None = None, allow_shrink: bool = False,
-              locked: bool = False, background: Background | None = None
+              locked: bool = False, background: Background | None = None,
+              after_batch: Callable[[], None] | None = None
               ) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list. With `background`,
-    revision.xlsx is made and written there (the caller waits for it)."""
+    revision.xlsx is made and written there, started as soon as the scan has stored
+    every file (the caller waits for it). `after_batch` as in `images.scan.ScanHooks`."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
             return scan_only(images, out, state, settings, progress, allow_shrink, True,
-                             background)
+                             background, after_batch)
+    revision = out / "revision.xlsx"
+    started: list[str] = []
+
+    def start_report(root: str, files: int) -> None:
+        """In the second process, from what the scan stored, while the main one groups
+        the studies and links (a large folder only: a process costs ~0.3 s)."""
+        if background is not None and files >= BACKGROUND_FROM_FILES:
+            background.submit(write_report_from_state, revision, state, root)
+            started.append(root)
+
     with Store(state) as store:
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
-                       allow_shrink=allow_shrink)
-    revision = out / "revision.xlsx"
+                       allow_shrink=allow_shrink,
+                       hooks=ScanHooks(after_batch=after_batch, files_saved=start_report))
     studies = scanned.studies
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
     # the same tree as last time: the same report, not written again
-    if not (scanned.unchanged and revision.is_file()):
-        if background is None or scanned.counts.get("files", 0) < BACKGROUND_FROM_FILES:
+    if not started and not (scanned.unchanged and revision.is_file()):
+        start_report(scanned.root, scanned.counts.get("files", 0))
+        if not started:
             with Store(state) as store:
                 files = _listing(store, scanned.root)
             from linkage.review.revision import write_report  # openpyxl: only now
 
             write_report(revision, files, scanned.instances)
-        else:       # made and written while the job links, from what the scan stored
-            background.submit(write_report_from_state, revision, state, scanned.root)
     return scanned, studies
 
 

@@ -288,16 +288,16 @@ class Store:
             db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, ?, ?)",
                        (inputs, json.dumps(outputs), result))
 
-    def kept_export(self, digest: str) -> dict | None:
-        """The last export read, as plain data, if its bytes and settings had this digest."""
+    def kept_export(self, digest: str) -> str | None:
+        """The last export read (`Export.to_json`), if its bytes and settings had this
+        digest."""
         row = self.db.execute("SELECT export FROM exports WHERE id = 1 AND digest = ?",
                               (digest,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else row[0]
 
-    def save_export(self, digest: str, export: dict) -> None:
+    def save_export(self, digest: str, export_json: str) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO exports VALUES (1, ?, ?)",
-                       (digest, json.dumps(export, ensure_ascii=False)))
+            db.execute("INSERT OR REPLACE INTO exports VALUES (1, ?, ?)", (digest, export_json))
 
     def update_memo_outputs(self, inputs: str, outputs: dict[str, list]) -> None:
         with self.transaction() as db:

@@ -17,7 +17,7 @@ import linkage.inventory as inventory
 import linkage.job as job
 from linkage.background import Background
 from linkage.config import load_settings
-from linkage.errors import OutputLocked
+from linkage.errors import ExportError, OutputLocked
 from linkage.files import staged
 from linkage.images.walk import readable
 from linkage.inventory import scan_only
@@ -74,17 +74,38 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
     """The small synth has fewer files and studies than make a second process worth
     starting: the thresholds are lowered so that this run takes the background path."""
     here, there = tmp_path / "here", tmp_path / "there"
-    run_job(dataset.images, dataset.export, here, load_settings(), progress=False)
+    in_place = run_job(dataset.images, dataset.export, here, load_settings(), progress=False)
     monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)
     monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
+    monkeypatch.setattr(job, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
     result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
+    assert result.export == in_place.export     # read by the second process meanwhile
     assert _cells(there / "revision.xlsx") == _cells(here / "revision.xlsx")
     for name in RESEARCH:
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
     assert all(path.is_file() for path in result.outputs.values())
     assert not [p for p in there.iterdir() if p.name.startswith(".")
                 and p.name != ".linkage.lock"]
+    # the export as the second process read it is the one kept for the next run
+    again = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
+    assert again.reused == "link and outputs"
+    assert again.export == in_place.export
     shutil.rmtree(here)
+
+
+def test_a_refused_export_read_meanwhile_stops_the_run_and_replaces_nothing(
+        dataset, tmp_path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()
+              and p.suffix in (".csv", ".xlsx")}
+    bad = tmp_path / "no names.csv"
+    bad.write_text("Дата рождения;Пол\n01.02.1960;М\n", encoding="utf-8")
+    monkeypatch.setattr(job, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
+    with pytest.raises(ExportError, match="no names.csv"):
+        run_job(dataset.images, bad, out, load_settings(), progress=False)
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert [p.pid for p in multiprocessing.active_children()] == []
 
 
 def test_research_tables_are_not_replaced_when_the_sheet_cannot_be(dataset, tmp_path,

@@ -8,13 +8,14 @@ keeps what it finished and the next one resumes from there.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,19 @@ class Problem:
     reason: str
 
 
+@dataclass(frozen=True)
+class ScanHooks:
+    """What the caller of a scan does while it goes on."""
+
+    # called after each parsed batch; what it raises stops the scan (what was saved
+    # stays saved): the job stops at once when the export, read meanwhile, is refused
+    after_batch: Callable[[], None] | None = None
+    # called with (root key, files) once every file's result is in the state file,
+    # before the studies are grouped: revision.xlsx can be started from there. Not
+    # called when the listing is the last scan's (its stored result is used).
+    files_saved: Callable[[str, int], None] | None = None
+
+
 @dataclass
 class ScanResult:
     root: str
@@ -68,7 +82,8 @@ class ScanResult:
 
 
 def scan(root: str | Path, store: Store, workers: int | None = None,
-         progress: bool | None = None, allow_shrink: bool = False) -> ScanResult:
+         progress: bool | None = None, allow_shrink: bool = False,
+         hooks: ScanHooks | None = None) -> ScanResult:
     """Scan `root` (read-only) and return instances, problems and counts.
 
     Raise FolderShrunk, before the cache is touched, when the folder is empty or lost
@@ -83,9 +98,11 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     walk_problems: list[WalkProblem] = []
     with _collector_paused():
         if store.has_files(root_key):
-            result = _rescan(root_key, store, workers, show, walk_problems, allow_shrink)
+            result = _rescan(root_key, store, workers, show, walk_problems, allow_shrink,
+                             hooks or ScanHooks())
         else:
-            result = _first_scan(root_key, store, workers, show, walk_problems)
+            result = _first_scan(root_key, store, workers, show, walk_problems,
+                                 hooks or ScanHooks())
     for problem in walk_problems:
         result.counts[UNREADABLE] += 1
         result.problems.append(Problem(readable(problem.relpath), UNREADABLE, problem.reason))
@@ -94,7 +111,7 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
 
 
 def _first_scan(root: str, store: Store, workers: int, show: bool,
-                walk_problems: list[WalkProblem]) -> ScanResult:
+                walk_problems: list[WalkProblem], hooks: ScanHooks) -> ScanResult:
     """Workers start at once and parse batches while the walk goes on, and the result
     is built from what the batches brought back, not read from the cache.
 
@@ -103,15 +120,16 @@ def _first_scan(root: str, store: Store, workers: int, show: bool,
     with exactly what its own listing will say.
     """
     todo = walk(root, walk_problems, with_stat=os.name == "nt")
-    parsed = _parse_all(root, todo, store, workers, show)
+    parsed = _parse_all(root, todo, store, workers, show, after_batch=hooks.after_batch)
     problems = [p for relpath, kind, reason in sorted(parsed.reported)
                 for p in _file_problems(relpath, kind, reason)]
     return _finish(root, parsed.files, parsed.instances, parsed.chunks, problems,
-                   parsed.kinds, store, parsed.digest.hexdigest())
+                   parsed.kinds, store, parsed.digest.hexdigest(), hooks)
 
 
 def _rescan(root: str, store: Store, workers: int, show: bool,
-            walk_problems: list[WalkProblem], allow_shrink: bool = False) -> ScanResult:
+            walk_problems: list[WalkProblem], allow_shrink: bool,
+            hooks: ScanHooks) -> ScanResult:
     """Parse only new or changed files (by size and mtime) and forget deleted ones.
 
     When the listing is exactly the one of the last scan, that scan's stored
@@ -139,7 +157,7 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
     # Usually few files changed, and a pool costs more than it saves.
     parallel = workers > 1 and len(changed) >= PARALLEL_FROM
     parsed = _parse_all(root, changed, store, workers if parallel else 1, show,
-                        total=len(changed))
+                        total=len(changed), after_batch=hooks.after_batch)
     gone = stamps.keys() - {entry[0] for entry in listing}
     if gone:
         store.forget_files(root, gone)
@@ -147,19 +165,21 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
                 for p in _file_problems(relpath, kind, reason)]
     instances = instances_from_rows(store.cached_instance_rows(root))
     return _finish(root, parsed.files, instances, [summary.pack_instances(instances)],
-                   problems, store.cached_kinds(root), store, digest)
+                   problems, store.cached_kinds(root), store, digest, hooks)
 
 
 def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[bytes],
-            problems: list[Problem], counts: Counter, store: Store, digest: str
-            ) -> ScanResult:
+            problems: list[Problem], counts: Counter, store: Store, digest: str,
+            hooks: ScanHooks) -> ScanResult:
     """The result of the files' part of a scan (walk problems are added after), also
     stored as the summary of this listing for the next rescan."""
-    result = ScanResult(root, instances, problems, Counter(counts), parsed,
-                        studies=group_studies(instances), digest=digest)
+    result = ScanResult(root, instances, problems, Counter(counts), parsed, digest=digest)
     result.counts["instances"] = len(instances)
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
+    if hooks.files_saved is not None:
+        hooks.files_saved(root, result.counts["files"])
+    result.studies = group_studies(instances)
     problem_rows = [(p.location, p.kind, p.reason) for p in problems]
     store.save_scan_summary(root, digest, summary.pack(
         chunks, problem_rows, dict(result.counts), [study_row(s) for s in result.studies]))
@@ -229,7 +249,8 @@ class _Parsed:
 
 
 def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
-               total: int | None = None) -> _Parsed:
+               total: int | None = None, after_batch: Callable[[], None] | None = None
+               ) -> _Parsed:
     """Parse in batches and save what is parsed about every half second, each save
     one transaction: an interrupted scan keeps all but the last moments of work, and
     the state file is not committed (and checkpointed) for every batch."""
@@ -247,6 +268,8 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
         meter.advance(len(rows))
         if time.perf_counter() - last_save >= SAVE_EVERY_SECONDS:
             flush()
+        if after_batch is not None:
+            after_batch()
 
     def flush() -> None:
         nonlocal last_save
@@ -255,27 +278,38 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
             unsaved.clear()
         last_save = time.perf_counter()
 
-    if workers <= 1:
-        for batch in _batches(todo, BATCH):
-            take(parse_batch(root, batch))
-    else:
-        # spawn: what Windows does, and safe beside SQLite connections and threads.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            pending: deque = deque()
-            try:
-                for batch in _batches(todo, BATCH):
-                    pending.append(pool.submit(parse_batch, root, batch))
-                    while pending and (len(pending) > 4 * workers or pending[0].done()):
-                        take(pending.popleft().result())
-                while pending:
-                    take(pending.popleft().result())
-            except BaseException:
-                _stop_workers(pool)
-                raise
+    try:
+        if workers <= 1:
+            for batch in _batches(todo, BATCH):
+                take(parse_batch(root, batch))
+        else:
+            _parse_in_pool(root, todo, workers, take)
+    except BaseException:
+        # stopped (Ctrl-C, a refused export): what was parsed is kept all the same
+        with contextlib.suppress(Exception):      # (unless the state file is what failed)
+            flush()
+        raise
     flush()
     meter.close()
     return parsed
+
+
+def _parse_in_pool(root: str, todo, workers: int,
+                   take: Callable[[tuple[list[CacheRow], bytes]], None]) -> None:
+    # spawn: what Windows does, and safe beside SQLite connections and threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque = deque()
+        try:
+            for batch in _batches(todo, BATCH):
+                pending.append(pool.submit(parse_batch, root, batch))
+                while pending and (len(pending) > 4 * workers or pending[0].done()):
+                    take(pending.popleft().result())
+            while pending:
+                take(pending.popleft().result())
+        except BaseException:
+            _stop_workers(pool)
+            raise
 
 
 def _counted(items, meter: Bar):
@@ -289,7 +323,9 @@ def _counted(items, meter: Bar):
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Ctrl-C or SIGTERM: end the workers now instead of letting them finish every
-    queued batch (or outlive us, holding gigabytes). What was saved stays saved."""
+    queued batch (or outlive us, holding gigabytes). What was saved stays saved.
+    The processes are taken first: `shutdown` forgets them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes:
         process.terminate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -56,16 +57,18 @@ class Export:
     passthrough_headers: list[str] = field(default_factory=list)
     passthrough: dict[str, list[str]] = field(default_factory=dict)   # record ID -> cells
 
-    def to_plain(self) -> dict:
-        """The export as plain data (JSON), to keep beside a reused link result."""
+    def to_json(self) -> str:
+        """The export as JSON: kept in the state file for the next run, and how the
+        second process hands back an export it read."""
         # shallow: the records are already plain (asdict would copy every cell, 0.5 s
         # at 10,000 records)
         plain = {f.name: getattr(self, f.name) for f in fields(self)}
         plain["problems"] = [[p.row, p.column, p.value, p.problem] for p in self.problems]
-        return plain
+        return json.dumps(plain, ensure_ascii=False)
 
     @staticmethod
-    def from_plain(plain: dict) -> Export:
+    def from_json(text: str) -> Export:
+        plain = json.loads(text)
         return Export(**{**plain, "problems": [ExportProblem(*p) for p in plain["problems"]]})
 
     @property
@@ -173,6 +176,12 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
                                                    for i in kept]
     _check_duplicates(path, export)
     return export
+
+
+def read_export_json(path: Path, encoding: str = "auto", delimiter: str = "auto",
+                     columns: dict[str, str] | None = None) -> str:
+    """`read_export(...).to_json()`: what the job's second process runs."""
+    return read_export(path, encoding, delimiter, columns).to_json()
 
 
 def _find_record_id(headers: list[str], rows: list[list[str]], mapping: dict[str, int],

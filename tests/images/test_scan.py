@@ -13,7 +13,7 @@ import pytest
 from pydicom.errors import InvalidDicomError
 
 from linkage.images.parse_file import parse_batch, parse_file
-from linkage.images.scan import scan
+from linkage.images.scan import BATCH, PARALLEL_FROM, ScanHooks, scan
 from linkage.images.studies import group_studies
 from linkage.images.summary import listing_digest
 from linkage.images.walk import readable, walk
@@ -219,6 +219,60 @@ def test_parallel_scan_with_spawn_gives_the_same_result(tmp_path: Path) -> None:
     assert sorted(i.sop_instance_uid for i in serial.instances) == \
         sorted(i.sop_instance_uid for i in parallel.instances)
     assert len(parallel.instances) == 450
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_hook_raising_after_a_batch_stops_the_scan_keeping_what_was_saved(
+        tmp_path: Path) -> None:
+    """The job reads the export meanwhile: a refused export stops the scan at the next
+    batch instead of at its end, and the next scan resumes from what was saved."""
+    root = tmp_path / "Снимки"
+    root.mkdir()
+    for k in range(3 * BATCH):
+        (root / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
+    batches = []
+
+    def after_batch() -> None:
+        batches.append(1)
+        raise _Stop
+
+    with Store(tmp_path / "s.sqlite") as store:
+        with pytest.raises(_Stop):
+            scan(root, store, workers=1, progress=False,
+                 hooks=ScanHooks(after_batch=after_batch))
+        assert batches == [1]
+        resumed = scan(root, store, workers=1, progress=False)
+    assert resumed.counts["instances"] == 3 * BATCH
+    assert resumed.parsed < 3 * BATCH
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_saved_is_called_once_every_file_is_in_the_state_file(
+        tmp_path: Path, workers: int) -> None:
+    """revision.xlsx starts from there, read from the state file by another process."""
+    root = tmp_path / "Снимки"
+    (root / "a").mkdir(parents=True)
+    n = PARALLEL_FROM + 10
+    for k in range(n):
+        (root / "a" / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
+    (root / "a" / "notes.txt").write_text("not an image")
+    seen = []
+
+    def files_saved(key: str, files: int) -> None:
+        with Store.reader(tmp_path / "s.sqlite") as reader:
+            seen.append((key, files, len(reader.file_listing(key))))
+
+    with Store(tmp_path / "s.sqlite") as store:
+        result = scan(root, store, workers=workers, progress=False,
+                      hooks=ScanHooks(files_saved=files_saved))
+        assert seen == [(result.root, n + 1, n + 1)]
+        assert result.studies                       # grouped after the hook
+        scan(root, store, workers=workers, progress=False,
+             hooks=ScanHooks(files_saved=files_saved))
+    assert len(seen) == 1       # an unchanged tree: the stored result, nothing to start
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")

@@ -173,14 +173,13 @@ def test_without_names_the_ids_dates_and_other_columns_are_the_same(dataset) -> 
     assert not any("name" in p.problem for p in light.problems)
 
 
-def test_an_export_survives_plain_data_as_it_was_read(tmp_path: Path) -> None:
-    """A rerun keeps the export as read (JSON in the state file): problems included."""
-    import json
-
-    from linkage.records.read import Export
+def test_an_export_survives_json_as_it_was_read(tmp_path: Path) -> None:
+    """A rerun keeps the export as read (JSON in the state file), and the second
+    process hands it back so: problems included."""
+    from linkage.records.read import Export, read_export_json
 
     rows = [*ROWS, ["104", "Сидоров Олег", "31.02.1970", "?", "", "", ""]]
     export = read_export(write(tmp_path / "e.csv", rows))
     assert export.problems
-    back = Export.from_plain(json.loads(json.dumps(export.to_plain(), ensure_ascii=False)))
-    assert back == export
+    assert Export.from_json(export.to_json()) == export
+    assert Export.from_json(read_export_json(tmp_path / "e.csv")) == export
