@@ -91,3 +91,20 @@ def test_locked_output_is_one_clear_line(dataset, tmp_path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     assert "review.xlsx" in result.stderr
     assert not [p for p in out.iterdir() if p.name.startswith(".review.xlsx.")]  # no leftovers
+
+
+def test_the_console_exit_delivers_every_line_a_command_printed(tmp_path, capsys) -> None:
+    """The console script skips the interpreter's teardown (`os._exit`, cli.console):
+    a long output into a pipe still arrives whole, the same as `main` prints it."""
+    from linkage.cli import main
+
+    export = tmp_path / "export.csv"
+    lines = ["ID;ФИО;Дата рождения"] + [f"{n};Иванов Иван {n};31.02.1970" for n in range(3000)]
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["records", "check", str(export), "--show", "100000"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == printed
+    assert len(printed.splitlines()) > 3000
