@@ -32,7 +32,7 @@ from linkage.outputs import (
     write_matches,
 )
 from linkage.progress import Bar
-from linkage.records.read import Export, read_export, read_export_json
+from linkage.records.read import Export, read_export, read_export_kept
 from linkage.review.fingerprint import stale_decisions
 from linkage.review.importer import ImportReport, import_review
 from linkage.review.links import linked as linked_pairs
@@ -360,7 +360,7 @@ class _ExportReading:
         if kept is not None:
             self._export = Export.from_json(kept)
         elif _size(path) >= EXPORT_IN_BACKGROUND_FROM_BYTES:
-            self._reading = background.submit(read_export_json, path, settings.encoding,
+            self._reading = background.submit(read_export_kept, path, settings.encoding,
                                               settings.delimiter, settings.columns)
         else:
             self._export = self._kept(read_export(path, settings.encoding,
@@ -373,8 +373,7 @@ class _ExportReading:
     def result(self) -> Export:
         if self._export is None:
             assert self._reading is not None
-            text = self._reading.result()
-            self._export = Export.from_json(text)
+            self._export, text = self._reading.result()
             self._save(text)
         return self._export
 
