@@ -44,16 +44,18 @@ def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> No
 def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               progress: bool | None = None, allow_shrink: bool = False,
               locked: bool = False, background: Background | None = None,
-              after_batch: Callable[[], None] | None = None
+              after_batch: Callable[[], None] | None = None,
+              files_saved: Callable[[ScanResult], None] | None = None
               ) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list. With `background`,
     revision.xlsx is made and written there, started as soon as the scan has stored
-    every file (the caller waits for it). `after_batch` as in `images.scan.ScanHooks`."""
+    every file (the caller waits for it). `after_batch` as in `images.scan.ScanHooks`;
+    `files_saved` too, called before revision.xlsx is started."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
             return scan_only(images, out, state, settings, progress, allow_shrink, True,
-                             background, after_batch)
+                             background, after_batch, files_saved)
     revision = out / "revision.xlsx"
     started: list[str] = []
 
@@ -64,10 +66,15 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
             background.submit(write_report_from_state, revision, state, root)
             started.append(root)
 
+    def saved(result: ScanResult) -> None:
+        if files_saved is not None:
+            files_saved(result)
+        start_report(result.root, result.counts["files"])
+
     with Store(state) as store:
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink,
-                       hooks=ScanHooks(after_batch=after_batch, files_saved=start_report))
+                       hooks=ScanHooks(after_batch=after_batch, files_saved=saved))
     studies = scanned.studies
     write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)

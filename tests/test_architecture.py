@@ -1,5 +1,5 @@
 """The pipeline only flows down: images, records -> link -> review -> job -> cli, with
-leaves (errors, config, names, store, lock, text, files, background) that import no
+leaves (errors, config, names, store, lock, text, files, background, caching) that import no
 stage. An import that runs back up fails here, naming the file and the import
 (docs/architecture.md)."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "linkage"
 
 LEAVES = {"errors", "config", "names", "store", "lock", "text", "files", "background",
-          "progress"}
+          "progress", "caching"}
 # Each rank may import the ranks before it; images and records, the two inputs, are
 # one rank and import neither each other.
 RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"job"},

@@ -22,6 +22,7 @@ from linkage.files import staged
 from linkage.images.walk import readable
 from linkage.inventory import scan_only
 from linkage.job import run_job
+from linkage.names.parse import parse_dicom_name
 from linkage.review.revision import revise, studies_by_year, write_revision
 from linkage.store import Store
 
@@ -78,6 +79,8 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
     monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)
     monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
     monkeypatch.setattr(job, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
+    monkeypatch.setattr(job, "NAMES_IN_BACKGROUND_FROM_INSTANCES", 0)
+    parse_dicom_name.cache_clear()        # so that the names come from the second process
     result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert result.export == in_place.export     # read by the second process meanwhile
     assert _cells(there / "revision.xlsx") == _cells(here / "revision.xlsx")

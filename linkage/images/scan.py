@@ -62,10 +62,10 @@ class ScanHooks:
     # called after each parsed batch; what it raises stops the scan (what was saved
     # stays saved): the job stops at once when the export, read meanwhile, is refused
     after_batch: Callable[[], None] | None = None
-    # called with (root key, files) once every file's result is in the state file,
-    # before the studies are grouped: revision.xlsx can be started from there. Not
-    # called when the listing is the last scan's (its stored result is used).
-    files_saved: Callable[[str, int], None] | None = None
+    # called with the result (its studies not grouped yet) once every file's result
+    # is in the state file: revision.xlsx can be started from there. Not called when
+    # the listing is the last scan's (its stored result is used).
+    files_saved: Callable[[ScanResult], None] | None = None
 
 
 @dataclass
@@ -178,7 +178,7 @@ def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[byte
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
     if hooks.files_saved is not None:
-        hooks.files_saved(root, result.counts["files"])
+        hooks.files_saved(result)
     result.studies = group_studies(instances)
     problem_rows = [(p.location, p.kind, p.reason) for p in problems]
     store.save_scan_summary(root, digest, summary.pack(

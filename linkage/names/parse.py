@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
+from linkage.caching import SeededCache
 from linkage.names.canon import (
     canonical_token,
     fold_lookalike_initials,
@@ -227,7 +228,7 @@ def is_anonymous(text: str) -> bool:
     return not words or all(_ANONYMOUS.match(w) for w in words)
 
 
-@lru_cache(maxsize=200_000)
+@SeededCache
 def parse_dicom_name(text: str) -> ParsedName:
     """Parse one DICOM PN component group: FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX.
 
@@ -261,6 +262,12 @@ def parse_dicom_name(text: str) -> ParsedName:
         # are one given name of two words
         parsed = replace(parsed, given=_tidy(given.strip()), patronymic_initial="")
     return parsed
+
+
+def parse_dicom_names(texts: list[str]) -> dict[str, ParsedName]:
+    """`parse_dicom_name` of each: what the job's second process runs while the main
+    one groups the studies (the main process then `seed`s its cache with them)."""
+    return {text: parse_dicom_name(text) for text in texts}
 
 
 _NOT_NAMES = re.compile(

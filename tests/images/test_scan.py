@@ -13,7 +13,7 @@ import pytest
 from pydicom.errors import InvalidDicomError
 
 from linkage.images.parse_file import parse_batch, parse_file
-from linkage.images.scan import BATCH, PARALLEL_FROM, ScanHooks, scan
+from linkage.images.scan import BATCH, PARALLEL_FROM, ScanHooks, ScanResult, scan
 from linkage.images.studies import group_studies
 from linkage.images.summary import listing_digest
 from linkage.images.walk import readable, walk
@@ -261,15 +261,16 @@ def test_files_saved_is_called_once_every_file_is_in_the_state_file(
     (root / "a" / "notes.txt").write_text("not an image")
     seen = []
 
-    def files_saved(key: str, files: int) -> None:
+    def files_saved(result: ScanResult) -> None:
         with Store.reader(tmp_path / "s.sqlite") as reader:
-            seen.append((key, files, len(reader.file_listing(key))))
+            seen.append((result.root, result.counts["files"], len(result.instances),
+                         len(reader.file_listing(result.root)), len(result.studies)))
 
     with Store(tmp_path / "s.sqlite") as store:
         result = scan(root, store, workers=workers, progress=False,
                       hooks=ScanHooks(files_saved=files_saved))
-        assert seen == [(result.root, n + 1, n + 1)]
-        assert result.studies                       # grouped after the hook
+        assert seen == [(result.root, n + 1, n, n + 1, 0)]    # studies: grouped after
+        assert len(result.studies) == 1
         scan(root, store, workers=workers, progress=False,
              hooks=ScanHooks(files_saved=files_saved))
     assert len(seen) == 1       # an unchanged tree: the stored result, nothing to start

@@ -99,3 +99,23 @@ def test_patronymic_endings_in_both_scripts(word: str, sex: str) -> None:
 ])
 def test_sex_from_surname_endings(word: str, sex: str) -> None:
     assert surname_sex(word) == sex
+
+
+def test_names_parsed_in_another_process_are_taken_as_they_are(tmp_path) -> None:
+    """The job's second process parses the scan's patient names (parse_dicom_names)
+    while the main one groups the studies; the main process seeds its cache with them
+    and then finds each name parsed, the same as it would have parsed it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from linkage.names.parse import parse_dicom_name, parse_dicom_names
+
+    names = ["IVANOV^IVAN^IVANOVICH", "Петрова^Анна", "KIM^EN SUK", "", "SIDOROVA A.V."]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parsed = pool.submit(parse_dicom_names, names).result()
+    parse_dicom_name.cache_clear()
+    assert parsed == {name: parse_dicom_name(name) for name in names}
+    parse_dicom_name.cache_clear()
+    parse_dicom_name.seed(parsed)
+    assert all(parse_dicom_name(name) is parsed[name] for name in names)
+    parse_dicom_name.cache_clear()
