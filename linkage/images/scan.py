@@ -296,7 +296,9 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
 
 def _parse_in_pool(root: str, todo, workers: int,
                    take: Callable[[tuple[list[CacheRow], bytes]], None]) -> None:
-    # spawn: what Windows does, and safe beside SQLite connections and threads.
+    """Batches to worker processes, at most 4 per worker ahead, taken back in order
+    (the listing's digest is fed in walk order). Spawn: what Windows does, and safe
+    beside SQLite connections and threads."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque = deque()
