@@ -119,20 +119,21 @@ class _Stages:
 
 
 def _import_linker_meanwhile() -> None:
-    """Import the linker's libraries (recordlinkage, which imports scikit-learn: 1.2 s)
-    in a thread while the export is read and the folder scanned. The export's reading
-    and a rescan wait on the file system; a first scan's workers keep both cores busy,
-    and the import then slows the export and the scan by ~0.6 s but saves 1.2 s later
-    (10,000 persons, 5 cold runs each way: 15.8 s against 16.7 s on average). Not
-    when the last result will be reused: no linker is needed then."""
-    def load() -> None:
-        import recordlinkage  # noqa: F401
-
+    """Import the linker's libraries (pandas, and recordlinkage's Index and Compare
+    without its classifiers: link/recordlinkage_parts.py) in a thread while the export
+    is read and the folder scanned. The export's reading and a rescan wait on the file
+    system; a first scan's workers keep both cores busy, and the import then slows the
+    export and the scan a little but saves its whole time later. Not when the last
+    result will be reused: no linker is needed then."""
+    def import_linker() -> None:
         import linkage.link.pipeline  # noqa: F401
+        from linkage.link.recordlinkage_parts import load
+
+        load()
 
     # not a daemon: a run that stops early (a bad export) lets the import finish
     # rather than leave it half done at interpreter shutdown
-    threading.Thread(target=load, name="import linker").start()
+    threading.Thread(target=import_linker, name="import linker").start()
 
 
 def carry_answers(sheet: Path, store: Store) -> ImportReport | None:

@@ -66,6 +66,15 @@ def test_commands_that_do_not_link_stay_lean(command, dataset, ran, tmp_path) ->
     assert _heavy_modules(*args) == []
 
 
+def test_a_run_that_links_loads_recordlinkage_but_not_scikit_learn(dataset, tmp_path) -> None:
+    """The linker takes recordlinkage's Index and Compare, not its classifiers
+    (link/recordlinkage_parts.py): scikit-learn and scipy are 0.8 s of start-up."""
+    args = ["run", "--images", str(dataset.images), "--export", str(dataset.export),
+            "--out", str(tmp_path / "o")]
+    assert _heavy_modules(*args) == ["recordlinkage"]
+    assert (tmp_path / "o" / "review.xlsx").is_file()
+
+
 def test_the_run_history_keeps_the_time_of_each_stage(ran) -> None:
     shown = run_cli("runs", "--out", str(ran))
     assert shown.returncode == 0, shown.stderr

@@ -47,8 +47,10 @@ def _with_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
 def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
                     ) -> tuple[pd.MultiIndex, BlockingReport]:
     """All (record_id, study_instance_uid) pairs that any pass proposes."""
-    import recordlinkage  # here: a reused result needs no linker
+    # here: a reused result needs no linker
+    from linkage.link.recordlinkage_parts import load
 
+    base, algorithms = load()
     indexes = []
     for left, right in BLOCK_PASSES:
         left_cols = [left] if isinstance(left, str) else list(left)
@@ -58,14 +60,14 @@ def candidate_pairs(records: pd.DataFrame, studies: pd.DataFrame
         b.columns = left_cols
         a, b = a.dropna(), b.dropna()
         if len(a) and len(b):
-            indexer = recordlinkage.Index()
-            indexer.block(left_on=left_cols, right_on=left_cols)
+            indexer = base.BaseIndex([algorithms.Block(left_on=left_cols,
+                                                       right_on=left_cols)])
             indexes.append(indexer.index(a, b))
     a = _with_missing(records, "surname_canon").dropna()
     b = _with_missing(studies, "surname_canon").dropna()
     if len(a) and len(b):
-        indexer = recordlinkage.Index()
-        indexer.sortedneighbourhood("surname_canon", window=NEIGHBOURHOOD_WINDOW)
+        indexer = base.BaseIndex([algorithms.SortedNeighbourhood(
+            "surname_canon", window=NEIGHBOURHOOD_WINDOW)])
         indexes.append(indexer.index(a, b))
     pairs = _union(indexes, records.index, studies.index)
     return pairs, BlockingReport(len(pairs), len(records) * len(studies))

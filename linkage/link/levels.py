@@ -86,7 +86,9 @@ class Comparison:
         """This comparison as a recordlinkage feature (recordlinkage is imported here,
         so that the declarations load without it: a reused result needs no linker).
         `on_done` is told when it has compared every pair (the progress bar)."""
-        from recordlinkage.base import BaseCompareFeature
+        from linkage.link.recordlinkage_parts import load
+
+        BaseCompareFeature = load()[0].BaseCompareFeature  # noqa: N806 - a class
 
         class _Feature(BaseCompareFeature):
             def __init__(self, comparison: Comparison):

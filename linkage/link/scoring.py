@@ -58,12 +58,13 @@ def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.Data
                    on_compared: Callable[[Comparison], None] | None = None) -> pd.DataFrame:
     """One integer level column per comparison, through recordlinkage's Compare;
     `on_compared` is told as each comparison is done."""
-    import recordlinkage  # here: a reused result needs no linker
+    # here: a reused result needs no linker
+    from linkage.link.recordlinkage_parts import new_compare
 
     if len(pairs) == 0:
         return pd.DataFrame({c.name: pd.Series(dtype=np.int8) for c in comparisons},
                             index=pairs)
-    compare = recordlinkage.Compare()
+    compare = new_compare()
     for comparison in comparisons:
         compare.add(comparison.feature(on_compared))
     levels = compare.compute(
