@@ -16,10 +16,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 class Background:
     """At most one extra process, started on the first `submit` (spawn: what Windows
-    does). Leaving the `with` block waits for every write; leaving it on an error
-    (Ctrl-C, SIGTERM, a failed stage) ends the process at once instead. Either way no
-    write outlives the lock on the output folder, and a write cut short leaves only a
-    temporary file, which the next run removes (linkage.files)."""
+    does). Tasks submitted until the next `wait` run one after another in that process:
+    the patient names parsed for the main process are then already in the cache of the
+    revision.xlsx that follows, and no process starts and imports its libraries again
+    (0.7 s of CPU at 10,000 persons, during the scan, when both cores are busy).
+    `wait` ends the process: the next task starts in a new one. Leaving the `with`
+    block waits for every write; leaving it on an error (Ctrl-C, SIGTERM, a failed
+    stage) ends the process at once instead. Either way no write outlives the lock on
+    the output folder, and a write cut short leaves only a temporary file, which the
+    next run removes (linkage.files)."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -28,10 +33,8 @@ class Background:
     def submit(self, function: Callable, *args) -> Future:
         """Start `function(*args)` there; its Future gives the result (pickled back)."""
         if self._pool is None:
-            # a fresh process per task: what one task held is given back before the next
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                max_tasks_per_child=1)
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         future = self._pool.submit(function, *args)
         self._futures.append(future)
         return future

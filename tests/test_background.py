@@ -170,6 +170,17 @@ def _write_pid(path: Path) -> None:
     path.write_text(str(os.getpid()))
 
 
+def test_tasks_submitted_before_a_wait_share_one_process(tmp_path) -> None:
+    """The names parsed for the main process stay cached for revision.xlsx, which
+    follows them in the same process."""
+    with Background() as background:
+        background.submit(_write_pid, tmp_path / "first")
+        background.submit(_write_pid, tmp_path / "second")
+        background.wait()
+    first, second = ((tmp_path / name).read_text() for name in ("first", "second"))
+    assert first == second and int(first) != os.getpid()
+
+
 def test_a_finished_task_s_process_is_gone_before_the_next_starts(tmp_path) -> None:
     """The job waits for revision.xlsx, then hands the research tables to a new
     process: the first must have ended (and given its memory back) by then."""

@@ -22,7 +22,7 @@ from linkage.files import atomic_path
 from linkage.images.instance import Instance
 from linkage.names.parse import parse_dicom_name, parse_folder_name
 from linkage.names.similarity import similarity_many
-from linkage.review.streamed import StreamedSheet, dimension
+from linkage.review.streamed import StreamedSheet, dimension, save
 
 OLD_SUBFOLDERS = ("амбулаторные снимки", "стационарные снимки")
 ROOT = "(корень папки)"
@@ -168,7 +168,7 @@ def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter
     sheet.finish()
     _totals(wb.create_sheet("Итого"), rows, by_year)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        save(wb, tmp)
 
 
 def _totals(ws, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:

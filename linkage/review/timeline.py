@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from linkage.config import Windows
 
@@ -68,6 +69,7 @@ _NO_REGION = re.compile(r"\b(мрт|мскт|кт|рг|рентген\w*|рен�
                         r"sag|ax|cor|t1|t2|stir|без|с|контраст\w*|контроль|series)\b")
 
 
+@lru_cache(maxsize=20_000)      # per distinct description: a few hundred in a folder
 def region(description: str, body_parts: str = "") -> str:
     """The part of the spine a study shows; `whole spine` for three regions or more,
     the lumbar (then cervical, thoracic) one when two are named (a lumbosacral MRI
@@ -84,6 +86,7 @@ def region(description: str, body_parts: str = "") -> str:
     return OTHER if rest else UNKNOWN
 
 
+@lru_cache(maxsize=1_000)
 def modality_group(modalities: str) -> str:
     """MR, CT, XR (CR, DX, RF, XA) or OT: the groups an outcome study asks about."""
     codes = set(modalities.upper().split("/"))

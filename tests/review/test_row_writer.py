@@ -26,7 +26,8 @@ FILL = PatternFill("solid", fgColor="C6EFCE")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 ROWS = [
-    ["Иванов Иван Иванович", 0.97, 12, None, "", "  spaced ", "IVANOV^IVAN", 1e20, -3],
+    ["Иванов Иван Иванович", 0.97, 12, None, "", "  spaced ", "IVANOV^IVAN \"И\"\r\n\tx", 1e20,
+     -3],
     ["=1+1", "#N/A", True, datetime(2024, 1, 2, 3, 4), math.nan, "ok", 0, 0.1, "x"],
     ["Щукина", ("styled", 0.5), ("styled", "Петров"), ("styled", ""), None, "a<b&c>", 7, "", 2.5],
 ]
@@ -52,7 +53,7 @@ def _sheet_data(path: Path) -> list[str]:
     data = re.sub(r"<c ([^>]*)/>", r"<c \1></c>", data)
     # openpyxl writes a Cyrillic letter as &#1048;, our UTF-8 sheets as the letter
     data = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), data)
-    return re.findall(r"<row .*?</row>", data)
+    return re.findall(r"<row .*?</row>", data, re.DOTALL)
 
 
 def _ours(path: Path) -> None:
