@@ -2,7 +2,9 @@
 
 The job's second process parses the patient names of the scan's images while the main
 process groups the studies; the main process takes its results into its own cache
-(`seed`) and finds every name parsed when it builds the studies' identity table.
+(`seed`) and finds every name parsed when it builds the studies' identity table. The
+other way round, the folder names the main process parsed while grouping (`results`)
+seed the second process's cache before it writes revision.xlsx.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class SeededCache(Generic[K, V]):
     def seed(self, results: Mapping[K, V]) -> None:
         """Results of this very function computed elsewhere (the same code and data)."""
         self._results.update(results)
+
+    def results(self) -> dict[K, V]:
+        """Every result this process holds (a copy: to hand to another process)."""
+        return dict(self._results)
 
     def cache_clear(self) -> None:
         self._results.clear()

@@ -20,9 +20,9 @@ from linkage.config import load_settings
 from linkage.errors import ExportError, OutputLocked
 from linkage.files import staged
 from linkage.images.walk import readable
-from linkage.inventory import scan_only
+from linkage.inventory import scan_only, write_report_from_state
 from linkage.job import run_job
-from linkage.names.parse import parse_dicom_name
+from linkage.names.parse import ParsedName, parse_dicom_name
 from linkage.review.revision import revise, studies_by_year, write_revision
 from linkage.store import Store
 
@@ -53,6 +53,25 @@ def test_a_report_written_in_the_background_is_the_one_written_in_place(folder_r
         background.wait()
     assert _cells(tmp_path / "there.xlsx") == _cells(tmp_path / "here.xlsx")
     assert len(_cells(tmp_path / "there.xlsx")["Папки"]) == len(rows) + 1
+
+
+def test_the_report_takes_the_folder_names_the_main_process_parsed(folder_rows,
+                                                                     tmp_path) -> None:
+    """The second process does not parse again what grouping the studies parsed: a
+    folder name handed over is the one the report shows."""
+    out, rows, _ = folder_rows
+    named = next(r for r in rows if r.folder_surname and "/" not in r.folder)
+    with Store.reader(out / "s.sqlite") as store:
+        root = store.db.execute("select root from scans order by rowid desc limit 1"
+                                ).fetchone()[0]
+    handed = {named.folder: ParsedName(surname="Переданная")}
+    with Background() as background:
+        background.submit(write_report_from_state, tmp_path / "revision.xlsx",
+                          out / "s.sqlite", root, handed)
+    shown = {row[0]: row[1] for row in _cells(tmp_path / "revision.xlsx")["Папки"][1:]}
+    assert shown[named.folder] == "Переданная"
+    others = [r for r in rows if r.folder_surname and r is not named]
+    assert others and all(shown[r.folder] == r.folder_surname for r in others)
 
 
 def test_a_failed_background_write_raises_where_the_job_waits(folder_rows, tmp_path) -> None:

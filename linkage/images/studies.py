@@ -81,7 +81,7 @@ def _directory(location: str) -> str:
 @lru_cache(maxsize=200_000)
 def _name_folder_of_dir(directory: str) -> tuple[str, ParsedName | None]:
     for folder in _folders(directory + "x"):
-        parsed = parse_folder_name(folder)     # cached there, shared with the report
+        parsed = parse_folder_name(folder)     # cached there, handed to the report
         if parsed is not None:
             return folder, parsed
     return "", None

@@ -312,7 +312,7 @@ def _nominative(word: str) -> str:
     return reading.upper() if word.isupper() else _tidy(reading)
 
 
-@lru_cache(maxsize=200_000)
+@SeededCache
 def parse_folder_name(name: str) -> ParsedName | None:
     """Surname (and maybe initials or given name) from a folder name, or None when
     the folder is not named after a person ("DICOM", "Новая папка (2)", a UID).
