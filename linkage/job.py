@@ -25,7 +25,6 @@ from linkage.files import remove_leftovers, staged
 from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
 from linkage.inventory import check_paths, scan_only
-from linkage.link.identity import records_frame, studies_frame
 from linkage.lock import exclusive
 from linkage.names.parse import parse_dicom_name, parse_dicom_names
 from linkage.outputs import (
@@ -34,15 +33,15 @@ from linkage.outputs import (
 )
 from linkage.progress import Bar
 from linkage.records.read import Export, read_export, read_export_kept
-from linkage.review.fingerprint import stale_decisions
-from linkage.review.importer import ImportReport, import_review
-from linkage.review.links import linked as linked_pairs
-from linkage.review.links import write_research_tables
-from linkage.review.stamp import SheetStamp, restamp
 from linkage.store import STATE_NAME, Store, now
 
-if TYPE_CHECKING:       # imported when linking starts: scan-only commands stay lean
+# pandas, openpyxl and the linker are imported where they are used: the scan starts
+# 0.4 s sooner, and the thread that imports the linker meanwhile loads pandas
+# (`_import_linker_meanwhile`).
+if TYPE_CHECKING:
     from linkage.link.pipeline import LinkResult
+    from linkage.review.importer import ImportReport
+    from linkage.review.stamp import SheetStamp
 
 SHEET_STAMP = ".stamp"    # in the memo's outputs: the stamp of the review.xlsx written
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
@@ -120,13 +119,16 @@ class _Stages:
 
 def _import_linker_meanwhile() -> None:
     """Import the linker's libraries (pandas, and recordlinkage's Index and Compare
-    without its classifiers: link/recordlinkage_parts.py) in a thread while the export
-    is read and the folder scanned. The export's reading and a rescan wait on the file
+    without its classifiers: link/recordlinkage_parts.py) and the review sheet's
+    (openpyxl) in a thread while the export is read and the folder scanned. The export's reading and a rescan wait on the file
     system; a first scan's workers keep both cores busy, and the import then slows the
     export and the scan a little but saves its whole time later. Not when the last
     result will be reused: no linker is needed then."""
     def import_linker() -> None:
+        import linkage.link.identity  # noqa: F401
         import linkage.link.pipeline  # noqa: F401
+        import linkage.review.fingerprint  # noqa: F401
+        import linkage.review.sheet  # noqa: F401
         from linkage.link.recordlinkage_parts import load
 
         load()
@@ -141,12 +143,15 @@ def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
     would); refuse the run, replacing nothing, if the sheet cannot be read."""
     if not sheet.is_file():
         return None
+    from linkage.review.importer import import_review
+
     try:
         return import_review(sheet, store)
     except ImportRefused as exc:
         raise ImportRefused(sheet, ["the run was stopped and nothing was replaced: this sheet "
                                     "may hold answers, and they could not be read", *exc.problems]
                             ) from None
+
 
 
 def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
@@ -194,6 +199,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     # What the scan built lives until the job ends: the cyclic collector need not walk
     # it again (each full collection during linking took ~0.1 s at 10,000 persons).
     gc.freeze()
+    from linkage.review.stamp import SheetStamp, restamp
+
     with stages.stage("link", f"linking {len(export.records)} records with {len(studies)} "
                               "studies"):
         with Store(state) as store:
@@ -207,6 +214,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         if linked is None:
             from linkage.link.memo import pack
             from linkage.link.pipeline import link
+            from linkage.review.fingerprint import stale_decisions
 
             stale = stale_decisions(remembered, tables.records, tables.studies)
             bar = Bar(stages.show, "  linking", 100, percent=True)
@@ -268,6 +276,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
     """The sheet first: if it cannot be written, no other output was replaced. The
     research tables are written meanwhile into a staging folder (by the second process
     for a large folder) and moved beside the sheet only once it is written."""
+    from linkage.review.links import linked as linked_pairs
+    from linkage.review.links import write_research_tables
     from linkage.review.sheet import write_review
 
     sheet = outputs["review sheet"]
@@ -328,11 +338,15 @@ class _Tables:
 
     @cached_property
     def records(self):
+        from linkage.link.identity import records_frame
+
         return records_frame(self._export.records)
 
     @cached_property
     def studies(self):
         self._names.take()
+        from linkage.link.identity import studies_frame
+
         return studies_frame(self._studies)
 
 
