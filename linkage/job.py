@@ -120,9 +120,10 @@ class _Stages:
 def _import_linker_meanwhile() -> None:
     """Import the linker's libraries (pandas, and recordlinkage's Index and Compare
     without its classifiers: link/recordlinkage_parts.py) and the review sheet's
-    (openpyxl) in a thread while the export is read and the folder scanned. The export's reading and a rescan wait on the file
-    system; a first scan's workers keep both cores busy, and the import then slows the
-    export and the scan a little but saves its whole time later. Not when the last
+    (openpyxl) in a thread while the export is read and the folder scanned. The
+    export's reading and a rescan wait on the file system; a first scan's workers keep
+    both cores busy, and the import then slows the export and the scan a little but
+    saves its whole time later. Not when the last
     result will be reused: no linker is needed then."""
     def import_linker() -> None:
         import linkage.link.identity  # noqa: F401
@@ -195,6 +196,10 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                                      after_batch=reading.check, files_saved=names.start)
     with stages.stage("export"):
         export = reading.result()
+    if len(studies) >= PARALLEL_OUTPUTS_FROM_STUDIES:
+        # the process that writes revision.xlsx ends once it is written; the research
+        # tables' process starts then and imports their libraries while the job links
+        background.then_new_process(warm_up=_prepare_research_tables)
     tables = _Tables(export, studies, names)
     # What the scan built lives until the job ends: the cyclic collector need not walk
     # it again (each full collection during linking took ~0.1 s at 10,000 persons).
@@ -267,6 +272,11 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
 # the main one writes review.xlsx (about a second each at 10,000 persons); below, a
 # process would cost more than it saves.
 PARALLEL_OUTPUTS_FROM_STUDIES = 2000
+
+
+def _prepare_research_tables() -> None:
+    """The research tables' imports (pandas, 0.5 s), in their process ahead of them."""
+    import linkage.review.links  # noqa: F401
 
 
 def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: LinkResult,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -189,25 +190,56 @@ def _write_pid(path: Path) -> None:
     path.write_text(str(os.getpid()))
 
 
-def test_tasks_submitted_before_a_wait_share_one_process(tmp_path) -> None:
+def test_tasks_share_one_process(tmp_path) -> None:
     """The names parsed for the main process stay cached for revision.xlsx, which
-    follows them in the same process."""
+    follows them in the same process; a wait does not end it."""
     with Background() as background:
         background.submit(_write_pid, tmp_path / "first")
+        background.wait()
         background.submit(_write_pid, tmp_path / "second")
         background.wait()
     first, second = ((tmp_path / name).read_text() for name in ("first", "second"))
     assert first == second and int(first) != os.getpid()
 
 
-def test_a_finished_task_s_process_is_gone_before_the_next_starts(tmp_path) -> None:
-    """The job waits for revision.xlsx, then hands the research tables to a new
-    process: the first must have ended (and given its memory back) by then."""
+def test_the_next_process_starts_once_the_last_one_has_ended(tmp_path) -> None:
+    """The job hands the research tables to a new process once revision.xlsx is
+    written: the first must have ended (and given its memory back) by then. The new
+    one warms up in the meantime, and the next task runs where it warmed up."""
     with Background() as background:
         background.submit(_write_pid, tmp_path / "first")
-        background.wait()
+        background.then_new_process(warm_up=partial(_write_pid, tmp_path / "warm"))
+        background.submit(_write_pid, tmp_path / "second")
         first = int((tmp_path / "first").read_text())
         assert first not in [p.pid for p in multiprocessing.active_children()]
-        background.submit(_write_pid, tmp_path / "second")
         background.wait()
-    assert int((tmp_path / "second").read_text()) != first
+    second = int((tmp_path / "second").read_text())
+    assert second != first and int((tmp_path / "warm").read_text()) == second
+    assert not multiprocessing.active_children()
+
+
+def test_a_warm_up_nothing_followed_does_not_hold_up_the_end(tmp_path) -> None:
+    import time
+
+    with Background() as background:
+        background.submit(_write_pid, tmp_path / "first")
+        background.then_new_process(warm_up=partial(_slow_write, tmp_path / "warm"))
+        background.wait()
+        started = time.perf_counter()
+    assert time.perf_counter() - started < 30
+    assert not multiprocessing.active_children()
+    assert not (tmp_path / "warm").exists()
+
+
+def test_an_error_while_the_process_is_switched_ends_both_at_once(tmp_path) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), Background() as background:
+        background.submit(_slow_write, tmp_path / "report.xlsx")
+        background.then_new_process(warm_up=partial(_write_pid, tmp_path / "warm"))
+        time.sleep(1)
+        raise KeyboardInterrupt
+    assert time.perf_counter() - started < 30
+    assert not (tmp_path / "report.xlsx").exists() and not (tmp_path / "warm").exists()
+    assert not multiprocessing.active_children()
