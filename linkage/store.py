@@ -47,6 +47,10 @@ CREATE INDEX IF NOT EXISTS decisions_by_pair ON decisions (record_id, study_inst
 CREATE TABLE IF NOT EXISTS memo (  -- the last run's link result, for the same inputs
     id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL,
     result BLOB NOT NULL);
+-- the outputs written from it (memo.outputs is no longer used): a row of their own,
+-- since updating any column of a row rewrites the whole row, its 35 MB result too
+CREATE TABLE IF NOT EXISTS memo_outputs (
+    id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS exports (  -- the last export read, for the same bytes
     id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL, export TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -159,6 +163,9 @@ class Store:
             self.db.execute("ALTER TABLE decisions ADD COLUMN sheet_id TEXT NOT NULL DEFAULT ''")
         if "stages" not in {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}:
             self.db.execute("ALTER TABLE runs ADD COLUMN stages TEXT NOT NULL DEFAULT ''")
+        # outputs kept beside the result, by a version before memo_outputs
+        self.db.execute("INSERT OR IGNORE INTO memo_outputs SELECT id, inputs, outputs "
+                        "FROM memo WHERE id = 1 AND outputs != '{}'")
 
     def _drop_old_cache(self) -> None:
         """A scan cache written by an older version is dropped (the next scan reads
@@ -274,8 +281,11 @@ class Store:
     def memo(self) -> tuple[str, dict[str, list]] | None:
         """The last run's inputs digest and the outputs it wrote (name -> size,
         mtime_ns; also the review sheet's stamp), or None."""
-        row = self.db.execute("SELECT inputs, outputs FROM memo WHERE id = 1").fetchone()
-        return None if row is None else (row[0], json.loads(row[1]))
+        row = self.db.execute(
+            "SELECT memo.inputs, memo_outputs.outputs FROM memo LEFT JOIN memo_outputs "
+            "ON memo_outputs.id = 1 AND memo_outputs.inputs = memo.inputs "
+            "WHERE memo.id = 1").fetchone()
+        return None if row is None else (row[0], json.loads(row[1] or "{}"))
 
     def memo_result(self, inputs: str) -> bytes | None:
         """The last run's link result, if its inputs had this digest."""
@@ -283,10 +293,11 @@ class Store:
                               (inputs,)).fetchone()
         return None if row is None else row[0]
 
-    def save_memo(self, inputs: str, outputs: dict[str, list], result: bytes) -> None:
+    def save_memo(self, inputs: str, result: bytes) -> None:
+        """A new link result: the outputs written from the last one no longer count."""
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, ?, ?)",
-                       (inputs, json.dumps(outputs), result))
+            db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, '{}', ?)", (inputs, result))
+            db.execute("DELETE FROM memo_outputs")
 
     def kept_export(self, digest: str) -> str | None:
         """The last export read (`Export.to_json`), if its bytes and settings had this
@@ -300,9 +311,10 @@ class Store:
             db.execute("INSERT OR REPLACE INTO exports VALUES (1, ?, ?)", (digest, export_json))
 
     def update_memo_outputs(self, inputs: str, outputs: dict[str, list]) -> None:
+        """The outputs written from the kept result of these inputs."""
         with self.transaction() as db:
-            db.execute("UPDATE memo SET outputs = ? WHERE id = 1 AND inputs = ?",
-                       (json.dumps(outputs), inputs))
+            db.execute("INSERT OR REPLACE INTO memo_outputs SELECT 1, inputs, ? FROM memo "
+                       "WHERE id = 1 AND inputs = ?", (json.dumps(outputs), inputs))
 
     def save_files(self, root: str,
                    results: Iterable[tuple[str, int, int, str, str, str]]) -> None:

@@ -4,14 +4,18 @@ alone; any change to one of them links again. Real files, a real SQLite state.""
 
 from __future__ import annotations
 
+import io
+import shutil
 import sqlite3
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from linkage.config import load_settings
+from linkage.errors import OutputLocked
 from linkage.job import run_job
 from linkage.link.memo import pack, unpack
 from linkage.review.stamp import STAMP_SHEET, read_stamp
@@ -112,3 +116,28 @@ def test_a_result_survives_packing(first) -> None:
     for a, b in zip(back.model.weights(), result.linked.model.weights(), strict=True):
         assert (a == b).all()
     assert unpack(b"garbage") is None
+    # a comparison's level (0-5) is kept in one byte, not pandas' eight
+    with np.load(io.BytesIO(pack(result.linked))) as arrays:
+        assert arrays["num:surname"].dtype.itemsize == 1
+        assert arrays["num:score"].dtype == np.float64
+
+
+def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
+        dataset, tmp_path) -> None:
+    """The result is kept while the outputs are written (a thread): when review.xlsx
+    cannot be replaced (a folder of that name; on Windows, a sheet open in Excel), the
+    next run reuses the result and writes every output it did not write."""
+    out = tmp_path / "out"
+    (out / "review.xlsx").mkdir(parents=True)
+    (out / "review.xlsx" / "a file").write_text("keeps the folder in place")
+    with pytest.raises(OutputLocked):
+        run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    with sqlite3.connect(out / "linkage_state.sqlite") as db:
+        kept = db.execute("SELECT result FROM memo").fetchone()[0]
+        stamps = db.execute("SELECT outputs FROM memo_outputs").fetchall()
+    assert unpack(kept) is not None and stamps == []
+    shutil.rmtree(out / "review.xlsx")
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.reused == "link"
+    assert load_workbook(out / "review.xlsx", read_only=True).sheetnames
+    assert all(path.is_file() for path in again.outputs.values())

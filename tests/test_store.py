@@ -85,3 +85,26 @@ def test_a_reader_sees_what_was_stored_and_changes_nothing(tmp_path: Path) -> No
     # and when the run holds no connection at that moment (WAL files gone)
     with Store.reader(state) as reader:
         assert len(reader.file_listing(result.root)) == 2
+
+
+def test_the_outputs_of_a_kept_result_are_kept_apart_from_it(tmp_path: Path) -> None:
+    """Stamping the outputs does not rewrite the result (35 MB at 10,000 persons); a new
+    result forgets the outputs written from the last one; a state file that kept them
+    in the result's row (before memo_outputs) keeps them."""
+    state = tmp_path / "state.sqlite"
+    with Store(state) as store:
+        assert store.memo() is None
+        store.save_memo("inputs A", b"result A")
+        assert store.memo() == ("inputs A", {})
+        store.update_memo_outputs("inputs A", {"review.xlsx": [1, 2]})
+        store.update_memo_outputs("inputs B", {"review.xlsx": [3, 4]})    # not A's: ignored
+        assert store.memo() == ("inputs A", {"review.xlsx": [1, 2]})
+        assert store.memo_result("inputs A") == b"result A"
+        store.save_memo("inputs C", b"result C")
+        assert store.memo() == ("inputs C", {})
+        assert store.memo_result("inputs A") is None
+    with sqlite3.connect(state) as db:      # as a version before memo_outputs left it
+        db.execute("DROP TABLE memo_outputs")
+        db.execute("UPDATE memo SET outputs = '{\"links.csv\": [5, 6]}'")
+    with Store(state) as store:
+        assert store.memo() == ("inputs C", {"links.csv": [5, 6]})
