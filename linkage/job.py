@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -216,8 +216,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             blob = store.memo_result(inputs) if inputs else None
         linked = _reused(blob)
         reused = "link" if linked is not None else ""
-        saving: _ResultSaving | None = None
         if linked is None:
+            from linkage.link.memo import pack
             from linkage.link.pipeline import link
             from linkage.review.fingerprint import stale_decisions
 
@@ -229,7 +229,11 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                               progress=bar.advance)
             finally:
                 bar.close()
-            saving = _ResultSaving(state, inputs or "-", linked)
+            # kept now: if the outputs fail, the next run need not link again
+            blob = pack(linked)
+            with Store(state) as store:
+                store.save_memo(inputs or "-", blob)
+            del blob            # 35 MB at 10,000 persons, not held while writing
     study_info = {s.study_instance_uid: s for s in studies}
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
@@ -239,7 +243,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     research = {"links": out / "links.csv", "cohort": out / "cohort.csv",
                 "image occurrence": out / "image_occurrence.csv",
                 "study files": out / "study_files.csv"}
-    with stages.stage("outputs", "writing the outputs"), _joined(saving):
+    with stages.stage("outputs", "writing the outputs"):
         background.wait()
         kept = reused and all(_as_written(path, written) for path in
                               [outputs["export problems"], outputs["matches"],
@@ -254,8 +258,6 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                                       settings, stamp, background)
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
         stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen]
-        if saving is not None:
-            saving.join()
         with Store(state) as store:
             store.update_memo_outputs(inputs or "-", stamps)
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
@@ -265,51 +267,6 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         store.record_run(started, str(images.resolve()), str(export_path.resolve()),
                          result.summary(), stages.seconds)
     return result
-
-
-class _ResultSaving:
-    """The link result packed and kept in the state file (`Store.save_memo`) by a
-    thread while the outputs are written: 0.35 s at 10,000 persons, mostly NumPy
-    copying and SQLite writing, during which the writing goes on. The outputs' stamps
-    are added once they are written; if the outputs fail, the next run finds the
-    result without them and writes them again (after reading the answers of the
-    sheet in place)."""
-
-    def __init__(self, state: Path, inputs: str, linked: LinkResult):
-        self._error: BaseException | None = None
-        # its own frame over the same (never modified) columns: pandas caches and
-        # consolidates inside a frame as it is read, which two threads must not share
-        own = replace(linked, pairs=linked.pairs.copy(deep=False))
-        self._thread = threading.Thread(target=self._save, args=(state, inputs, own),
-                                        name="keep link result")
-        self._thread.start()
-
-    def _save(self, state: Path, inputs: str, linked: LinkResult) -> None:
-        from linkage.link.memo import pack
-
-        try:
-            blob = pack(linked)
-            with Store(state) as store:
-                store.save_memo(inputs, blob)
-        except BaseException as exc:  # noqa: BLE001 - raised by `join`, in the job
-            self._error = exc
-
-    def join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
-@contextmanager
-def _joined(saving: _ResultSaving | None) -> Iterator[None]:
-    """A stage that fails does not leave the result being written behind it."""
-    try:
-        yield
-    except BaseException:
-        if saving is not None:
-            with contextlib.suppress(BaseException):
-                saving.join()
-        raise
 
 
 # From this many studies the research tables are written in the second process while
