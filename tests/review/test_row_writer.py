@@ -28,21 +28,23 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 ROWS = [
     ["Иванов Иван Иванович", 0.97, 12, None, "", "  spaced ", "IVANOV^IVAN \"И\"\r\n\tx", 1e20,
      -3],
-    ["=1+1", "#N/A", True, datetime(2024, 1, 2, 3, 4), math.nan, "ok", 0, 0.1, "x"],
+    ["=1+1", "#N/A", True, datetime(2024, 1, 2, 3, 4), math.nan, "ok", 0, 0.1,
+     ("styled", "written by openpyxl")],
     ["Щукина", ("styled", 0.5), ("styled", "Петров"), ("styled", ""), None, "a<b&c>", 7, "", 2.5],
 ]
 
 
-def _values(wb: Workbook, ws, row: list, make_cell) -> list:
-    out = []
-    for value in row:
-        if isinstance(value, tuple):
-            cell = make_cell(value[1])
-            cell.fill, cell.alignment, cell.number_format = FILL, WRAP, "0%"
-            out.append(cell)
-        else:
-            out.append(value)
-    return out
+def _values(row: list, styled) -> list:
+    """The row with ("styled", value) made a cell with FILL, WRAP and 0% by `styled`."""
+    return [styled(value[1]) if isinstance(value, tuple) else value for value in row]
+
+
+def _openpyxl_cell(ws):
+    def styled(value):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.fill, cell.alignment, cell.number_format = FILL, WRAP, "0%"
+        return cell
+    return styled
 
 
 def _sheet_data(path: Path) -> list[str]:
@@ -60,7 +62,9 @@ def _ours(path: Path) -> None:
     wb = Workbook(write_only=True)
     sheet = StreamedSheet(wb, "s", [(f"col{i}", 10) for i in range(9)], len(ROWS))
     for i, row in enumerate(ROWS):
-        sheet.append(_values(wb, sheet.ws, row, sheet.cell), height=26 if i == 2 else None)
+        sheet.append(_values(row, lambda v: sheet.cell(v, fill=FILL, alignment=WRAP,
+                                                       number_format="0%")),
+                     height=26 if i == 2 else None)
     sheet.finish()
     wb.save(path)
 
@@ -73,7 +77,7 @@ def test_rows_are_the_xml_openpyxl_writes(tmp_path: Path) -> None:
     for i, row in enumerate([[f"col{i}" for i in range(9)], *ROWS]):
         if i == 3:
             ws.row_dimensions[i + 1].height = 26
-        ws.append(_values(plain, ws, row, lambda v: WriteOnlyCell(ws, value=v)))
+        ws.append(_values(row, _openpyxl_cell(ws)))
     reference = tmp_path / "openpyxl.xlsx"
     plain.save(reference)
     got, expected = _sheet_data(ours), _sheet_data(reference)
@@ -108,6 +112,8 @@ def test_styled_cells_keep_their_style_and_values_read_back(tmp_path: Path) -> N
     assert ws["B4"].value == 0.5 and ws["B4"].number_format == "0%"
     assert ws["C4"].fill.fgColor.rgb == "00C6EFCE" and ws["C4"].alignment.wrap_text
     assert ws["F4"].value == "a<b&c>"
+    # a styled cell in a row openpyxl writes itself (it holds a formula) keeps its style
+    assert ws["I3"].value == "written by openpyxl" and ws["I3"].fill.fgColor.rgb == "00C6EFCE"
     assert ws.row_dimensions[4].height == 26
 
 
