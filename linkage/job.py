@@ -10,7 +10,7 @@ import hashlib
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +37,7 @@ from linkage.store import STATE_NAME, Store, now
 
 # pandas, openpyxl and the linker are imported where they are used: the scan starts
 # 0.4 s sooner, and the thread that imports the linker meanwhile loads pandas
-# (`_import_linker_meanwhile`).
+# (`_LinkerMeanwhile`).
 if TYPE_CHECKING:
     from linkage.link.pipeline import LinkResult
     from linkage.review.importer import ImportReport
@@ -117,26 +117,52 @@ class _Stages:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
-def _import_linker_meanwhile() -> None:
-    """Import the linker's libraries (pandas, and recordlinkage's Index and Compare
-    without its classifiers: link/recordlinkage_parts.py) and the review sheet's
-    (openpyxl) in a thread while the export is read and the folder scanned. The
-    export's reading and a rescan wait on the file system; a first scan's workers keep
-    both cores busy, and the import then slows the export and the scan a little but
-    saves its whole time later. Not when the last
-    result will be reused: no linker is needed then."""
-    def import_linker() -> None:
+class _LinkerMeanwhile:
+    """A thread, while the export is read and the folder scanned, that imports the
+    linker's libraries (pandas, and recordlinkage's Index and Compare without its
+    classifiers: link/recordlinkage_parts.py) and the review sheet's (openpyxl), then,
+    once the export is read, builds the records' identity table and groups the records
+    into persons (`link.persons.person_key`): 0.3 s the job would spend after the scan
+    otherwise, when only the main process has work. During a first scan both cores are
+    busy with the workers, and this slows the scan a little but saves its whole time
+    later. Not when the last result will be reused: no linker is needed then."""
+
+    def __init__(self) -> None:
+        self._source: Callable[[], Export] | None = None
+        self._given = threading.Event()
+        self._records = self._persons = None
+        # not a daemon: a run that stops early (a bad export) lets the import finish
+        # rather than leave it half done at interpreter shutdown
+        self._thread = threading.Thread(target=self._prepare, name="prepare linker")
+        self._thread.start()
+
+    def give(self, source: Callable[[], Export] | None) -> None:
+        """How to get the export once read (None: the run stops, nothing to build)."""
+        self._source = source
+        self._given.set()
+
+    def tables(self) -> tuple:
+        """(records' identity table, person key), or (None, None) if not built."""
+        self._thread.join()
+        return self._records, self._persons
+
+    def _prepare(self) -> None:
         import linkage.link.identity  # noqa: F401
         import linkage.link.pipeline  # noqa: F401
         import linkage.review.fingerprint  # noqa: F401
         import linkage.review.sheet  # noqa: F401
+        from linkage.link.identity import records_frame
+        from linkage.link.persons import person_key
         from linkage.link.recordlinkage_parts import load
 
         load()
-
-    # not a daemon: a run that stops early (a bad export) lets the import finish
-    # rather than leave it half done at interpreter shutdown
-    threading.Thread(target=import_linker, name="import linker").start()
+        self._given.wait()
+        try:
+            if self._source is not None:
+                records = records_frame(self._source().records)
+                self._persons, self._records = person_key(records), records
+        except Exception:  # noqa: BLE001 - the job reads the export and raises itself
+            self._records = self._persons = None
 
 
 def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
@@ -185,10 +211,16 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         decisions_seen = store.last_decision_id()
     export_digest = _export_digest(export_path, settings)
     unchanged_but_tree = _inputs_digest(export_digest, out, settings, decisions_seen)
-    if not (memo and memo[0].startswith(unchanged_but_tree)):
-        _import_linker_meanwhile()
+    linker = None if memo and memo[0].startswith(unchanged_but_tree) else _LinkerMeanwhile()
     with stages.stage("export", "reading the export"):
-        reading = _ExportReading(export_path, settings, export_digest, state, background)
+        try:
+            reading = _ExportReading(export_path, settings, export_digest, state, background)
+        except BaseException:
+            if linker is not None:
+                linker.give(None)
+            raise
+    if linker is not None:
+        linker.give(reading.read)
     with stages.stage("scan", "scanning the images folder"):
         names = _NamesMeanwhile(background)
         scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
@@ -200,7 +232,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         # the process that writes revision.xlsx ends once it is written; the research
         # tables' process starts then and imports their libraries while the job links
         background.then_new_process(warm_up=_prepare_research_tables)
-    tables = _Tables(export, studies, names)
+    tables = _Tables(export, studies, names, linker)
     # What the scan built lives until the job ends: the cyclic collector need not walk
     # it again (each full collection during linking took ~0.1 s at 10,000 persons).
     gc.freeze()
@@ -226,7 +258,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             try:
                 linked = link(tables.records, tables.studies, settings.thresholds,
                               {k: d.decision for k, d in remembered.items()}, stale,
-                              progress=bar.advance)
+                              progress=bar.advance, persons=tables.persons)
             finally:
                 bar.close()
             # kept now: if the outputs fail, the next run need not link again
@@ -344,14 +376,22 @@ class _NamesMeanwhile:
 class _Tables:
     """The identity tables, built only when linking or writing needs them."""
 
-    def __init__(self, export: Export, studies: list[Study], names: _NamesMeanwhile):
+    def __init__(self, export: Export, studies: list[Study], names: _NamesMeanwhile,
+                 linker: _LinkerMeanwhile | None = None):
         self._export, self._studies, self._names = export, studies, names
+        self._prepared = linker.tables() if linker is not None else (None, None)
 
     @cached_property
     def records(self):
         from linkage.link.identity import records_frame
 
-        return records_frame(self._export.records)
+        prepared = self._prepared[0]
+        return prepared if prepared is not None else records_frame(self._export.records)
+
+    @property
+    def persons(self):
+        """The records grouped into persons, if built meanwhile (else link does it)."""
+        return self._prepared[1]
 
     @cached_property
     def studies(self):
@@ -424,6 +464,11 @@ class _ExportReading:
     def check(self) -> None:
         if self._reading is not None and self._reading.done():
             self._reading.result()      # raises the reading's error
+
+    def read(self) -> Export:
+        """The export once read, for another thread (`result` keeps it in the state
+        file)."""
+        return self._export if self._export is not None else self._reading.result()[0]
 
     def result(self) -> Export:
         if self._export is None:

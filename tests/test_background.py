@@ -129,6 +129,27 @@ def test_a_refused_export_read_meanwhile_stops_the_run_and_replaces_nothing(
         run_job(dataset.images, bad, out, load_settings(), progress=False)
     assert {name: (out / name).read_bytes() for name in before} == before
     assert [p.pid for p in multiprocessing.active_children()] == []
+    _no_thread_left_preparing_the_linker()
+
+
+def test_a_refused_export_read_in_place_leaves_no_thread_behind(dataset, tmp_path) -> None:
+    """The thread that prepares the linker waits for the export: a refusal before the
+    scan tells it there is none."""
+    bad = tmp_path / "no names.csv"
+    bad.write_text("Дата рождения;Пол\n01.02.1960;М\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="no names.csv"):
+        run_job(dataset.images, bad, tmp_path / "out", load_settings(), progress=False)
+    _no_thread_left_preparing_the_linker()
+
+
+def _no_thread_left_preparing_the_linker() -> None:
+    import threading
+    import time
+
+    deadline = time.monotonic() + 30        # its imports may still be finishing
+    while any(t.name == "prepare linker" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the thread preparing the linker never ended"
+        time.sleep(0.05)
 
 
 def test_research_tables_are_not_replaced_when_the_sheet_cannot_be(dataset, tmp_path,

@@ -39,13 +39,15 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
          decisions: dict[tuple[str, str], str] | None = None,
          stale: set[tuple[str, str]] | None = None,
          comparisons: tuple[Comparison, ...] = COMPARISONS,
-         progress: Callable[[float, str], None] | None = None) -> LinkResult:
+         progress: Callable[[float, str], None] | None = None,
+         persons: pd.Series | None = None) -> LinkResult:
     """Score all candidate pairs and decide their status.
 
     `decisions` maps (record_id, study_uid) to "yes" / "no" / "unsure"; decided
     pairs are always scored (even if no blocking pass proposes them any more)
     and take the status people gave them, unless `stale` says the record or the
-    study changed since, in which case they are asked again.
+    study changed since, in which case they are asked again. `persons`:
+    `person_key(records)`, if already built.
     """
     decisions = decisions or {}
     stale = stale or set()
@@ -62,7 +64,8 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     model = fit(records, studies, levels, comparisons=comparisons)
     step(STEPS["fit"], "m and u")
     scored = harmonise_groups(score(model, levels, records), studies)
-    context = Context(scored, records, studies, thresholds, comparisons, decisions, stale)
+    context = Context(scored, records, studies, thresholds, comparisons, decisions, stale,
+                      persons)
     result = decide(context)
     step(STEPS["decide"], "statuses")
     # The guard: answers may only ever lower the questions. The same pairs decided as
