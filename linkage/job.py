@@ -8,13 +8,10 @@ import contextlib
 import gc
 import hashlib
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,18 +23,24 @@ from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
 from linkage.inventory import check_paths, scan_only
 from linkage.lock import exclusive
-from linkage.names.parse import parse_dicom_name, parse_dicom_names
+from linkage.meanwhile import (
+    ExportReading,
+    LinkerMeanwhile,
+    NamesMeanwhile,
+    Tables,
+    prepare_research_tables,
+)
 from linkage.outputs import (
     write_export_problems,
     write_matches,
 )
 from linkage.progress import Bar
-from linkage.records.read import Export, read_export, read_export_kept
+from linkage.records.read import Export
 from linkage.store import STATE_NAME, Store, now
 
 # pandas, openpyxl and the linker are imported where they are used: the scan starts
-# 0.4 s sooner, and the thread that imports the linker meanwhile loads pandas
-# (`_LinkerMeanwhile`).
+# 0.4 s sooner, and the thread that prepares the linker meanwhile loads them
+# (`meanwhile.LinkerMeanwhile`).
 if TYPE_CHECKING:
     from linkage.link.pipeline import LinkResult
     from linkage.review.importer import ImportReport
@@ -117,54 +120,6 @@ class _Stages:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
-class _LinkerMeanwhile:
-    """A thread, while the export is read and the folder scanned, that imports the
-    linker's libraries (pandas, and recordlinkage's Index and Compare without its
-    classifiers: link/recordlinkage_parts.py) and the review sheet's (openpyxl), then,
-    once the export is read, builds the records' identity table and groups the records
-    into persons (`link.persons.person_key`): 0.3 s the job would spend after the scan
-    otherwise, when only the main process has work. During a first scan both cores are
-    busy with the workers, and this slows the scan a little but saves its whole time
-    later. Not when the last result will be reused: no linker is needed then."""
-
-    def __init__(self) -> None:
-        self._source: Callable[[], Export] | None = None
-        self._given = threading.Event()
-        self._records = self._persons = None
-        # not a daemon: a run that stops early (a bad export) lets the import finish
-        # rather than leave it half done at interpreter shutdown
-        self._thread = threading.Thread(target=self._prepare, name="prepare linker")
-        self._thread.start()
-
-    def give(self, source: Callable[[], Export] | None) -> None:
-        """How to get the export once read (None: the run stops, nothing to build)."""
-        self._source = source
-        self._given.set()
-
-    def tables(self) -> tuple:
-        """(records' identity table, person key), or (None, None) if not built."""
-        self._thread.join()
-        return self._records, self._persons
-
-    def _prepare(self) -> None:
-        import linkage.link.identity  # noqa: F401
-        import linkage.link.pipeline  # noqa: F401
-        import linkage.review.fingerprint  # noqa: F401
-        import linkage.review.sheet  # noqa: F401
-        from linkage.link.identity import records_frame
-        from linkage.link.persons import person_key
-        from linkage.link.recordlinkage_parts import load
-
-        load()
-        self._given.wait()
-        try:
-            if self._source is not None:
-                records = records_frame(self._source().records)
-                self._persons, self._records = person_key(records), records
-        except Exception:  # noqa: BLE001 - the job reads the export and raises itself
-            self._records = self._persons = None
-
-
 def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
     """Store the answers of the review.xlsx about to be replaced (as `review import`
     would); refuse the run, replacing nothing, if the sheet cannot be read."""
@@ -178,7 +133,6 @@ def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
         raise ImportRefused(sheet, ["the run was stopped and nothing was replaced: this sheet "
                                     "may hold answers, and they could not be read", *exc.problems]
                             ) from None
-
 
 
 def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
@@ -211,10 +165,10 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         decisions_seen = store.last_decision_id()
     export_digest = _export_digest(export_path, settings)
     unchanged_but_tree = _inputs_digest(export_digest, out, settings, decisions_seen)
-    linker = None if memo and memo[0].startswith(unchanged_but_tree) else _LinkerMeanwhile()
+    linker = None if memo and memo[0].startswith(unchanged_but_tree) else LinkerMeanwhile()
     with stages.stage("export", "reading the export"):
         try:
-            reading = _ExportReading(export_path, settings, export_digest, state, background)
+            reading = ExportReading(export_path, settings, export_digest, state, background)
         except BaseException:
             if linker is not None:
                 linker.give(None)
@@ -222,7 +176,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     if linker is not None:
         linker.give(reading.read)
     with stages.stage("scan", "scanning the images folder"):
-        names = _NamesMeanwhile(background)
+        names = NamesMeanwhile(background)
         scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
                                      locked=True, background=background,
                                      after_batch=reading.check, files_saved=names.start)
@@ -231,8 +185,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     if len(studies) >= PARALLEL_OUTPUTS_FROM_STUDIES:
         # the process that writes revision.xlsx ends once it is written; the research
         # tables' process starts then and imports their libraries while the job links
-        background.then_new_process(warm_up=_prepare_research_tables)
-    tables = _Tables(export, studies, names, linker)
+        background.then_new_process(warm_up=prepare_research_tables)
+    tables = Tables(export, studies, names, linker)
     # What the scan built lives until the job ends: the cyclic collector need not walk
     # it again (each full collection during linking took ~0.1 s at 10,000 persons).
     gc.freeze()
@@ -307,13 +261,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
 PARALLEL_OUTPUTS_FROM_STUDIES = 2000
 
 
-def _prepare_research_tables() -> None:
-    """The research tables' imports (pandas, 0.5 s), in their process ahead of them."""
-    import linkage.review.links  # noqa: F401
-
-
 def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: LinkResult,
-                   tables: _Tables, study_info: dict[str, Study], export: Export,
+                   tables: Tables, study_info: dict[str, Study], export: Export,
                    settings: Settings, stamp: SheetStamp, background: Background
                    ) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
@@ -347,60 +296,6 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
     return {label: path for label, path in research.items() if path.name in moved}
 
 
-# From this many images a scan's patient names are parsed by the second process while
-# the main one groups the studies (0.6 s at 10,000 persons); below, a process would
-# cost more than it saves.
-NAMES_IN_BACKGROUND_FROM_INSTANCES = 5000
-
-
-class _NamesMeanwhile:
-    """The patient names of a scan's images, parsed by the second process (before it
-    makes revision.xlsx) while the main process groups the studies; the studies'
-    identity table then finds them parsed (`parse_dicom_name`'s cache, seeded)."""
-
-    def __init__(self, background: Background):
-        self._background = background
-        self._parsing: Future | None = None
-
-    def start(self, scanned: ScanResult) -> None:
-        if len(scanned.instances) >= NAMES_IN_BACKGROUND_FROM_INSTANCES:
-            names = sorted({i.patient_name for i in scanned.instances})
-            self._parsing = self._background.submit(parse_dicom_names, names)
-
-    def take(self) -> None:
-        if self._parsing is not None:
-            parse_dicom_name.seed(self._parsing.result())
-            self._parsing = None
-
-
-class _Tables:
-    """The identity tables, built only when linking or writing needs them."""
-
-    def __init__(self, export: Export, studies: list[Study], names: _NamesMeanwhile,
-                 linker: _LinkerMeanwhile | None = None):
-        self._export, self._studies, self._names = export, studies, names
-        self._prepared = linker.tables() if linker is not None else (None, None)
-
-    @cached_property
-    def records(self):
-        from linkage.link.identity import records_frame
-
-        prepared = self._prepared[0]
-        return prepared if prepared is not None else records_frame(self._export.records)
-
-    @property
-    def persons(self):
-        """The records grouped into persons, if built meanwhile (else link does it)."""
-        return self._prepared[1]
-
-    @cached_property
-    def studies(self):
-        self._names.take()
-        from linkage.link.identity import studies_frame
-
-        return studies_frame(self._studies)
-
-
 def _stamp(path: Path) -> list[int]:
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns]
@@ -430,67 +325,6 @@ def _digest(*parts: str) -> str:
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
-
-
-# From this size (about 2,000 records) the export is read in the second process while
-# the folder is scanned: 1.2 s at 10,000 records, during which a first scan's workers
-# would otherwise wait for the walk, and a rescan's walk waits on the disk. Below,
-# starting the process costs more than it saves.
-EXPORT_IN_BACKGROUND_FROM_BYTES = 200_000
-
-
-class _ExportReading:
-    """The export, read once per distinct file (bytes and reading settings): the same
-    export again is taken from the state file as it was read. A new large one is read
-    by the second process while the job scans; `check` raises its error as soon as it
-    is known, so a refused export stops the scan instead of waiting for its end."""
-
-    def __init__(self, path: Path, settings: Settings, digest: str, state: Path,
-                 background: Background):
-        self._digest, self._state = digest, state
-        self._export: Export | None = None
-        self._reading: Future | None = None
-        with Store(state) as store:
-            kept = store.kept_export(digest)
-        if kept is not None:
-            self._export = Export.from_json(kept)
-        elif _size(path) >= EXPORT_IN_BACKGROUND_FROM_BYTES:
-            self._reading = background.submit(read_export_kept, path, settings.encoding,
-                                              settings.delimiter, settings.columns)
-        else:
-            self._export = self._kept(read_export(path, settings.encoding,
-                                                  settings.delimiter, settings.columns))
-
-    def check(self) -> None:
-        if self._reading is not None and self._reading.done():
-            self._reading.result()      # raises the reading's error
-
-    def read(self) -> Export:
-        """The export once read, for another thread (`result` keeps it in the state
-        file)."""
-        return self._export if self._export is not None else self._reading.result()[0]
-
-    def result(self) -> Export:
-        if self._export is None:
-            assert self._reading is not None
-            self._export, text = self._reading.result()
-            self._save(text)
-        return self._export
-
-    def _kept(self, export: Export) -> Export:
-        self._save(export.to_json())
-        return export
-
-    def _save(self, text: str) -> None:
-        with Store(self._state) as store:
-            store.save_export(self._digest, text)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0        # read at once then, which says what is wrong with it
 
 
 def _file_digest(path: Path) -> str:

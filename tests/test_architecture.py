@@ -14,7 +14,8 @@ LEAVES = {"errors", "config", "names", "store", "lock", "text", "files", "backgr
           "progress", "caching"}
 # Each rank may import the ranks before it; images and records, the two inputs, are
 # one rank and import neither each other.
-RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"job"},
+RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"meanwhile"},
+         {"job"},
          {"synth"},
          {"cli"}, {"__main__"}]
 STAGES = set().union(*RANKS)

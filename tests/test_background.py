@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 import linkage.inventory as inventory
 import linkage.job as job
+import linkage.meanwhile as meanwhile
 from linkage.background import Background
 from linkage.config import load_settings
 from linkage.errors import ExportError, OutputLocked
@@ -98,8 +99,8 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
     in_place = run_job(dataset.images, dataset.export, here, load_settings(), progress=False)
     monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)
     monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
-    monkeypatch.setattr(job, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
-    monkeypatch.setattr(job, "NAMES_IN_BACKGROUND_FROM_INSTANCES", 0)
+    monkeypatch.setattr(meanwhile, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
+    monkeypatch.setattr(meanwhile, "NAMES_IN_BACKGROUND_FROM_INSTANCES", 0)
     parse_dicom_name.cache_clear()        # so that the names come from the second process
     result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert result.export == in_place.export     # read by the second process meanwhile
@@ -124,7 +125,7 @@ def test_a_refused_export_read_meanwhile_stops_the_run_and_replaces_nothing(
               and p.suffix in (".csv", ".xlsx")}
     bad = tmp_path / "no names.csv"
     bad.write_text("Дата рождения;Пол\n01.02.1960;М\n", encoding="utf-8")
-    monkeypatch.setattr(job, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
+    monkeypatch.setattr(meanwhile, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
     with pytest.raises(ExportError, match="no names.csv"):
         run_job(dataset.images, bad, out, load_settings(), progress=False)
     assert {name: (out / name).read_bytes() for name in before} == before
