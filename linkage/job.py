@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +28,11 @@ from linkage.meanwhile import (
     ExportReading,
     LinkerMeanwhile,
     NamesMeanwhile,
+    ResearchInputs,
     Tables,
+    keep_link_result,
     prepare_research_tables,
+    write_research_tables_from_state,
 )
 from linkage.outputs import (
     write_export_problems,
@@ -182,10 +186,13 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                                      after_batch=reading.check, files_saved=names.start)
     with stages.stage("export"):
         export = reading.result()
+    research_inputs = None
     if len(studies) >= PARALLEL_OUTPUTS_FROM_STUDIES:
         # the process that writes revision.xlsx ends once it is written; the research
-        # tables' process starts then and imports their libraries while the job links
-        background.then_new_process(warm_up=prepare_research_tables)
+        # tables' process starts then, imports their libraries and reads their inputs
+        # from the state file while the job links
+        research_inputs = ResearchInputs(state, scanned.root, scanned.digest, export_digest)
+        background.then_new_process(warm_up=partial(prepare_research_tables, research_inputs))
     tables = Tables(export, studies, names, linker)
     # What the scan built lives until the job ends: the cyclic collector need not walk
     # it again (each full collection during linking took ~0.1 s at 10,000 persons).
@@ -202,8 +209,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             blob = store.memo_result(inputs) if inputs else None
         linked = _reused(blob)
         reused = "link" if linked is not None else ""
+        keep = None         # the key to keep the result under, if it is still to keep
         if linked is None:
-            from linkage.link.memo import pack
             from linkage.link.pipeline import link
             from linkage.review.fingerprint import stale_decisions
 
@@ -215,11 +222,12 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                               progress=bar.advance, persons=tables.persons)
             finally:
                 bar.close()
-            # kept now: if the outputs fail, the next run need not link again
-            blob = pack(linked)
-            with Store(state) as store:
-                store.save_memo(inputs or "-", blob)
-            del blob            # 35 MB at 10,000 persons, not held while writing
+            # kept before the outputs are written (or, with a research tables' process,
+            # there while they are): if they fail, the next run need not link again
+            keep = inputs or "-"
+            if research_inputs is None:
+                keep_link_result(state, keep, linked)
+                keep = None
     study_info = {s.study_instance_uid: s for s in studies}
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
@@ -241,7 +249,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             outputs |= research
         else:
             outputs |= _write_outputs(outputs, research, linked, tables, study_info, export,
-                                      settings, stamp, background)
+                                      settings, stamp, background, research_inputs, keep)
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
         stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen]
         with Store(state) as store:
@@ -263,22 +271,26 @@ PARALLEL_OUTPUTS_FROM_STUDIES = 2000
 
 def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: LinkResult,
                    tables: Tables, study_info: dict[str, Study], export: Export,
-                   settings: Settings, stamp: SheetStamp, background: Background
+                   settings: Settings, stamp: SheetStamp, background: Background,
+                   research_inputs: ResearchInputs | None = None, keep: str | None = None
                    ) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
-    research tables are written meanwhile into a staging folder (by the second process
-    for a large folder) and moved beside the sheet only once it is written."""
+    research tables are written meanwhile into a staging folder (by the second process,
+    from `research_inputs`, for a large folder) and moved beside the sheet only once it
+    is written. `keep`: the link result is kept there too, after them, under this key
+    (waited for even when the sheet fails: the next run then need not link again)."""
     from linkage.review.links import linked as linked_pairs
     from linkage.review.links import write_research_tables
     from linkage.review.sheet import write_review
 
     sheet = outputs["review sheet"]
     links = linked_pairs(linked.pairs)
-    parallel = len(study_info) >= PARALLEL_OUTPUTS_FROM_STUDIES
     with staged(sheet.parent) as staging:
-        if parallel:
-            background.submit(write_research_tables, staging.path, links, study_info, export,
-                              settings.windows)
+        meanwhile = None if research_inputs is None else background.submit(
+            write_research_tables_from_state, staging.path, links, research_inputs,
+            settings.windows)
+        if keep is not None:
+            background.submit(keep_link_result, research_inputs.state, keep, linked)
         try:
             write_review(sheet, linked.pairs, tables.records, tables.studies, study_info,
                          settings.thresholds, settings.lang, stamp)
@@ -288,9 +300,9 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
             raise
         write_export_problems(outputs["export problems"], export)
         write_matches(outputs["matches"], linked.pairs)
-        if parallel:
+        if meanwhile is not None:
             background.wait()
-        else:
+        if meanwhile is None or not meanwhile.result():
             write_research_tables(staging.path, links, study_info, export, settings.windows)
         moved = {path.name for path in staging.commit()}
     return {label: path for label, path in research.items() if path.name in moved}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +25,11 @@ from linkage.files import staged
 from linkage.images.walk import readable
 from linkage.inventory import scan_only, write_report_from_state
 from linkage.job import run_job
+from linkage.meanwhile import (
+    ResearchInputs,
+    prepare_research_tables,
+    write_research_tables_from_state,
+)
 from linkage.names.parse import ParsedName, parse_dicom_name
 from linkage.review.revision import revise, studies_by_year, write_revision
 from linkage.store import Store
@@ -265,3 +271,32 @@ def test_an_error_while_the_process_is_switched_ends_both_at_once(tmp_path) -> N
     assert time.perf_counter() - started < 30
     assert not (tmp_path / "report.xlsx").exists() and not (tmp_path / "warm").exists()
     assert not multiprocessing.active_children()
+
+
+def test_the_research_tables_process_reads_its_inputs_from_the_state(dataset,
+                                                                      tmp_path) -> None:
+    """It reads the studies and the export the state file keeps, ahead of the tables,
+    and writes the tables the job writes in place; when the state lacks one, it writes
+    nothing and says so (the job then writes them from what it holds)."""
+    from linkage.review.links import linked
+
+    out = tmp_path / "out"
+    settings = load_settings()
+    result = run_job(dataset.images, dataset.export, out, settings, progress=False)
+    state = out / "linkage_state.sqlite"
+    good = ResearchInputs(state, result.scan.root, result.scan.digest,
+                          job._export_digest(dataset.export, settings))
+    links = linked(result.linked.pairs)
+    for inputs in (replace(good, export="no such export"), replace(good, listing="no such")):
+        (tmp_path / "none").mkdir(exist_ok=True)
+        assert not write_research_tables_from_state(tmp_path / "none", links, inputs,
+                                                    settings.windows)
+        assert not list((tmp_path / "none").iterdir())
+    for ahead in (False, True):
+        there = tmp_path / f"ahead {ahead}"
+        there.mkdir()
+        if ahead:
+            prepare_research_tables(good)
+        assert write_research_tables_from_state(there, links, good, settings.windows)
+        for name in RESEARCH[:4]:
+            assert (there / name).read_bytes() == (out / name).read_bytes(), name

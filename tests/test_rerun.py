@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+import linkage.job as job
 from linkage.config import load_settings
 from linkage.errors import OutputLocked
 from linkage.job import run_job
@@ -116,17 +117,29 @@ def test_a_result_survives_packing(first) -> None:
     for a, b in zip(back.model.weights(), result.linked.model.weights(), strict=True):
         assert (a == b).all()
     assert unpack(b"garbage") is None
+    # a missing text (no decision yet) reads back as "", as the job writes it
+    pairs = result.linked.pairs.copy()
+    pairs.loc[pairs.index[:3], "decision"] = None
+    pairs.loc[pairs.index[3:5], "reason"] = float("nan")
+    back = unpack(pack(replace(result.linked, pairs=pairs))).pairs
+    assert back["decision"].iloc[:3].tolist() == ["", "", ""]
+    assert back["reason"].iloc[3:5].tolist() == ["", ""]
+    assert back["reason"].iloc[5:].tolist() == pairs["reason"].iloc[5:].tolist()
     # a comparison's level (0-5) is kept in one byte, not pandas' eight
     with np.load(io.BytesIO(pack(result.linked))) as arrays:
         assert arrays["num:surname"].dtype.itemsize == 1
         assert arrays["num:score"].dtype == np.float64
 
 
+@pytest.mark.parametrize("research_process", [False, True])
 def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
-        dataset, tmp_path) -> None:
-    """The result is kept while the outputs are written (a thread): when review.xlsx
-    cannot be replaced (a folder of that name; on Windows, a sheet open in Excel), the
-    next run reuses the result and writes every output it did not write."""
+        dataset, tmp_path, monkeypatch, research_process) -> None:
+    """The result is kept before the outputs are written, or, for a large folder, by the
+    research tables' process while they are: when review.xlsx cannot be replaced (a
+    folder of that name; on Windows, a sheet open in Excel), the next run reuses the
+    result and writes every output it did not write."""
+    if research_process:            # the synth is small: lowered, the job takes that path
+        monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
     out = tmp_path / "out"
     (out / "review.xlsx").mkdir(parents=True)
     (out / "review.xlsx" / "a file").write_text("keeps the folder in place")

@@ -32,6 +32,7 @@ from linkage.link.levels import (  # noqa: F401 - the declarations' vocabulary
     missing,
 )
 from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.schemes import spell_all
 from linkage.names.similarity import (
     GENDER_PAIR_SCORE,
     one_typo_many,
@@ -54,6 +55,20 @@ def name_similarity(left: Coded, right: Coded) -> np.ndarray:
     canon = (_canonical(left.words)[rows], _canonical(right.words)[columns])
     return _word_similarity(left.words[rows].tolist(), right.words[columns].tolist(),
                             canon)[position]
+
+
+def spell_ahead(records: pd.DataFrame) -> None:
+    """Spell the records' Cyrillic name words and initials in every transliteration
+    scheme now (names.schemes keeps the spellings): the name comparisons look most of
+    them up, against the images' Latin names. The job does it while the folder is scanned
+    (linkage/meanwhile.py): 0.2 s at 10,000 persons the link stage no longer waits for."""
+    words: set[str] = set()
+    for column in ("surname", "given_name", "patronymic", "given_initial",
+                   "patronymic_initial"):
+        if column in records:
+            words.update(w for w in records[column].dropna().unique().tolist()
+                         if isinstance(w, str) and has_cyrillic(w))
+    spell_all(sorted(words))
 
 
 def _canonical(words: np.ndarray) -> np.ndarray:

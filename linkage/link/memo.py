@@ -30,9 +30,9 @@ def pack(linked: LinkResult) -> bytes:
     for name in linked.pairs.columns:
         column = linked.pairs[name]
         if column.dtype == object:
-            codes, uniques = pd.factorize(column.fillna("").astype(str), sort=False)
-            arrays[f"text:{name}"] = np.array(list(uniques), dtype=str)
-            arrays[f"code:{name}"] = codes.astype(np.min_scalar_type(max(len(uniques), 1)))
+            texts, codes = _coded_text(column.to_numpy())
+            arrays[f"text:{name}"] = np.array(texts, dtype=str)
+            arrays[f"code:{name}"] = codes.astype(np.min_scalar_type(max(len(texts), 1)))
             text_columns.append(name)
         else:
             arrays[f"num:{name}"] = _narrowed(column.to_numpy())
@@ -53,6 +53,18 @@ def pack(linked: LinkResult) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _coded_text(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Distinct texts and a code per value; a missing value reads as "". (Factorized as
+    they are, the missing ones set aside: filling them in first copied every column.)"""
+    codes, uniques = pd.factorize(values, sort=False)
+    texts = [str(u) for u in uniques]
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(texts)
+        texts.append("")
+    return texts, codes
 
 
 def _narrowed(values: np.ndarray) -> np.ndarray:
