@@ -26,6 +26,7 @@ APPLICATION_ID = 0x4C4E4B47   # "LNKG": marks a SQLite file as a linkage state f
 # The scan cache (tables files and scans) is rebuilt when its layout or the header reader's
 # output changes; bump this then. Decisions and runs are never dropped.
 CACHE_VERSION = 2
+PAGE_SIZE = 65536      # of a new state file (SQLite's largest): see Store.__init__
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
@@ -119,6 +120,10 @@ class Store:
             raise StateError(f"cannot open the state file {self.path}: {exc}") from None
         try:
             self._check_ownership()
+            # A new file only (an existing one keeps its pages): the link result is one
+            # 35 MB value at 10,000 persons, which 64 KiB pages store in a third of the
+            # time 4 KiB ones take, and the scan's cache rows in two thirds
+            self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._drop_old_cache()

@@ -108,3 +108,26 @@ def test_the_outputs_of_a_kept_result_are_kept_apart_from_it(tmp_path: Path) -> 
         db.execute("UPDATE memo SET outputs = '{\"links.csv\": [5, 6]}'")
     with Store(state) as store:
         assert store.memo() == ("inputs C", {"links.csv": [5, 6]})
+
+
+def test_a_new_state_file_has_large_pages_and_an_old_one_keeps_its_own(tmp_path) -> None:
+    """A link result is one value of tens of MB: 64 KiB pages store it in a third of the
+    time. A state file written before keeps its pages and everything in it."""
+    with Store(tmp_path / "new.sqlite") as store:
+        store.save_memo("inputs", b"\x01" * 3_000_000)
+    with sqlite3.connect(tmp_path / "new.sqlite") as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 65536
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:
+        db.executescript(_VERSION_1)
+        db.execute("INSERT INTO decisions (record_id, study_instance_uid, decision, "
+                   "decided_at, source_file) VALUES ('r1', '1.2.3', 'no', '2026-11-20', "
+                   "'review.xlsx')")
+    db.close()
+    with Store(old) as store:
+        store.save_memo("inputs", b"\x02" * 3_000_000)
+        assert store.memo_result("inputs") == b"\x02" * 3_000_000
+        assert store.current_decisions()[("r1", "1.2.3")].decision == "no"
+    with sqlite3.connect(old) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    db.close()
