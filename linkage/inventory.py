@@ -50,8 +50,8 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               ) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list. With `background`,
     revision.xlsx is made and written there once the studies are grouped, with the
-    folder names parsed meanwhile (the caller waits for it). `after_batch` and
-    `files_saved` as in `images.scan.ScanHooks`."""
+    folder names parsed meanwhile, and studies.csv after it (the caller waits for
+    them). `after_batch` and `files_saved` as in `images.scan.ScanHooks`."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
@@ -79,7 +79,13 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     if report_due:
         start_report(scanned.root, scanned.counts.get("files", 0))
     studies = scanned.studies
-    write_studies(out / "studies.csv", studies)
+    if started and not scanned.unchanged:
+        # beside revision.xlsx, from the studies the scan just stored: 0.2 s at 10,000
+        # persons the job no longer spends before linking
+        background.submit(write_studies_from_state, out / "studies.csv", state,
+                          scanned.root, scanned.digest)
+    else:
+        write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
     if report_due and not started:
         with Store(state) as store:
@@ -105,6 +111,20 @@ def write_report_from_state(path: Path, state: Path, root: str,
         files = _listing(store, root)
         instances = instances_from_rows(store.cached_instance_rows(root))
     write_report(path, files, instances)
+
+
+def write_studies_from_state(path: Path, state: Path, root: str, digest: str) -> None:
+    """studies.csv from the studies the scan stored with its result (images.summary)."""
+    from linkage.images.studies import study_from_row
+    from linkage.images.summary import unpack_studies
+
+    with Store.reader(state) as store:
+        blob = store.scan_summary(root, digest)
+    rows = unpack_studies(blob) if blob is not None else None
+    if rows is None:
+        raise JobError(f"the state file {state} lost the result of the scan it has just "
+                       "stored; run again")
+    write_studies(path, [study_from_row(row) for row in rows])
 
 
 def _listing(store: Store, root: str) -> list[tuple[str, int, str]]:

@@ -111,7 +111,7 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
     result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert result.export == in_place.export     # read by the second process meanwhile
     assert _cells(there / "revision.xlsx") == _cells(here / "revision.xlsx")
-    for name in RESEARCH:
+    for name in (*RESEARCH, "studies.csv", "scan_problems.csv"):
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
     assert all(path.is_file() for path in result.outputs.values())
     assert not [p for p in there.iterdir() if p.name.startswith(".")
@@ -300,3 +300,21 @@ def test_the_research_tables_process_reads_its_inputs_from_the_state(dataset,
         assert write_research_tables_from_state(there, links, good, settings.windows)
         for name in RESEARCH[:4]:
             assert (there / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_studies_csv_from_the_state_is_the_one_written_in_place(dataset, tmp_path) -> None:
+    """The job's second process writes studies.csv from the studies the scan stored;
+    a state file without them says so rather than write an empty inventory."""
+    from linkage.errors import JobError
+    from linkage.inventory import write_studies_from_state
+
+    out = tmp_path / "out"
+    scanned, _ = scan_only(dataset.images, out, out / "s.sqlite", load_settings(),
+                           progress=False)
+    write_studies_from_state(tmp_path / "studies.csv", out / "s.sqlite", scanned.root,
+                             scanned.digest)
+    assert (tmp_path / "studies.csv").read_bytes() == (out / "studies.csv").read_bytes()
+    with pytest.raises(JobError, match="s.sqlite"):
+        write_studies_from_state(tmp_path / "again.csv", out / "s.sqlite", scanned.root,
+                                 "another listing")
+    assert not (tmp_path / "again.csv").exists()
