@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkage.background import Background
+from linkage.checkpoint import StateCheckpoint
 from linkage.config import Settings
 from linkage.errors import ImportRefused
 from linkage.files import remove_leftovers, staged
@@ -144,16 +145,18 @@ def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
             allow_shrink: bool = False) -> JobResult:
     state = state or out / STATE_NAME
     check_paths(images, export_path, out, state)
-    with exclusive(out, state), Background() as background:
+    # closed in this order: the second process, then the state file, then the lock
+    with exclusive(out, state), contextlib.ExitStack() as closing, Background() as background:
         try:
             return _run(images, export_path, out, settings, state, progress, allow_shrink,
-                        background)
+                        background, closing)
         finally:
             gc.unfreeze()       # (see _run) a process that runs the job again collects all
 
 
 def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: Path,
-         progress: bool | None, allow_shrink: bool, background: Background) -> JobResult:
+         progress: bool | None, allow_shrink: bool, background: Background,
+         closing: contextlib.ExitStack) -> JobResult:
     """revision.xlsx is written in `background` while the job links; the job waits
     for it before it replaces any other output."""
     started = now()
@@ -167,6 +170,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         # the sheet as the last run wrote it holds no answer: nothing to read
         carried = None if _as_written(sheet, written) else carry_answers(sheet, store)
         decisions_seen = store.last_decision_id()
+    # held until the job ends, once the state file exists (linkage/checkpoint.py)
+    checkpoint = closing.enter_context(StateCheckpoint(state))
     export_digest = _export_digest(export_path, settings)
     unchanged_but_tree = _inputs_digest(export_digest, out, settings, decisions_seen)
     linker = None if memo and memo[0].startswith(unchanged_but_tree) else LinkerMeanwhile()
@@ -186,6 +191,9 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                                      after_batch=reading.check, files_saved=names.start)
     with stages.stage("export"):
         export = reading.result()
+    # the scan's writes (and the export's) go into the state file while the job links;
+    # started after the export is kept, which would wait for the disk otherwise
+    checkpoint.start()
     research_inputs = None
     if len(studies) >= PARALLEL_OUTPUTS_FROM_STUDIES:
         # the process that writes revision.xlsx ends once it is written; the research

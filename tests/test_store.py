@@ -131,3 +131,27 @@ def test_a_new_state_file_has_large_pages_and_an_old_one_keeps_its_own(tmp_path)
     with sqlite3.connect(old) as db:
         assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
     db.close()
+
+
+def test_the_jobs_held_connection_defers_the_copy_of_the_log_to_its_thread(tmp_path) -> None:
+    """While the job holds the state file open, closing another connection leaves the
+    write-ahead log for the thread to copy (no wait for the disk there); once the job
+    closes it, the log is gone and everything is in the state file itself."""
+    from linkage.checkpoint import StateCheckpoint
+
+    state = tmp_path / "state.sqlite"
+    log = tmp_path / "state.sqlite-wal"
+    with Store(state):
+        pass
+    with StateCheckpoint(state) as checkpoint:
+        with Store(state) as store:
+            store.save_memo("inputs", b"\x03" * 5_000_000)
+        assert log.stat().st_size > 5_000_000        # not copied at that close
+        checkpoint.start()
+        checkpoint.start()                            # once is enough; twice is harmless
+    assert not log.exists()
+    db = sqlite3.connect(f"{state.as_uri()}?mode=ro", uri=True)
+    assert db.execute("SELECT result FROM memo").fetchone()[0] == b"\x03" * 5_000_000
+    db.close()
+    with StateCheckpoint(tmp_path) as unusable:      # a folder: only the speed-up is lost
+        unusable.start()
