@@ -97,9 +97,25 @@ def _most(values, default=""):
     return max(counts, key=counts.__getitem__) if counts else default
 
 
-def _top(members: list[Instance], attribute: str) -> str:
-    """The value most instances share, blanks left out."""
-    return _most(value for i in members if (value := getattr(i, attribute)))
+# What each study takes from its instances: the value most of them share.
+_SHARED = ("patient_name_other", "patient_id", "birth_date", "sex", "age", "study_date",
+           "study_description", "institution_name")
+_shared_values = attrgetter(*_SHARED)
+
+
+def _top(members: list[Instance]) -> dict[str, str]:
+    """Per field of _SHARED, the value most instances share, blanks left out. Most
+    studies have one instance, or instances that all agree: no count is needed then
+    (10 counts per study took half of the grouping)."""
+    if len(members) == 1:
+        return dict(zip(_SHARED, _shared_values(members[0]), strict=True))
+    out = {}
+    columns = zip(*map(_shared_values, members), strict=True)
+    for name, values in zip(_SHARED, columns, strict=True):
+        first = values[0]
+        out[name] = first if values.count(first) == len(values) else \
+            _most(value for value in values if value)
+    return out
 
 
 def group_studies(instances: list[Instance]) -> list[Study]:
@@ -123,16 +139,16 @@ def group_studies(instances: list[Instance]) -> list[Study]:
                              for f, p in [_name_folder_of_dir(d)] if f == best_folder)
         locations = sorted({i.location for i in members})
         top = _folders(locations[0])
+        shared = _top(members)
         studies.append(Study(
             study_instance_uid=uid, patient_name=name, name_decoding=decoding,
-            patient_name_other=_top(members, "patient_name_other"),
-            patient_id=_top(members, "patient_id"), birth_date=_top(members, "birth_date"),
-            sex=_top(members, "sex"), age=_top(members, "age"),
-            study_date=_top(members, "study_date"),
+            patient_name_other=shared["patient_name_other"],
+            patient_id=shared["patient_id"], birth_date=shared["birth_date"],
+            sex=shared["sex"], age=shared["age"], study_date=shared["study_date"],
             modalities="/".join(sorted({i.modality for i in members if i.modality})),
             body_parts="/".join(sorted({i.body_part for i in members if i.body_part})),
-            description=_top(members, "study_description"),
-            institution=_top(members, "institution_name"),
+            description=shared["study_description"],
+            institution=shared["institution_name"],
             series=len({i.series_instance_uid for i in members}),
             instances=len({i.sop_instance_uid or i.location for i in members}),
             copies=len(members), folder=top[0] if top else "", name_folder=best_folder,
