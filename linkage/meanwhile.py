@@ -241,14 +241,3 @@ def write_research_tables_from_state(out: Path, links, inputs: ResearchInputs,
     write_research_tables(out, links, study_info, export, windows)
     return True
 
-
-def keep_link_result(state: Path, inputs: str, linked) -> None:
-    """The link result kept in the state file (`link.memo`), so that the next run with
-    the same inputs does not link again. In the research tables' process after them,
-    for a large folder: packing and storing 300,000 pairs took the main process 0.35 s
-    at 10,000 persons, between the link stage and review.xlsx."""
-    from linkage.link.memo import pack
-
-    blob = pack(linked)
-    with Store(state) as store:
-        store.save_memo(inputs, blob)

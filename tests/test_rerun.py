@@ -134,9 +134,9 @@ def test_a_result_survives_packing(first) -> None:
 @pytest.mark.parametrize("research_process", [False, True])
 def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
         dataset, tmp_path, monkeypatch, research_process) -> None:
-    """The result is kept before the outputs are written, or, for a large folder, by the
-    research tables' process while they are: when review.xlsx cannot be replaced (a
-    folder of that name; on Windows, a sheet open in Excel), the next run reuses the
+    """The result is kept before the outputs are written (in place or, for a large
+    folder, partly by the research tables' process): when review.xlsx cannot be replaced
+    (a folder of that name; on Windows, a sheet open in Excel), the next run reuses the
     result and writes every output it did not write."""
     if research_process:            # the synth is small: lowered, the job takes that path
         monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
