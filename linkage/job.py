@@ -282,9 +282,9 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
                    settings: Settings, stamp: SheetStamp, background: Background,
                    research_inputs: ResearchInputs | None = None) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
-    research tables are written meanwhile into a staging folder (by the second process,
-    from `research_inputs`, for a large folder) and moved beside the sheet only once it
-    is written."""
+    research tables (and, there, matches.csv) are written meanwhile into a staging
+    folder by the second process, from `research_inputs`, for a large folder, and moved
+    beside the sheet only once it is written."""
     from linkage.review.links import linked as linked_pairs
     from linkage.review.links import write_research_tables
     from linkage.review.sheet import write_review
@@ -294,7 +294,7 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
     with staged(sheet.parent) as staging:
         meanwhile = None if research_inputs is None else background.submit(
             write_research_tables_from_state, staging.path, links, research_inputs,
-            settings.windows)
+            settings.windows, linked.pairs[linked.pairs["status"] != ""])
         try:
             write_review(sheet, linked.pairs, tables.records, tables.studies, study_info,
                          settings.thresholds, settings.lang, stamp)
@@ -303,7 +303,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
                 background.wait()       # nothing may write into the staging folder it leaves
             raise
         write_export_problems(outputs["export problems"], export)
-        write_matches(outputs["matches"], linked.pairs)
+        if meanwhile is None:
+            write_matches(outputs["matches"], linked.pairs)
         if meanwhile is not None:
             background.wait()
         if meanwhile is None or not meanwhile.result():

