@@ -135,6 +135,7 @@ def canonical_name(text: str) -> str:
                     if t)
 
 
+@lru_cache(maxsize=200_000)
 def blocking_key(word: str) -> str:
     """Coarse key of a surname for blocking: high recall, not a similarity.
 

@@ -85,6 +85,7 @@ def parse_sex(text: str) -> tuple[str, str]:
     return "", "unknown sex value"
 
 
+@lru_cache(maxsize=200_000)
 def normalise_case_number(text: str) -> str:
     """Case-history numbers compared by their digits: "12345/2019", "№ 12 345",
     "12345-19" and "12345" all become "12345" (the year suffix is dropped)."""
