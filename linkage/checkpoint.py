@@ -6,8 +6,8 @@ close copies the log into the state file and waits for the disk (a checkpoint). 
 a 10,000-person scan the log holds 50 MB, and that close held the job up 0.3 s while
 the disk wrote, before it could link. A connection held open for the whole job makes
 no other close the last one; a thread asks SQLite to copy the log once the scan is
-done (SQLite waits on the disk without holding the interpreter), and the job's last
-close copies only what came after.
+done and the export kept (SQLite waits on the disk without holding the interpreter),
+and the job's last close copies only what came after.
 """
 
 from __future__ import annotations

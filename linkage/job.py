@@ -305,7 +305,7 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
         write_export_problems(outputs["export problems"], export)
         if meanwhile is None:
             write_matches(outputs["matches"], linked.pairs)
-        if meanwhile is not None:
+        else:
             background.wait()
         if meanwhile is None or not meanwhile.result():
             write_research_tables(staging.path, links, study_info, export, settings.windows)

@@ -245,4 +245,3 @@ def write_research_tables_from_state(out: Path, links, inputs: ResearchInputs,
     study_info, export = loaded
     write_research_tables(out, links, study_info, export, windows)
     return True
-
