@@ -113,18 +113,25 @@ def write_report_from_state(path: Path, state: Path, root: str,
     write_report(path, files, instances)
 
 
-def write_studies_from_state(path: Path, state: Path, root: str, digest: str) -> None:
-    """studies.csv from the studies the scan stored with its result (images.summary)."""
+def stored_studies(state: Path, root: str, digest: str) -> list[Study] | None:
+    """The studies the scan of this listing stored with its result (images.summary),
+    read by another process; None if the state file holds no such result."""
     from linkage.images.studies import study_from_row
     from linkage.images.summary import unpack_studies
 
     with Store.reader(state) as store:
         blob = store.scan_summary(root, digest)
     rows = unpack_studies(blob) if blob is not None else None
-    if rows is None:
+    return None if rows is None else [study_from_row(row) for row in rows]
+
+
+def write_studies_from_state(path: Path, state: Path, root: str, digest: str) -> None:
+    """studies.csv from the studies the scan stored with its result."""
+    studies = stored_studies(state, root, digest)
+    if studies is None:
         raise JobError(f"the state file {state} lost the result of the scan it has just "
                        "stored; run again")
-    write_studies(path, [study_from_row(row) for row in rows])
+    write_studies(path, studies)
 
 
 def _listing(store: Store, root: str) -> list[tuple[str, int, str]]:

@@ -18,6 +18,7 @@ from linkage.background import Background
 from linkage.config import Settings
 from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
+from linkage.inventory import stored_studies
 from linkage.names.parse import parse_dicom_name, parse_dicom_names
 from linkage.outputs import write_matches
 from linkage.records.read import Export, read_export, read_export_kept
@@ -204,16 +205,11 @@ class ResearchInputs:
 
     def load(self) -> tuple[dict[str, Study], Export] | None:
         """(study_info, export) as the job holds them; None if the state lacks one."""
-        from linkage.images.studies import study_from_row
-        from linkage.images.summary import unpack_studies
-
+        studies = stored_studies(self.state, self.root, self.listing)
         with Store.reader(self.state) as store:
-            blob = store.scan_summary(self.root, self.listing)
             kept = store.kept_export(self.export)
-        rows = unpack_studies(blob) if blob is not None else None
-        if rows is None or kept is None:
+        if studies is None or kept is None:
             return None
-        studies = (study_from_row(row) for row in rows)
         return {s.study_instance_uid: s for s in studies}, Export.from_json(kept)
 
 
