@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from linkage.background import Background
+from linkage.collector import collector_paused
 from linkage.config import Settings
 from linkage.errors import JobError
 from linkage.images.scan import ScanHooks, ScanResult, scan
@@ -107,10 +108,11 @@ def write_report_from_state(path: Path, state: Path, root: str,
     from linkage.review.revision import write_report
 
     parse_folder_name.seed(folder_names or {})
-    with Store.reader(state) as store:
-        files = _listing(store, root)
-        instances = instances_from_rows(store.cached_instance_rows(root))
-    write_report(path, files, instances)
+    with collector_paused():
+        with Store.reader(state) as store:
+            files = _listing(store, root)
+            instances = instances_from_rows(store.cached_instance_rows(root))
+        write_report(path, files, instances)
 
 
 def stored_studies(state: Path, root: str, digest: str) -> list[Study] | None:

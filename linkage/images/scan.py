@@ -9,18 +9,17 @@ keeps what it finished and the next one resumes from there.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkage.collector import collector_paused
 from linkage.errors import FolderShrunk
 from linkage.images import summary
 from linkage.images.instance import Instance, instances_from_rows
@@ -46,7 +45,11 @@ from linkage.images.walk import WalkProblem, readable, walk
 from linkage.progress import Bar
 from linkage.store import Store
 
-BATCH = 256
+BATCH = 256                  # files per batch parsed in this process
+# Files per batch sent to a worker. Each round trip needs this process's GIL, which
+# the job's linker thread holds for long stretches during a first scan: with 256 the
+# two workers of a 10,000-person scan sat idle for 0.4 s while it ran.
+POOL_BATCH = 1024
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
 SAVE_EVERY_SECONDS = 0.5
 # A folder that lost more than this share of its files since the last scan (and at least
@@ -102,7 +105,7 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     workers = workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if progress is None else progress
     walk_problems: list[WalkProblem] = []
-    with _collector_paused():
+    with collector_paused():
         if store.has_files(root_key):
             result = _rescan(root_key, store, workers, show, walk_problems, allow_shrink,
                              hooks or ScanHooks())
@@ -208,19 +211,6 @@ def _file_problems(relpath: str, kind: str, reason: str) -> list[Problem]:
     return []
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A scan builds hundreds of thousands of small objects that all stay alive: the
-    cyclic garbage collector would walk them again and again, finding nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _batches(items, size: int):
     batch = []
     for item in items:
@@ -295,7 +285,7 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
             for batch in _batches(todo, BATCH):
                 take(parse_batch(root, batch))
         else:
-            _parse_in_pool(root, todo, workers, take)
+            _parse_in_pool(root, todo, workers, take, _pool_batch(total, workers))
     except BaseException:
         # stopped (Ctrl-C, a refused export): what was parsed is kept all the same
         with contextlib.suppress(Exception):      # (unless the state file is what failed)
@@ -306,8 +296,15 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
     return parsed
 
 
+def _pool_batch(total: int | None, workers: int) -> int:
+    """POOL_BATCH, or less when a known total would leave a worker without a batch."""
+    if total is None:
+        return POOL_BATCH
+    return max(BATCH, min(POOL_BATCH, -(-total // (2 * workers))))
+
+
 def _parse_in_pool(root: str, todo, workers: int,
-                   take: Callable[[tuple[list[CacheRow], bytes]], None]) -> None:
+                   take: Callable[[tuple[list[CacheRow], bytes]], None], size: int) -> None:
     """Batches to worker processes, at most 4 per worker ahead, taken back in order
     (the listing's digest is fed in walk order). Spawn: what Windows does, and safe
     beside SQLite connections and threads."""
@@ -315,7 +312,7 @@ def _parse_in_pool(root: str, todo, workers: int,
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque = deque()
         try:
-            for batch in _batches(todo, BATCH):
+            for batch in _batches(todo, size):
                 pending.append(pool.submit(parse_batch, root, batch))
                 while pending and (len(pending) > 4 * workers or pending[0].done()):
                     take(pending.popleft().result())

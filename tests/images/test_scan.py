@@ -371,3 +371,15 @@ def test_readable_shows_names_that_are_not_valid_unicode() -> None:
     linux = "Иванов".encode("cp1251").decode("utf-8", "surrogateescape") + "/1.dcm"
     assert readable(linux) == "Иванов/1.dcm"
     assert readable("x\ud800y") == "x\\ud800y"      # Windows: a lone UTF-16 surrogate
+
+
+@pytest.mark.parametrize(("total", "workers"), [(None, 2), (400, 2), (5000, 2), (100_000, 4)])
+def test_pool_batches_leave_no_worker_without_work(total, workers) -> None:
+    """Large batches for a long scan (few round trips through this process), but a
+    rescan of a few hundred changed files still gives each worker a batch."""
+    from linkage.images.scan import POOL_BATCH, _pool_batch
+
+    size = _pool_batch(total, workers)
+    assert BATCH <= size <= POOL_BATCH
+    if total is not None and total >= workers * BATCH:
+        assert -(-total // size) >= workers

@@ -11,8 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from linkage.config import load_settings
+from linkage.images.instance import Instance
 from linkage.inventory import scan_only
-from linkage.review.revision import unit
+from linkage.review.revision import revise, unit
 from tests.conftest import libreoffice_pdf
 
 
@@ -66,3 +67,37 @@ def test_every_planted_zip_and_misfiled_folder_is_found(revised, planted_as, col
 def test_revision_opens_in_libreoffice(revised, tmp_path) -> None:
     out, _, _, _ = revised
     assert libreoffice_pdf(out / "revision.xlsx", tmp_path).stat().st_size > 1000
+
+
+@pytest.mark.parametrize(("relpath", "folder"), [
+    ("Иванов 2019/CD/IM1", "Иванов 2019"),
+    ("Амбулаторные снимки/Петров/IM1", "Амбулаторные снимки/Петров"),
+    ("СТАЦИОНАРНЫЕ СНИМКИ/Сидоров/a.zip::x/IM1", "СТАЦИОНАРНЫЕ СНИМКИ/Сидоров"),
+    ("Амбулаторные снимки/readme.txt", "Амбулаторные снимки"),   # a file of the old folder
+    ("cloud.zip::Petrov/IM1", "(корень папки)"),                   # a zip at the top
+    ("notes.txt", "(корень папки)"),
+])
+def test_each_path_is_revised_under_its_top_folder(relpath, folder) -> None:
+    assert unit(relpath) == folder
+
+
+def _image(location: str, sop: str, size: int = 100) -> Instance:
+    return Instance(location=location, sop_instance_uid=sop, study_instance_uid="st",
+                    patient_name="Ivanov^Ivan", file_size=size)
+
+
+def test_copies_and_unpacked_zips_are_counted_per_folder() -> None:
+    """One image held in two folders; a zip whose images are all unpacked elsewhere,
+    and one with an image found nowhere else."""
+    files = [("A/IM1", 100, "dicom"), ("B/IM1", 100, "dicom"), ("B/all.zip", 300, "zip"),
+             ("C/part.zip", 500, "zip"), ("C/IM9", 100, "dicom"), ("C/setup.exe", 7, "non_dicom")]
+    instances = [_image("A/IM1", "1"), _image("B/IM1", "1"), _image("B/all.zip::IM1", "1"),
+                 _image("C/part.zip::IM1", "1"), _image("C/part.zip::IM2", "2"),
+                 _image("C/IM9", "9")]
+    rows = {r.folder: r for r in revise(files, instances)}
+    assert (rows["A"].copy_bytes, rows["A"].copies_in, rows["A"].pure_copy) == (100, {"B", "C"},
+                                                                                True)
+    assert (rows["B"].images, rows["B"].copy_bytes) == (2, 100)    # the zip's own bytes apart
+    assert (rows["B"].zips_unpacked, rows["B"].zip_bytes_unpacked) == (["all.zip"], 300)
+    assert rows["C"].zips_unpacked == [] and rows["C"].own_images == 2
+    assert (rows["C"].non_image_bytes, rows["C"].bytes) == (7, 607)
