@@ -165,11 +165,14 @@ _STUDY_FIELDS = [f.name for f in fields(Study) if f.name != "folder_name"]
 _NAME_FIELDS = [f.name for f in fields(ParsedName)]
 
 
+_study_values = attrgetter(*_STUDY_FIELDS)
+_name_values = attrgetter(*_NAME_FIELDS)
+
+
 def study_row(study: Study) -> tuple:
     """A Study as plain data (kept in the stored scan result: see images.summary)."""
     name = study.folder_name
-    return (tuple(getattr(study, f) for f in _STUDY_FIELDS),
-            None if name is None else tuple(getattr(name, f) for f in _NAME_FIELDS))
+    return (_study_values(study), None if name is None else _name_values(name))
 
 
 def study_from_row(row: tuple) -> Study:

@@ -14,7 +14,7 @@ from pydicom.errors import InvalidDicomError
 
 from linkage.images.parse_file import parse_batch, parse_file
 from linkage.images.scan import BATCH, PARALLEL_FROM, ScanHooks, ScanResult, scan
-from linkage.images.studies import group_studies
+from linkage.images.studies import group_studies, study_from_row, study_row
 from linkage.images.summary import listing_digest
 from linkage.images.walk import readable, walk
 from linkage.store import Store
@@ -189,6 +189,10 @@ def test_same_study_in_two_folders_is_one_study(tmp_path: Path, store: Store) ->
     assert {loc.split("/")[0] for loc in study.locations} == {"Ivanov MRT", "Иванов (копия)"}
     assert study.name_folder in ("Ivanov MRT", "Иванов (копия)")
 
+    # kept in the stored result as plain data, and read back the same (images.summary)
+    again = study_from_row(study_row(study))
+    assert again == study and again.folder_name == study.folder_name
+    assert study.folder_name is not None and study.folder_name.surname in ("Ivanov", "Иванов")
 
 def test_rescan_parses_nothing_and_follows_changes(tmp_path: Path, store: Store) -> None:
     root = tmp_path / "Снимки"
