@@ -9,7 +9,7 @@ import gc
 import hashlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -216,8 +216,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             blob = store.memo_result(inputs) if inputs else None
         linked = _reused(blob)
         reused = "link" if linked is not None else ""
+        keep: Callable[[], None] | None = None
         if linked is None:
-            from linkage.link.memo import pack
             from linkage.link.pipeline import link
             from linkage.review.fingerprint import stale_decisions
 
@@ -229,13 +229,11 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                               progress=bar.advance, persons=tables.persons)
             finally:
                 bar.close()
-            # kept now: if the outputs fail, the next run need not link again. (Kept by
-            # the research tables' process while the job wrote the sheet, it cost 0.1 s
-            # less and 230 MB more at the peak, over 1 GB at 10,000 persons.)
-            blob = pack(linked)
-            with Store(state) as store:
-                store.save_memo(inputs or "-", blob)
-            del blob            # 35 MB at 10,000 persons, not held while writing
+            # kept before any output is replaced: if the outputs fail, the next run need
+            # not link again. Once the research tables' process has its inputs, so that
+            # it works while this one packs (0.2 s at 10,000 persons). (Kept by that
+            # process, it cost 0.1 s less and 230 MB more at the peak, over 1 GB.)
+            keep = partial(_keep_result, state, inputs or "-", linked)
     study_info = {s.study_instance_uid: s for s in studies}
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
@@ -246,7 +244,13 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                 "image occurrence": out / "image_occurrence.csv",
                 "study files": out / "study_files.csv"}
     with stages.stage("outputs", "writing the outputs"):
-        background.wait()
+        try:
+            background.wait()
+        except BaseException:
+            if keep is not None:
+                with contextlib.suppress(Exception):    # the write's own error is the one
+                    keep()
+            raise
         kept = reused and all(_as_written(path, written) for path in
                               [outputs["export problems"], outputs["matches"],
                                outputs["review sheet"], *research.values()]) \
@@ -257,7 +261,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             outputs |= research
         else:
             outputs |= _write_outputs(outputs, research, linked, tables, study_info, export,
-                                      settings, stamp, background, research_inputs)
+                                      settings, stamp, background, research_inputs, keep)
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
         stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen]
         with Store(state) as store:
@@ -280,11 +284,13 @@ PARALLEL_OUTPUTS_FROM_STUDIES = 2000
 def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: LinkResult,
                    tables: Tables, study_info: dict[str, Study], export: Export,
                    settings: Settings, stamp: SheetStamp, background: Background,
-                   research_inputs: ResearchInputs | None = None) -> dict[str, Path]:
+                   research_inputs: ResearchInputs | None = None,
+                   keep: Callable[[], None] | None = None) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
     research tables (and, there, matches.csv) are written meanwhile into a staging
     folder by the second process, from `research_inputs`, for a large folder, and moved
-    beside the sheet only once it is written."""
+    beside the sheet only once it is written. `keep` keeps the link result, before the
+    sheet is written."""
     from linkage.review.links import linked as linked_pairs
     from linkage.review.links import write_research_tables
     from linkage.review.sheet import write_review
@@ -296,6 +302,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
             write_research_tables_from_state, staging.path, links, research_inputs,
             settings.windows, linked.pairs[linked.pairs["status"] != ""])
         try:
+            if keep is not None:
+                keep()
             write_review(sheet, linked.pairs, tables.records, tables.studies, study_info,
                          settings.thresholds, settings.lang, stamp)
         except BaseException:
@@ -311,6 +319,15 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
             write_research_tables(staging.path, links, study_info, export, settings.windows)
         moved = {path.name for path in staging.commit()}
     return {label: path for label, path in research.items() if path.name in moved}
+
+
+def _keep_result(state: Path, inputs: str, linked: LinkResult) -> None:
+    """The link result in the state file, for the next run on the same inputs."""
+    from linkage.link.memo import pack
+
+    blob = pack(linked)
+    with Store(state) as store:
+        store.save_memo(inputs, blob)
 
 
 def _stamp(path: Path) -> list[int]:

@@ -154,3 +154,25 @@ def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
     assert again.reused == "link"
     assert load_workbook(out / "review.xlsx", read_only=True).sheetnames
     assert all(path.is_file() for path in again.outputs.values())
+
+
+def test_a_result_whose_revision_report_failed_is_kept(dataset, tmp_path, monkeypatch) -> None:
+    """revision.xlsx, written by the second process while the job links, fails (a
+    folder of that name here; on Windows, the report open in Excel): its error is
+    the run's, and the link result is kept all the same, so the next run reuses it."""
+    import linkage.inventory as inventory
+
+    monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)   # the small synth too
+    out = tmp_path / "out"
+    (out / "revision.xlsx").mkdir(parents=True)
+    (out / "revision.xlsx" / "a file").write_text("keeps the folder in place")
+    with pytest.raises(OutputLocked):
+        run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    with sqlite3.connect(out / "linkage_state.sqlite") as db:
+        kept = db.execute("SELECT result FROM memo").fetchone()[0]
+    assert unpack(kept) is not None
+    assert not (out / "review.xlsx").exists()       # no output written after the failure
+    shutil.rmtree(out / "revision.xlsx")
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.reused == "link"
+    assert (out / "revision.xlsx").is_file() and (out / "review.xlsx").is_file()
