@@ -131,6 +131,20 @@ def test_a_result_survives_packing(first) -> None:
         assert arrays["num:score"].dtype == np.float64
 
 
+def _run_with_an_output_blocked(dataset, out, name: str) -> tuple[bytes, list]:
+    """A run whose output `name` cannot be replaced (a folder of that name; on
+    Windows, a workbook open in Excel); the result and the outputs' stamps it kept."""
+    (out / name).mkdir(parents=True)
+    (out / name / "a file").write_text("keeps the folder in place")
+    with pytest.raises(OutputLocked):
+        run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    with sqlite3.connect(out / "linkage_state.sqlite") as db:
+        kept = db.execute("SELECT result FROM memo").fetchone()
+        stamps = db.execute("SELECT outputs FROM memo_outputs").fetchall()
+    assert kept is not None, "the link result was not kept"
+    return kept[0], stamps
+
+
 @pytest.mark.parametrize("research_process", [False, True])
 def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
         dataset, tmp_path, monkeypatch, research_process) -> None:
@@ -141,13 +155,7 @@ def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
     if research_process:            # the synth is small: lowered, the job takes that path
         monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
     out = tmp_path / "out"
-    (out / "review.xlsx").mkdir(parents=True)
-    (out / "review.xlsx" / "a file").write_text("keeps the folder in place")
-    with pytest.raises(OutputLocked):
-        run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
-    with sqlite3.connect(out / "linkage_state.sqlite") as db:
-        kept = db.execute("SELECT result FROM memo").fetchone()[0]
-        stamps = db.execute("SELECT outputs FROM memo_outputs").fetchall()
+    kept, stamps = _run_with_an_output_blocked(dataset, out, "review.xlsx")
     assert unpack(kept) is not None and stamps == []
     shutil.rmtree(out / "review.xlsx")
     again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
@@ -164,12 +172,7 @@ def test_a_result_whose_revision_report_failed_is_kept(dataset, tmp_path, monkey
 
     monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)   # the small synth too
     out = tmp_path / "out"
-    (out / "revision.xlsx").mkdir(parents=True)
-    (out / "revision.xlsx" / "a file").write_text("keeps the folder in place")
-    with pytest.raises(OutputLocked):
-        run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
-    with sqlite3.connect(out / "linkage_state.sqlite") as db:
-        kept = db.execute("SELECT result FROM memo").fetchone()[0]
+    kept, _ = _run_with_an_output_blocked(dataset, out, "revision.xlsx")
     assert unpack(kept) is not None
     assert not (out / "review.xlsx").exists()       # no output written after the failure
     shutil.rmtree(out / "revision.xlsx")
