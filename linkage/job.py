@@ -246,7 +246,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     with stages.stage("outputs", "writing the outputs"):
         try:
             background.wait()
-        except BaseException:
+        except Exception:           # (Ctrl-C stops at once, keeping nothing more)
             if keep is not None:
                 with contextlib.suppress(Exception):    # the write's own error is the one
                     keep()
