@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 from linkage.errors import JobError, LinkageError
@@ -18,13 +19,17 @@ def _settings(args):
 
 
 def _state(args, out: Path | None) -> Path:
-    from linkage.store import STATE_NAME
+    from linkage.store import state_for
 
-    if getattr(args, "state", None):
-        return Path(args.state)
-    if out is None:
+    given = getattr(args, "state", None)
+    if out is None and not given:
         raise JobError("give --state FILE (the state file the run used)")
-    return out / STATE_NAME
+    if out is None:
+        return Path(given)
+    state, note = state_for(out, given)
+    if note:
+        print(f"linkage: {note}", file=sys.stderr)
+    return state
 
 
 def cmd_run(args) -> int:
@@ -36,8 +41,13 @@ def cmd_run(args) -> int:
     settings = _settings(args)
     if args.lang:
         settings = replace(settings, lang=args.lang)
+    from linkage.inventory import check_inputs_are_not_outputs
+    from linkage.job import OUTPUT_NAMES, Allowed
+
+    config = Path(args.config) if args.config else None
+    check_inputs_are_not_outputs(out, (config,), OUTPUT_NAMES)
     result = run_job(Path(args.images), Path(args.export), out, settings, _state(args, out),
-                     allow_shrink=args.allow_shrink)
+                     allowed=Allowed(args.allow_shrink, args.force, args.new_state))
     print(result.summary())
     return 0
 
@@ -72,7 +82,7 @@ def cmd_review_import(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise JobError(f"review file not found: {path}")
-    state = Path(args.state) if args.state else path.parent / "linkage_state.sqlite"
+    state = _state(args, path.parent)
     if not state.exists():
         raise JobError(f"state file not found: {state} (give --state)")
     known = _last_run_pairs(state.parent / "matches.csv")
@@ -83,6 +93,9 @@ def cmd_review_import(args) -> int:
           f"stored in {state}")
     for warning in report.warnings:
         print(f"warning: {warning}")
+    if report.withdrawn:
+        print(f"answers withdrawn (cleared in the sheet; these pairs are asked again): "
+              f"{len(report.withdrawn)}")
     if report.kept_newer:
         print(f"not taken, because a newer answer from a later sheet is stored "
               f"({len(report.kept_newer)}; --force to let this sheet win):")
@@ -123,6 +136,10 @@ def cmd_links(args) -> int:
     with exclusive(None, state), Store(state) as store:
         pairs, study_info = links_from_state(matches, store)
         runs = store.runs(1)
+    if runs and runs[0]["images"]:
+        from linkage.inventory import check_outside_images
+
+        check_outside_images(Path(runs[0]["images"]), out=out)
     export_path = Path(runs[0]["export"]) if runs else None
     if export_path is None or not export_path.is_file():
         raise JobError(f"the export of the last run is not there any more ({export_path}); "
@@ -271,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", required=True, help="STMZ 3 export (.csv)")
     p.add_argument("--lang", choices=("ru", "en"), help="language of review.xlsx (default ru)")
     p.add_argument("--allow-shrink", action="store_true", help=SHRINK_HELP)
+    p.add_argument("--force", action="store_true",
+                   help="take the answers of a sheet in OUT even where a later sheet answered "
+                        "otherwise, or when it was written with another state file")
+    p.add_argument("--new-state", action="store_true",
+                   help="start a new state file although OUT holds answers given with a "
+                        "state file that is missing or empty")
     common(p)
     p.set_defaults(func=cmd_run)
 
@@ -368,8 +391,58 @@ def _terminate_like_interrupt() -> None:
                 pass
 
 
+class _WatchedStdout:
+    """sys.stdout, noting a broken pipe on writing to it: only that is `| head` closing
+    early (any other BrokenPipeError is a failure and must not exit 0)."""
+
+    def __init__(self) -> None:
+        self.stream, self.broken = None, False
+
+    def install(self) -> None:
+        if sys.stdout is None or isinstance(sys.stdout, _Proxy):
+            return
+        self.stream = sys.stdout
+        sys.stdout = _Proxy(self)
+
+
+class _Proxy:
+    def __init__(self, watch: _WatchedStdout) -> None:
+        self._watch = watch
+
+    def write(self, text: str) -> int:
+        return self._guard(self._watch.stream.write, text)
+
+    def flush(self) -> None:
+        self._guard(self._watch.stream.flush)
+
+    def _guard(self, call, *args):
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            self._watch.broken = True
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._watch.stream, name)
+
+
+_STDOUT = _WatchedStdout()
+
+
+def _console_streams() -> None:
+    """pythonw or a scheduled task may start us with no stdout or stderr (None): what
+    would be printed goes nowhere instead of ending a finished run in a traceback."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> int:
+    _console_streams()
     _safe_console()
+    _STDOUT.install()
     _terminate_like_interrupt()
     args = build_parser().parse_args(argv)
     try:
@@ -378,9 +451,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"linkage: {exc}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:
         print(f"linkage: the state file cannot be used ({exc})", file=sys.stderr)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        return 0
+    except BrokenPipeError as exc:
+        if _STDOUT.broken:      # output piped into `head`: stop quietly
+            _quiet_broken_pipe()
+            return 0
+        print(f"linkage: a pipe to another process broke ({exc}); if worker processes "
+              "cannot start, run as the user who installed linkage", file=sys.stderr)
+    except BrokenExecutor:
+        print("linkage: a worker process ended unexpectedly (out of memory?); what was "
+              "finished is kept: close other programs and run again", file=sys.stderr)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"linkage: {exc.strerror or exc}{where}", file=sys.stderr)

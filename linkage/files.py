@@ -68,13 +68,18 @@ class _Staging:
             if staged_file.name.startswith("."):      # a write's own temporary
                 continue
             destination = self.target / staged_file.name
-            try:
-                os.replace(staged_file, destination)
-            except OSError as exc:
-                raise OutputLocked(f"cannot replace {destination} ({exc.strerror}): is it "
-                                   "open in Excel? Close it and run again") from None
+            move_into_place(staged_file, destination)
             moved.append(destination)
         return moved
+
+
+def move_into_place(source: Path, destination: Path) -> None:
+    """One rename; an output that cannot be replaced is one line, not a traceback."""
+    try:
+        os.replace(source, destination)
+    except OSError as exc:
+        raise OutputLocked(f"cannot replace {destination} ({exc.strerror}): is it "
+                           "open in Excel? Close it and run again") from None
 
 
 def remove_leftovers(folder: Path, names: Iterable[str]) -> int:

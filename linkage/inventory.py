@@ -32,15 +32,34 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def check_paths(images: Path, export: Path | None, out: Path, state: Path) -> None:
+def check_paths(images: Path, export: Path | None, out: Path, state: Path,
+                inputs: tuple[Path | None, ...] = (), outputs: tuple[str, ...] = ()) -> None:
+    """Nothing is written into the images folder, and no input (the export, the
+    config) is where an output of `outputs` will be written."""
     if not images.is_dir():
         raise JobError(f"images folder not found: {images}")
     if export is not None and not export.is_file():
         raise JobError(f"export file not found: {export}")
-    for what, path in (("output folder", out), ("state file", state)):
+    check_outside_images(images, out=out, state=state)
+    check_inputs_are_not_outputs(out, inputs, outputs)
+
+
+def check_outside_images(images: Path, **written: Path) -> None:
+    for what, path in written.items():
         if _inside(path, images):
+            what = {"out": "output folder", "state": "state file"}.get(what, what)
             raise JobError(f"the {what} {path} is inside the images folder {images}; "
                            "the tool never writes there, choose another place")
+
+
+def check_inputs_are_not_outputs(out: Path, inputs: tuple[Path | None, ...],
+                                 outputs: tuple[str, ...]) -> None:
+    """An export kept in the output folder under an output's name would be replaced."""
+    targets = {(out / name).resolve() for name in outputs}
+    for path in inputs:
+        if path is not None and path.resolve() in targets:
+            raise JobError(f"{path} is an input, but the run writes an output of that name "
+                           f"into {out}; move or rename it (nothing was changed)")
 
 
 def scan_only(images: Path, out: Path, state: Path, settings: Settings,

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 from linkage.background import Background
 from linkage.checkpoint import StateCheckpoint
 from linkage.config import Settings
-from linkage.errors import ImportRefused
-from linkage.files import remove_leftovers, staged
+from linkage.files import move_into_place, remove_leftovers, staged
 from linkage.images.scan import ScanResult
 from linkage.images.studies import Study
 from linkage.inventory import check_paths, scan_only
@@ -40,14 +39,23 @@ from linkage.outputs import (
 )
 from linkage.progress import Bar
 from linkage.records.read import Export
-from linkage.store import STATE_NAME, Store, now
+from linkage.review.handover import (
+    carry_answers,
+    check_state_present,
+    fingerprint,
+    lock_files,
+    place_sheet,
+    remember_seen,
+)
+from linkage.run_guards import check_counts, pause_for_tests, remember_counts
+from linkage.store import STATE_NAME, Store, now, remember_state
 
 # pandas, openpyxl and the linker are imported where they are used: the scan starts
 # 0.4 s sooner, and the thread that prepares the linker meanwhile loads them
 # (`meanwhile.LinkerMeanwhile`).
 if TYPE_CHECKING:
     from linkage.link.pipeline import LinkResult
-    from linkage.review.importer import ImportReport
+    from linkage.review.handover import Carried
     from linkage.review.stamp import SheetStamp
 
 SHEET_STAMP = ".stamp"    # in the memo's outputs: the stamp of the review.xlsx written
@@ -65,7 +73,8 @@ class JobResult:
     out: Path
     state: Path
     outputs: dict[str, Path] = field(default_factory=dict)
-    carried: ImportReport | None = None     # answers taken from the last review.xlsx
+    carried: Carried | None = None     # answers taken from the sheets in `out`
+    sheet_note: str = ""    # why the new sheet is not review.xlsx (open or saved meanwhile)
     stages: dict[str, float] = field(default_factory=dict)   # seconds per stage
     reused: str = ""    # "link" or "link and outputs": the inputs were the last run's
 
@@ -89,11 +98,10 @@ class JobResult:
                          f"{guard.asked_without_answers}"
                          + (f" ({guard.new_questions} asked again: data changed since the "
                             "answer, or «не знаю»)" if guard.new_questions else ""))
-        if self.carried is not None and self.carried.read:
-            lines.insert(0, f"answers taken from the previous review.xlsx before replacing it: "
-                            f"{self.carried.read} (new: {self.carried.added})")
-            lines[1:1] = [f"  not taken (a newer answer is stored): {k}"
-                          for k in self.carried.kept_newer]
+        if self.carried is not None:
+            lines[0:0] = self.carried.lines()
+        if self.sheet_note:
+            lines.append(f"note: {self.sheet_note}")
         if self.reused:
             lines.append(f"nothing changed since the last run (tree, export, answers, "
                          f"settings): {self.reused} reused")
@@ -124,37 +132,32 @@ class _Stages:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
-def carry_answers(sheet: Path, store: Store) -> ImportReport | None:
-    """Store the answers of the review.xlsx about to be replaced (as `review import`
-    would); refuse the run, replacing nothing, if the sheet cannot be read."""
-    if not sheet.is_file():
-        return None
-    from linkage.review.importer import import_review
-
-    try:
-        return import_review(sheet, store)
-    except ImportRefused as exc:
-        raise ImportRefused(sheet, ["the run was stopped and nothing was replaced: this sheet "
-                                    "may hold answers, and they could not be read", *exc.problems]
-                            ) from None
+@dataclass(frozen=True)
+class Allowed:
+    """What the user allowed on the command line, against the job's guards."""
+    shrink: bool = False       # --allow-shrink: far fewer files, studies or records
+    force: bool = False        # --force: a sheet's answers win over later ones, or a
+                               # sheet of another state file is taken
+    new_state: bool = False    # --new-state: no state file beside outputs holding answers
 
 
 def run_job(images: Path, export_path: Path, out: Path, settings: Settings,
             state: Path | None = None, progress: bool | None = None,
-            allow_shrink: bool = False) -> JobResult:
+            allowed: Allowed = Allowed()) -> JobResult:
     state = state or out / STATE_NAME
-    check_paths(images, export_path, out, state)
+    check_paths(images, export_path, out, state, (export_path,), OUTPUT_NAMES)
     # closed in this order: the second process, then the state file, then the lock
     with exclusive(out, state), contextlib.ExitStack() as closing, Background() as background:
+        check_state_present(out, state, allowed.new_state)
         try:
-            return _run(images, export_path, out, settings, state, progress, allow_shrink,
+            return _run(images, export_path, out, settings, state, progress, allowed,
                         background, closing)
         finally:
             gc.unfreeze()       # (see _run) a process that runs the job again collects all
 
 
 def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: Path,
-         progress: bool | None, allow_shrink: bool, background: Background,
+         progress: bool | None, allowed: Allowed, background: Background,
          closing: contextlib.ExitStack) -> JobResult:
     """revision.xlsx is written in `background` while the job links; the job waits
     for it before it replaces any other output."""
@@ -165,9 +168,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             Store(state) as store:
         memo = store.memo()
         written = memo[1] if memo else {}
-        sheet = out / "review.xlsx"
-        # the sheet as the last run wrote it holds no answer: nothing to read
-        carried = None if _as_written(sheet, written) else carry_answers(sheet, store)
+        carried = carry_answers(out, store, allowed.force, written)
         decisions_seen = store.last_decision_id()
     # held until the job ends, once the state file exists (linkage/checkpoint.py)
     checkpoint = closing.enter_context(StateCheckpoint(state))
@@ -185,11 +186,14 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         linker.give(reading.read)
     with stages.stage("scan", "scanning the images folder"):
         names = NamesMeanwhile(background)
-        scanned, studies = scan_only(images, out, state, settings, progress, allow_shrink,
+        scanned, studies = scan_only(images, out, state, settings, progress, allowed.shrink,
                                      locked=True, background=background,
                                      after_batch=reading.check, files_saved=names.start)
     with stages.stage("export"):
         export = reading.result()
+    with Store(state) as store:
+        check_counts(store, images, export_path, len(studies), len(export.records),
+                     allowed.shrink)
     # the scan's writes (and the export's) go into the state file while the job links;
     # started after the export is kept, which would wait for the disk otherwise
     checkpoint.start()
@@ -210,7 +214,9 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                               "studies"):
         with Store(state) as store:
             remembered = store.current_decisions()
-            stamp = SheetStamp.new(started, store.last_decision_id())
+            stamp = SheetStamp.new(started, store.last_decision_id(), store.state_id,
+                                   str(state.resolve()))
+            store.register_sheet(stamp.sheet_id, stamp.written_at, "review.xlsx")
             inputs = f"{unchanged_but_tree}/{scanned.root}/{scanned.digest}" \
                 if scanned.digest and stamp.decisions_seen == decisions_seen else ""
             blob = store.memo_result(inputs) if inputs else None
@@ -251,23 +257,43 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                 with contextlib.suppress(Exception):    # the write's own error is the one
                     keep()
             raise
-        kept = reused and all(_as_written(path, written) for path in
-                              [outputs["export problems"], outputs["matches"],
-                               outputs["review sheet"], *research.values()]) \
-            and restamp(outputs["review sheet"], SheetStamp(*written.get(SHEET_STAMP, [])),
-                        stamp)
+        pause_for_tests("outputs")     # (the sheet saved during a run, in the tests)
+        sheet = outputs["review sheet"]
+        kept = reused and not lock_files(sheet) \
+            and fingerprint(sheet) == carried.seen.get(sheet.name) \
+            and all(_as_written(path, written) for path in
+                    [outputs["export problems"], outputs["matches"], sheet, *research.values()]) \
+            and restamp(sheet, SheetStamp(*written.get(SHEET_STAMP, [])), stamp)
+        placed = None
         if kept:
             reused = "link and outputs"
             outputs |= research
+            with Store(state) as store:
+                remember_seen(store, out, {sheet.name: fingerprint(sheet)})
         else:
+            def place(new_sheet: Path) -> Path:
+                nonlocal placed
+                with Store(state) as store:
+                    placed = place_sheet(new_sheet, out, carried.seen.get(sheet.name), store,
+                                         allowed.force)
+                return placed.path
+
             outputs |= _write_outputs(outputs, research, linked, tables, study_info, export,
-                                      settings, stamp, background, research_inputs, keep)
+                                      settings, stamp, background, research_inputs, keep,
+                                      place)
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
-        stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen]
+        stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen,
+                               stamp.state_id, stamp.state_path]
         with Store(state) as store:
             store.update_memo_outputs(inputs or "-", stamps)
+            remember_counts(store, len(studies), len(export.records))
+    remember_state(out, state)
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
-                       stages.seconds, reused)
+                       stages=stages.seconds, reused=reused)
+    if placed is not None:
+        result.sheet_note = placed.note
+        if placed.carried is not None:
+            carried.reports["review.xlsx (saved during the run)"] = placed.carried
     with Store(state) as store:
         # absolute paths: `linkage links` reads this export again from anywhere
         store.record_run(started, str(images.resolve()), str(export_path.resolve()),
@@ -285,12 +311,14 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
                    tables: Tables, study_info: dict[str, Study], export: Export,
                    settings: Settings, stamp: SheetStamp, background: Background,
                    research_inputs: ResearchInputs | None = None,
-                   keep: Callable[[], None] | None = None) -> dict[str, Path]:
+                   keep: Callable[[], None] | None = None,
+                   place: Callable[[Path], Path] | None = None) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
     research tables (and, there, matches.csv) are written meanwhile into a staging
     folder by the second process, from `research_inputs`, for a large folder, and moved
     beside the sheet only once it is written. `keep` keeps the link result, before the
-    sheet is written."""
+    sheet is written. The sheet is written into the staging folder too, and `place`
+    puts it where it belongs (see review.handover) before the others are moved."""
     from linkage.review.links import linked as linked_pairs
     from linkage.review.links import write_research_tables
     from linkage.review.sheet import write_review
@@ -304,7 +332,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
         try:
             if keep is not None:
                 keep()
-            write_review(sheet, linked.pairs, tables.records, tables.studies, study_info,
+            new_sheet = staging.path / f".{sheet.name}"   # (a dot: commit leaves it)
+            write_review(new_sheet, linked.pairs, tables.records, tables.studies, study_info,
                          settings.thresholds, settings.lang, stamp)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -317,8 +346,15 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
             background.wait()
         if meanwhile is None or not meanwhile.result():
             write_research_tables(staging.path, links, study_info, export, settings.windows)
+        placed = place(new_sheet) if place is not None else _replace(new_sheet, sheet)
         moved = {path.name for path in staging.commit()}
-    return {label: path for label, path in research.items() if path.name in moved}
+    return {"review sheet": placed} | {label: path for label, path in research.items()
+                                       if path.name in moved}
+
+
+def _replace(new: Path, target: Path) -> Path:
+    move_into_place(new, target)
+    return target
 
 
 def _keep_result(state: Path, inputs: str, linked: LinkResult) -> None:

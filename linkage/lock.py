@@ -18,7 +18,7 @@ from pathlib import Path
 from linkage.errors import OutputBusy
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     if pid <= 0:
         return False
     if os.name == "nt":      # os.kill on Windows would terminate the process
@@ -58,7 +58,7 @@ def lock_file(lock: Path, what: str) -> Iterator[None]:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         except FileExistsError:
             pid, host, since = _owner(lock)
-            if host == socket.gethostname() and not _alive(pid) or pid == 0:
+            if host == socket.gethostname() and not alive(pid) or pid == 0:
                 lock.unlink(missing_ok=True)        # stale: its run was killed
                 continue
             raise OutputBusy(f"another linkage (PID {pid} on {host or '?'}, since {since} UTC) "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,9 @@ CREATE TABLE IF NOT EXISTS memo_outputs (
     id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS exports (  -- the last export read, for the same bytes
     id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL, export TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sheets (  -- every review sheet a run handed out, in order
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, sheet_id TEXT NOT NULL UNIQUE, written_at TEXT,
+    file TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
     images TEXT, export TEXT, summary TEXT, stages TEXT NOT NULL DEFAULT '');
@@ -87,6 +91,40 @@ class Decision:
 _DECISION_COLUMNS = ("record_id, study_instance_uid, decision, comment, record_fingerprint,"
                      " study_fingerprint, decided_at, source_file, source_sheet, source_row,"
                      " sheet_id, id")
+
+
+STATE_POINTER = ".linkage-state"    # in an output folder: the state file it was used with
+
+
+def state_for(out: Path, given: str | Path | None) -> tuple[Path, str]:
+    """The state file of a command on `out`: `given`, else the one `out` was used with
+    last time (a forgotten --state must not start a new state beside the outputs and
+    divert the answers there), else OUT/linkage_state.sqlite. Also a line saying which
+    was taken when it was not the given or the default one."""
+    if given:
+        return Path(given), ""
+    default = out / STATE_NAME
+    try:
+        remembered = Path((out / STATE_POINTER).read_text(encoding="utf-8").strip())
+    except (OSError, UnicodeError):
+        return default, ""
+    if not str(remembered) or remembered == default.resolve():
+        return default, ""
+    if not remembered.is_file():
+        raise StateError(f"{out} was used with the state file {remembered} last time, and it "
+                         "is not there: give --state (that file, or a new one to start afresh)")
+    return remembered, f"state file: {remembered} (the one {out} was used with last time)"
+
+
+def remember_state(out: Path, state: Path) -> None:
+    """Written once a command on `out` has its state: see `state_for`."""
+    pointer = out / STATE_POINTER
+    text = str(state.resolve())
+    try:
+        if not pointer.is_file() or pointer.read_text(encoding="utf-8") != text:
+            pointer.write_text(text, encoding="utf-8")
+    except OSError:
+        pass
 
 
 def now() -> str:
@@ -130,6 +168,10 @@ class Store:
             self.db.executescript(_SCHEMA)
             self._upgrade()
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            # names this state file in the sheets it writes: a sheet of another state is
+            # not imported unnoticed (a forgotten --state)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('state_id', ?)",
+                            (uuid.uuid4().hex,))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cache_version', ?)",
@@ -384,6 +426,30 @@ class Store:
         """The id of the newest stored decision (0 if none): a sheet remembers it, so
         that an answer stored after the sheet was written is known to be newer."""
         return self.db.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]
+
+    # --- sheets -----------------------------------------------------------------
+    @property
+    def state_id(self) -> str:
+        return self.db.execute("SELECT value FROM meta WHERE key = 'state_id'").fetchone()[0]
+
+    def register_sheet(self, sheet_id: str, written_at: str, file: str) -> None:
+        """A sheet handed out by a run: its place in the order of sheets decides which
+        of two answers to one pair is the newer (see review.importer)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO sheets (sheet_id, written_at, file) "
+                       "VALUES (?, ?, ?)", (sheet_id, written_at, file))
+
+    def sheet_order(self) -> dict[str, int]:
+        """sheet_id -> its place among the sheets this state handed out (1 = first)."""
+        return dict(self.db.execute("SELECT sheet_id, seq FROM sheets"))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # --- runs -------------------------------------------------------------------
     def record_run(self, started_at: str, images: str, export: str, summary: str,

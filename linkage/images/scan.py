@@ -44,6 +44,7 @@ from linkage.images.studies import (
 from linkage.images.walk import WalkProblem, readable, walk
 from linkage.progress import Bar
 from linkage.store import Store
+from linkage.workers import worker_started
 
 BATCH = 256                  # files per batch parsed in this process
 # Files per batch sent to a worker. Each round trip needs this process's GIL, which
@@ -309,7 +310,8 @@ def _parse_in_pool(root: str, todo, workers: int,
     (the listing's digest is fed in walk order). Spawn: what Windows does, and safe
     beside SQLite connections and threads."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=worker_started, initargs=(os.getpid(),)) as pool:
         pending: deque = deque()
         try:
             for batch in _batches(todo, size):

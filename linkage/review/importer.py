@@ -6,9 +6,13 @@ in «Решение» that is not да / нет / не знаю (or empty) refus
 with the list of bad cells; otherwise all decisions are stored in one
 transaction, append-only.
 
-A sheet carries a stamp of the run that wrote it (review.stamp). An answer stored
-from another sheet after this one was written is newer than anything in this one:
-it is kept, and the import lists the pairs where the two disagree.
+A sheet carries a stamp of the run that wrote it (review.stamp). An answer is as new
+as the sheet it was given in, not as the moment it was imported: an answer from a
+sheet handed out later wins over this sheet's, even if this sheet is imported last
+(an old copy), and the import lists those pairs. A sheet written with another state
+file is refused (a forgotten --state would store its answers where no run finds
+them). An answer cleared in the very sheet it was given in is withdrawn: the pair is
+asked again. `run` carries a sheet's answers through this same function.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class ImportReport:
     by_value: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     kept_newer: list[str] = field(default_factory=list)   # answers this sheet did not overwrite
+    withdrawn: list[str] = field(default_factory=list)    # answers cleared in this sheet
 
 
 def _find(headers: list, names) -> int | None:
@@ -47,9 +52,17 @@ def _find(headers: list, names) -> int | None:
     return None
 
 
-def read_decisions(path: Path) -> tuple[list[Decision], list[str], SheetStamp]:
-    """Decisions in the file, warnings and the sheet's stamp; raise ImportRefused on
-    any bad cell."""
+@dataclass
+class SheetAnswers:
+    decisions: list[Decision]
+    blank: set[tuple[str, str]]        # pairs of the sheet whose «Решение» is empty
+    warnings: list[str]
+    stamp: SheetStamp
+
+
+def read_decisions(path: Path) -> SheetAnswers:
+    """Decisions in the file, the pairs left blank, warnings and the sheet's stamp;
+    raise ImportRefused on any bad cell."""
     path = Path(path)
     try:
         # read-only: streamed, several times faster; formulas as formulas (values below)
@@ -62,6 +75,7 @@ def read_decisions(path: Path) -> tuple[list[Decision], list[str], SheetStamp]:
     stamp = read_stamp(workbook)
     problems: list[str] = []
     decisions: dict[tuple[str, str], Decision] = {}
+    blank: set[tuple[str, str]] = set()
     yes_people: dict[str, set[tuple[str, str]]] = {}
     found_sheet = False
     values = _FormulaValues(path)
@@ -93,9 +107,11 @@ def read_decisions(path: Path) -> tuple[list[Decision], list[str], SheetStamp]:
                 problems.append(f"sheet «{ws.title}», row {row_number}: «{raw}» is not "
                                 "да / нет / не знаю")
                 continue
-            if not value:
-                continue
             key = (cell(col[KEY_COLUMNS[0]]), cell(col[KEY_COLUMNS[1]]))
+            if not value:
+                if all(key):
+                    blank.add(key)
+                continue
             if not all(key):
                 problems.append(f"sheet «{ws.title}», row {row_number}: the decision has no "
                                 "record_id / study_instance_uid (hidden columns emptied?)")
@@ -124,7 +140,7 @@ def read_decisions(path: Path) -> tuple[list[Decision], list[str], SheetStamp]:
     warnings = [f"study {uid} is confirmed for records of different people: "
                 f"{'; '.join(' '.join(p).strip() for p in sorted(people))}"
                 for uid, people in yes_people.items() if len(people) > 1]
-    return list(decisions.values()), warnings, stamp
+    return SheetAnswers(list(decisions.values()), blank - decisions.keys(), warnings, stamp)
 
 
 _NO_VALUE = object()     # a formula whose value the spreadsheet did not save
@@ -155,11 +171,19 @@ def import_review(path: Path, store: Store, force: bool = False,
                   known: set[tuple[str, str]] | None = None) -> ImportReport:
     """Validate the whole file, then store its decisions in one transaction.
 
-    An answer that differs from one stored from another sheet after this sheet was
-    written is not stored (unless `force`): the newer answer stays.
+    Refused (unless `force`) when the sheet was written with another state file. An
+    answer that differs from one given in a sheet handed out after this one is not
+    stored (unless `force`): the newer answer stays.
     """
-    decisions, warnings, stamp = read_decisions(path)
-    report = ImportReport(read=len(decisions), warnings=warnings)
+    sheet = read_decisions(path)
+    stamp = sheet.stamp
+    if stamp.state_id and stamp.state_id != store.state_id and not force:
+        where = f" ({stamp.state_path})" if stamp.state_path else ""
+        raise ImportRefused(path, [
+            f"this sheet was written with another state file{where}, not {store.path}: give "
+            "--state of the run that wrote it, or --force to store its answers here"])
+    decisions = sheet.decisions
+    report = ImportReport(read=len(decisions), warnings=sheet.warnings)
     if known is not None:
         unknown = [d for d in decisions if (d.record_id, d.study_instance_uid) not in known]
         if unknown:
@@ -169,19 +193,46 @@ def import_review(path: Path, store: Store, force: bool = False,
                 "used if a later run meets them; check the sheet is from this state's runs")
     for d in decisions:
         report.by_value[d.decision] = report.by_value.get(d.decision, 0) + 1
+    current = store.current_decisions()
     if not force:
-        current = store.current_decisions()
+        newer = _newer_than(stamp, store.sheet_order())
         kept = []
         for d in decisions:
             stored = current.get((d.record_id, d.study_instance_uid))
-            if stored is not None and stored.decision != d.decision \
-                    and (stored.id or 0) > stamp.decisions_seen \
-                    and stored.sheet_id != stamp.sheet_id:
+            if stored is not None and stored.decision != d.decision and newer(stored):
                 kept.append(d)
                 report.kept_newer.append(
                     f"record {d.record_id} / study {d.study_instance_uid}: kept «{stored.decision}»"
                     f" (stored {stored.decided_at} from {stored.source_file}), not this sheet's "
                     f"«{d.decision}»")
         decisions = [d for d in decisions if d not in kept]
-    report.added = store.add_decisions(decisions)
+    withdrawn = [Decision(*key, decision="unsure", comment=WITHDRAWN, source_file=path.name,
+                          sheet_id=stamp.sheet_id)
+                 for key in sorted(sheet.blank)
+                 if stamp.sheet_id and (stored := current.get(key)) is not None
+                 and stored.sheet_id == stamp.sheet_id and stored.decision != "unsure"]
+    report.withdrawn = [f"record {d.record_id} / study {d.study_instance_uid}"
+                        for d in withdrawn]
+    report.added = store.add_decisions([*decisions, *withdrawn])
     return report
+
+
+# the comment of an answer withdrawn by clearing its cell: the pair is asked again
+WITHDRAWN = "ответ стёрт в листе: спросить снова"
+
+
+def _newer_than(stamp: SheetStamp, order: dict[str, int]):
+    """Whether a stored answer was given after the sheet `stamp` was handed out: in a
+    sheet handed out later, or (for answers or sheets this state did not hand out)
+    stored after this sheet was written. The same sheet is never newer than itself."""
+    mine = order.get(stamp.sheet_id)
+
+    def newer(stored: Decision) -> bool:
+        if stored.sheet_id == stamp.sheet_id and stamp.sheet_id:
+            return False
+        theirs = order.get(stored.sheet_id)
+        if mine is not None and theirs is not None:
+            return theirs > mine
+        return (stored.id or 0) > stamp.decisions_seen
+
+    return newer

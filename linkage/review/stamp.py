@@ -24,16 +24,21 @@ class SheetStamp:
     sheet_id: str = ""          # "" for a sheet without a stamp (an older version's)
     written_at: str = ""
     decisions_seen: int = 0     # the state's last decision id when the sheet was written
+    state_id: str = ""          # the state file whose run wrote it ("" in older sheets)
+    state_path: str = ""        # where that state file was, to name it in a message
 
     @staticmethod
-    def new(written_at: str, decisions_seen: int) -> SheetStamp:
-        return SheetStamp(uuid.uuid4().hex[:16], written_at, decisions_seen)
+    def new(written_at: str, decisions_seen: int, state_id: str = "",
+            state_path: str = "") -> SheetStamp:
+        return SheetStamp(uuid.uuid4().hex[:16], written_at, decisions_seen, state_id,
+                          state_path)
 
 
 def write_stamp(wb: Workbook, stamp: SheetStamp) -> None:
     ws = wb.create_sheet(STAMP_SHEET)
     rows = [[key, str(getattr(stamp, key))] for key in ("sheet_id", "written_at",
-                                                        "decisions_seen")]
+                                                        "decisions_seen", "state_id",
+                                                        "state_path")]
     # its size at its top, which a write-only sheet cannot work out (see review.sheet)
     ws.calculate_dimension = lambda: f"A1:B{len(rows)}"
     for row in rows:
@@ -48,7 +53,8 @@ def read_stamp(wb: Workbook) -> SheetStamp:
               if k is not None and v is not None}
     seen = values.get("decisions_seen", "0")
     return SheetStamp(values.get("sheet_id", ""), values.get("written_at", ""),
-                      int(seen) if seen.isdigit() else 0)
+                      int(seen) if seen.isdigit() else 0, values.get("state_id", ""),
+                      values.get("state_path", ""))
 
 
 def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
@@ -56,7 +62,8 @@ def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
     out a sheet of its own even when nothing changed, so an old copy stays older.
     Only the stamp's member of the workbook changes; False when it is not found."""
     old_id = f">{old.sheet_id}<".encode()
-    if not old.sheet_id or old.decisions_seen != new.decisions_seen:
+    if not old.sheet_id or old.decisions_seen != new.decisions_seen \
+            or old.state_id != new.state_id:
         return False
     from linkage.files import atomic_path
 

@@ -99,11 +99,29 @@ def test_an_empty_images_folder_is_refused_and_the_cache_kept(mini) -> None:
         assert store.current_decisions()[("1", "1.2.826.0.1.1")].decision == "yes"
 
 
-def test_a_header_only_export_is_a_normal_run_with_no_pairs(mini) -> None:
-    write_export(mini["export"], [])
-    result = run_cli(*run_args(mini))
+def test_a_header_only_export_is_refused_unless_allowed(mini) -> None:
+    assert run_cli(*run_args(mini)).returncode == 0
+    matches = (mini["out"] / "matches.csv").read_bytes()
+    write_export(mini["export"], [])                    # saved with its header only
+    error = one_line_error(run_cli(*run_args(mini)))
+    assert "0 records in the export" in error and "(the last run had 4)" in error
+    assert "--allow-shrink" in error
+    assert (mini["out"] / "matches.csv").read_bytes() == matches   # nothing emptied
+    result = run_cli(*run_args(mini, "--allow-shrink"))
     assert result.returncode == 0, result.stderr
     assert "records: 0" in result.stdout
+
+
+def test_a_state_pointed_at_an_empty_folder_elsewhere_is_refused(mini) -> None:
+    assert run_cli(*run_args(mini)).returncode == 0
+    matches = (mini["out"] / "matches.csv").read_bytes()
+    elsewhere = mini["tmp"] / "E_drive"          # the disk mounted at another letter
+    elsewhere.mkdir()
+    args = run_args(mini)
+    args[args.index("--images") + 1] = str(elsewhere)
+    error = one_line_error(run_cli(*args))
+    assert "0 studies in the images folder" in error and "(the last run had 4)" in error
+    assert (mini["out"] / "matches.csv").read_bytes() == matches
 
 
 def test_a_review_file_that_is_not_a_workbook_is_one_line(mini) -> None:

@@ -32,9 +32,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
-def test_sigterm_ends_the_workers_and_the_next_scan_resumes(tmp_path) -> None:
-    images = tmp_path / "Снимки"
+def _many_copies(images: Path) -> None:
     content = instance_bytes(InstanceSpec(
         patient_name=b"PERSON^ONE", charset="", patient_id="1", birth_date="19600101",
         sex="M", study_uid="1.2.3.1", series_uid="1.2.3.1.1", sop_uid="1.2.3.1.1.1",
@@ -44,10 +42,13 @@ def test_sigterm_ends_the_workers_and_the_next_scan_resumes(tmp_path) -> None:
         folder = images / f"Person{n // 100:03d} MRT"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"IM{n}.dcm").write_bytes(content)
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "linkage", "scan", "--images", str(images), "--out",
-               str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _scan_with_workers(command: list[str]) -> tuple[subprocess.Popen, set[int]]:
+    """A scan started in a session of its own (as a console starts it), once two of
+    its worker processes are seen."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while time.monotonic() < deadline and len(workers) < 2 and process.poll() is None:
@@ -56,6 +57,25 @@ def test_sigterm_ends_the_workers_and_the_next_scan_resumes(tmp_path) -> None:
     if process.poll() is not None:
         pytest.skip("the scan finished before its workers could be seen")
     time.sleep(0.3)
+    return process, workers
+
+
+@pytest.fixture(scope="module")
+def big_tree(tmp_path_factory) -> Path:
+    images = tmp_path_factory.mktemp("signals") / "Снимки"
+    _many_copies(images)
+    return images
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+
+
+@needs_proc
+def test_sigterm_ends_the_workers_and_the_next_scan_resumes(big_tree, tmp_path) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "linkage", "scan", "--images", str(big_tree), "--out",
+               str(out)]
+    process, workers = _scan_with_workers(command)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
@@ -67,3 +87,31 @@ def test_sigterm_ends_the_workers_and_the_next_scan_resumes(tmp_path) -> None:
     assert again.returncode == 0, again.stderr
     assert b"instances: 30000" in again.stdout
     assert os.path.exists(out / "studies.csv")
+
+
+@needs_proc
+def test_ctrl_c_stops_the_job_and_its_workers_without_tracebacks(big_tree, tmp_path) -> None:
+    command = [sys.executable, "-m", "linkage", "scan", "--images", str(big_tree), "--out",
+               str(tmp_path / "out")]
+    process, workers = _scan_with_workers(command)
+    os.killpg(process.pid, signal.SIGINT)          # what Ctrl-C sends: the whole group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"Traceback" not in stderr and b"KeyboardInterrupt" not in stderr, stderr
+    assert stderr.decode().strip().splitlines() == [
+        "linkage: interrupted; the state file keeps what was finished"]
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)]
+
+
+@needs_proc
+def test_workers_end_with_the_job_even_after_kill_9(big_tree, tmp_path) -> None:
+    command = [sys.executable, "-m", "linkage", "scan", "--images", str(big_tree), "--out",
+               str(tmp_path / "out")]
+    process, workers = _scan_with_workers(command)
+    process.kill()                                  # nothing of the job runs any more
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and [w for w in workers if _alive(w)]:
+        time.sleep(0.1)
+    assert workers and not [w for w in workers if _alive(w)]
