@@ -40,6 +40,8 @@ def check_paths(images: Path, export: Path | None, out: Path, state: Path,
         raise JobError(f"images folder not found: {images}")
     if export is not None and not export.is_file():
         raise JobError(f"export file not found: {export}")
+    if out.exists() and not out.is_dir():
+        raise JobError(f"--out {out} is a file; give a folder (it is made if missing)")
     check_outside_images(images, out=out, state=state)
     check_inputs_are_not_outputs(out, inputs, outputs)
 

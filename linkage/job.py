@@ -48,7 +48,7 @@ from linkage.review.handover import (
     remember_seen,
 )
 from linkage.run_guards import check_counts, pause_for_tests, remember_counts
-from linkage.store import STATE_NAME, Store, now, remember_state
+from linkage.store import STATE_NAME, Store, now, readable, remember_state
 
 # pandas, openpyxl and the linker are imported where they are used: the scan starts
 # 0.4 s sooner, and the thread that prepares the linker meanwhile loads them
@@ -215,9 +215,9 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         with Store(state) as store:
             remembered = store.current_decisions()
             stamp = SheetStamp.new(started, store.last_decision_id(), store.state_id,
-                                   str(state.resolve()))
+                                   readable(str(state.resolve())))
             store.register_sheet(stamp.sheet_id, stamp.written_at, "review.xlsx")
-            inputs = f"{unchanged_but_tree}/{scanned.root}/{scanned.digest}" \
+            inputs = f"{unchanged_but_tree}/{_digest(scanned.root)}/{scanned.digest}" \
                 if scanned.digest and stamp.decisions_seen == decisions_seen else ""
             blob = store.memo_result(inputs) if inputs else None
         linked = _reused(blob)

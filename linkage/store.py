@@ -105,7 +105,8 @@ def state_for(out: Path, given: str | Path | None) -> tuple[Path, str]:
         return Path(given), ""
     default = out / STATE_NAME
     try:
-        remembered = Path((out / STATE_POINTER).read_text(encoding="utf-8").strip())
+        remembered = Path((out / STATE_POINTER).read_text(encoding="utf-8",
+                                                          errors="surrogateescape").strip())
     except (OSError, UnicodeError):
         return default, ""
     if not str(remembered) or remembered == default.resolve():
@@ -121,8 +122,9 @@ def remember_state(out: Path, state: Path) -> None:
     pointer = out / STATE_POINTER
     text = str(state.resolve())
     try:
-        if not pointer.is_file() or pointer.read_text(encoding="utf-8") != text:
-            pointer.write_text(text, encoding="utf-8")
+        if not pointer.is_file() or pointer.read_text(encoding="utf-8",
+                                                      errors="surrogateescape") != text:
+            pointer.write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError:
         pass
 
@@ -144,6 +146,16 @@ def _name(stored: str | bytes) -> str:
     return os.fsdecode(stored) if isinstance(stored, bytes) else stored
 
 
+def readable(text: str) -> str:
+    """Text that can be stored and shown: a path's bytes that are not UTF-8 (a folder
+    named in Windows-1251 on a Linux disk) as \\xNN escapes."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class Store:
     """A connection to the state file; creates the schema on first use."""
 
@@ -155,7 +167,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
         except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"cannot open the state file {self.path}: {exc}") from None
+            long = len(os.fsencode(self.path.resolve())) > 500
+            why = " (the path is too long for SQLite: choose a shorter --state)" if long else ""
+            raise StateError(f"cannot open the state file {self.path}: {exc}{why}") from None
         try:
             self._check_ownership()
             # A new file only (an existing one keeps its pages): the link result is one
@@ -458,7 +472,7 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT INTO runs (started_at, finished_at, images, export, summary,"
                        " stages) VALUES (?, ?, ?, ?, ?, ?)",
-                       (started_at, now(), images, export, summary,
+                       (started_at, now(), _key(images), _key(export), readable(summary),
                         json.dumps({k: round(v, 2) for k, v in (stages or {}).items()})))
 
     def runs(self, last: int = 10) -> list[dict]:
@@ -470,6 +484,7 @@ class Store:
         out = []
         for row in rows:
             run = dict(zip(keys, row, strict=True))
+            run["images"], run["export"] = _name(run["images"] or ""), _name(run["export"] or "")
             run["stages"] = json.loads(run["stages"]) if run["stages"] else {}
             out.append(run)
         return out

@@ -115,7 +115,7 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
     assert all(path.is_file() for path in result.outputs.values())
     assert not [p for p in there.iterdir() if p.name.startswith(".")
-                and p.name != ".linkage.lock"]
+                and p.name not in (".linkage.lock", ".linkage-state")]
     # the export as the second process read it is the one kept for the next run
     again = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert again.reused == "link and outputs"

@@ -10,6 +10,7 @@ from rapidfuzz.distance import OSA
 
 from linkage.link.coded import positions
 from linkage.names.canon import canonical_token
+from linkage.names.morph import two_given_names
 from linkage.names.similarity import one_slip
 
 
@@ -20,15 +21,19 @@ def name_key(frame: pd.DataFrame) -> pd.Series:
 
 
 def person_key(records: pd.DataFrame) -> pd.Series:
-    """Records grouped into persons (repeat admissions spelt differently): the same
-    surname (or one slip apart) with compatible given name, patronymic and birth date,
-    or the same case number and surname; a record without a birth date joins the one
-    person of compatible name who has one.
+    """Records grouped into persons (repeat admissions spelt differently), only on what
+    tells two people apart (docs/architecture.md, "What an automatic link rests on"):
 
-    Parts are compatible when they agree, are one typing slip apart, are only an
-    initial that fits, or are missing on one side (no patronymic in one record).
-    Birth dates are compatible when equal, or, for fully spelt names, with day and
-    month swapped or one digit off (a registry typo in one admission).
+    - records with a given name written out and a birth date are one person when the
+      birth dates are equal (or day and month swapped) and the names are compatible;
+    - records with the same case number and surname are one person;
+    - a record with only an initial, or without a birth date, joins the one person it
+      fits; when two fit (twins, namesakes) it stays alone.
+
+    Two records whose birth dates differ by one digit or one year stay two persons,
+    however well the names agree: that is as likely two namesakes as a typo, and their
+    pairs are asked. Parts are compatible when they agree, are one typing slip apart,
+    are only an initial that fits, or are missing on one side.
     """
     n = len(records)
     if n == 0:
@@ -46,68 +51,58 @@ def person_key(records: pd.DataFrame) -> pd.Series:
 
     rows = _name_rows(records)
     birth = records["birth_date"].fillna("").to_numpy()
-    blocks: dict[str, list[int]] = {}
+    spelt = [bool(birth[i]) and len(rows[i][2]) > 1 for i in range(n)]
+    by_date: dict[tuple, list[int]] = {}
     for i in range(n):
-        if birth[i]:
-            blocks.setdefault(f"b:{birth[i]}", []).append(i)
-        if rows[i][0] and birth[i]:
-            blocks.setdefault(f"s:{rows[i][0]}", []).append(i)
-    for members in blocks.values():
-        for i, later in _date_neighbours(members, birth):
-            for j in later:
-                if find(i) != find(j) and _births_fit(birth[i], birth[j], rows[i], rows[j]) \
-                        and _compatible(rows[i], rows[j]):
+        if spelt[i]:
+            by_date.setdefault(_date_key(birth[i]), []).append(i)
+    for members in by_date.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1:]:
+                if find(i) != find(j) and _compatible(rows[i], rows[j]):
                     union(i, j)
     case = records["case_key"].fillna("").to_numpy() if "case_key" in records else [""] * n
     by_case: dict[tuple[str, str], int] = {}
     for i in range(n):
         if case[i] and rows[i][0]:
             union(i, by_case.setdefault((case[i], rows[i][0]), i))
-    by_surname: dict[str, list[int]] = {}
-    by_initials: dict[str, list[int]] = {}      # a surname typed with a slip: Емельнов
-    for i in range(n):
-        if birth[i] and rows[i][0]:
-            by_surname.setdefault(rows[i][0], []).append(i)
-            by_initials.setdefault(_initials(rows[i]), []).append(i)
-    for i in range(n):
-        if birth[i] or not rows[i][0]:
-            continue
-        candidates = set(by_surname.get(rows[i][0], ())) | set(by_initials.get(
-            _initials(rows[i]), ()))
-        persons = {find(j) for j in candidates if _compatible(rows[i], rows[j])}
-        if len(persons) == 1:
-            union(i, persons.pop())
+    _join_the_one_that_fits(rows, birth, spelt, find, union)
     ids = records.index.to_numpy()
     return pd.Series([f"p:{ids[find(i)]}" for i in range(n)], index=records.index)
 
 
-def _date_neighbours(members: list[int], birth) -> list[tuple[int, list[int]]]:
-    """Each member with the later members whose birth date could be one date typed
-    twice (see `_same_date_typed`), in the members' order. A common surname's block
-    holds hundreds of records: comparing every two of them is most of the work, and
-    only dates that share a key can fit: the date itself, its day and month swapped,
-    or the date with any one character left out."""
-    if len(members) <= 8:
-        return [(i, members[x + 1:]) for x, i in enumerate(members)]
-    by_key: dict[tuple, list[int]] = {}
-    keys_of = []
-    for x, i in enumerate(members):
-        keys = _date_keys(birth[i])
-        keys_of.append(keys)
-        for key in keys:
-            by_key.setdefault(key, []).append(x)
-    out = []
-    for x, i in enumerate(members):
-        later = sorted({y for key in keys_of[x] for y in by_key[key] if y > x})
-        out.append((i, [members[y] for y in later]))
-    return out
+def _join_the_one_that_fits(rows, birth, spelt, find, union) -> None:
+    """Records with an initial only or without a birth date join a person formed from
+    spelt-out records only when exactly one such person fits: twins (one initial, one
+    birth date) and namesakes are never merged through them."""
+    n = len(rows)
+    by_surname: dict[str, list[int]] = {}
+    by_initials: dict[str, list[int]] = {}      # a surname typed with a slip: Емельнов
+    by_date: dict[tuple, list[int]] = {}
+    for i in range(n):
+        if spelt[i] and rows[i][0]:
+            by_surname.setdefault(rows[i][0], []).append(i)
+            by_initials.setdefault(_initials(rows[i]), []).append(i)
+            by_date.setdefault(_date_key(birth[i]), []).append(i)
+    joins = []
+    for i in range(n):
+        if spelt[i] or not rows[i][0]:
+            continue
+        if birth[i]:
+            candidates = set(by_date.get(_date_key(birth[i]), ()))
+        else:
+            candidates = set(by_surname.get(rows[i][0], ())) | set(by_initials.get(
+                _initials(rows[i]), ()))
+        persons = {find(j) for j in candidates if _compatible(rows[i], rows[j])}
+        if len(persons) == 1:
+            joins.append((i, persons.pop()))
+    for i, person in joins:            # after all are found: the order does not matter
+        union(i, person)
 
 
-def _date_keys(date: str) -> set[tuple]:
-    """Keys two dates share whenever `_same_date_typed` holds for them."""
-    keys = {("swap", date[:4], *sorted((date[5:7], date[8:10])))}
-    keys.update(("one", len(date), k, date[:k] + date[k + 1:]) for k in range(len(date)))
-    return keys
+def _date_key(date: str) -> tuple:
+    """Equal for two ISO dates that are equal or have day and month swapped."""
+    return (date[:4], *sorted((date[5:7], date[8:10])))
 
 
 _COLUMNS = ["surname_key", "surname", "given_name", "given_initial", "patronymic",
@@ -126,19 +121,11 @@ def _initials(row: tuple[str, ...]) -> str:
                    for word, initial in ((row[1], ""), (row[2], row[3]), (row[4], row[5])))
 
 
-def _births_fit(a: str, b: str, row_a: tuple[str, ...], row_b: tuple[str, ...]) -> bool:
-    if a == b:
-        return True
-    if not (len(row_a[2]) > 1 and len(row_b[2]) > 1):
-        return False                   # a registry typo needs given names spelt out
-    return _same_date_typed(a, b)
-
-
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Could these two name rows be one person's (see person_key)?"""
     if a[0] != b[0] and not _same_word(a[1], b[1]):
         return False
-    if not _part_fits(a[4], a[5], b[4], b[5]):
+    if not _part_fits(a[4], a[5], b[4], b[5]) or two_given_names(a[2], b[2]):
         return False
     return _part_fits(a[2], a[3], b[2], b[3]) or _two_slips(a[2], b[2])
 
@@ -168,7 +155,7 @@ def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
                             studies: pd.DataFrame) -> np.ndarray:
     """Pairs whose study or record has no birth date while its full name belongs to
     two or more people: birth dates, among records and studies of that name, that are
-    not one date typed twice (equal, day and month swapped, or one digit off)."""
+    not one date (equal, or day and month swapped; one digit apart may be two people)."""
     names = pd.concat([name_key(records), name_key(studies)])
     births = pd.concat([records["birth_date"], studies["birth_date"]]).fillna("")
     people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})
@@ -179,7 +166,7 @@ def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
     shared = set()
     for name, group in people[people["name"].isin(counts[counts > 1].index)].groupby("name"):
         dates = sorted(group["birth"])
-        if any(not _same_date_typed(a, b) for i, a in enumerate(dates) for b in dates[i + 1:]):
+        if len({_date_key(d) for d in dates}) > 1:
             shared.add(name)
 
     def at_risk(frame: pd.DataFrame) -> np.ndarray:
@@ -187,9 +174,3 @@ def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
 
     return at_risk(studies)[positions(pairs, 1, studies.index)] | \
         at_risk(records)[positions(pairs, 0, records.index)]
-
-
-def _same_date_typed(a: str, b: str) -> bool:
-    """ISO dates that are one date typed twice: equal, day/month swapped, one digit off."""
-    swapped = a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
-    return a == b or swapped or (len(a) == len(b) and sum(map(str.__ne__, a, b)) == 1)

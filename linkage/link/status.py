@@ -26,6 +26,7 @@ import pandas as pd
 from linkage.config import Thresholds
 from linkage.link.coded import positions
 from linkage.link.persons import namesakes_without_birth, person_key
+from linkage.names.morph import two_given_names
 
 AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
 AMBIGUITY_BITS = 6.0   # two people within 2**6 = 64x of each other: too close to call
@@ -212,6 +213,44 @@ def two_people(ctx: Context, v: Verdict) -> None:
     v.hold(v.not_best, "two_people", "другой человек подходит к снимку лучше")
 
 
+def auto_evidence(ctx: Context, v: Verdict) -> None:
+    """What an automatic link rests on (docs/architecture.md): evidence that tells two
+    people apart. (a) The birth date agrees (equal, or day and month swapped) or the
+    PatientID is the record's case number; (b) surname and given name agree: exactly,
+    by transliteration, by a slip that does not turn one name into another (Сергнй is
+    Сергей; Алёна is not Елена), or the given name's initial where only that is
+    written (beside an agreeing case number, a name not written at all is no
+    objection: the number identifies); (c) no other person comes close for the study
+    (`two_people`, before this). Every score, however high, is held for a person when one of them fails;
+    a link that passes names the evidence in `decided_by`."""
+    auto = v.status == AUTO
+    if not auto.any():
+        return
+    by_birth = ctx.at("birth_date", "exact", "swapped")
+    by_case = ctx.at("case_number", "same")
+    v.hold(~(by_birth | by_case), "auto_evidence",
+           "ни дата рождения, ни номер истории болезни не подтверждают")
+    # a case number identifies by itself: a name missing beside it is no objection
+    unnamed = by_case & ctx.at("surname", "missing")
+    surname = ctx.at("surname", "exact_both", "exact_name", "exact_folder", "similar") | \
+        ctx.filed_under_current_name | unnamed
+    v.hold(~surname, "auto_evidence", "фамилия не совпадает")
+    given = ctx.at("given_name", "exact", "similar", "initial_match") | \
+        (by_case & ctx.at("given_name", "missing"))
+    v.hold(~given, "auto_evidence", "имени нет или оно другое")
+    similar = np.flatnonzero((v.status == AUTO) & ctx.at("given_name", "similar"))
+    if similar.size:
+        pairs = zip(ctx.record_values("given_name")[similar].tolist(),
+                    ctx.study_values("given_name")[similar].tolist(), strict=True)
+        two = similar[[two_given_names(a, b) for a, b in pairs]]
+        mask = np.zeros(len(auto), dtype=bool)
+        mask[two] = True
+        v.hold(mask, "auto_evidence", "похожие, но разные имена")
+    passed = v.status == AUTO
+    v.decided_by[passed & by_birth] = "auto_by_birth_date"
+    v.decided_by[passed & ~by_birth] = "auto_by_case_number"
+
+
 def follows_auto(ctx: Context, v: Verdict) -> None:
     """A study without birth date (held by name_only) whose images are one person's with
     a study linked automatically, without contradiction, to the same registry person:
@@ -220,7 +259,9 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     # the record's own birth date: a record without one is joined to its person by
     # name alone, and a namesake's would follow another man's images
     dated = ctx.record_values("birth_date") != ""
-    held = (v.status == REVIEW) & (v.decided_by == "name_only") & dated
+    no_birth = (v.decided_by == "name_only") | \
+        ((v.decided_by == "auto_evidence") & ctx.at("birth_date", "missing"))
+    held = (v.status == REVIEW) & no_birth & dated
     if not held.any():
         return
     # the evidence: an automatic link of the same images to a record with a birth date
@@ -255,7 +296,7 @@ def explained_away(ctx: Context, v: Verdict) -> None:
     explained = study[clean_auto].unique()
     # a bare name stays asked: a repeat admission without birth date and with a typo
     # is not always known as the same person, and would be lost
-    asked_for_name = np.isin(v.decided_by, ["name_only", "two_people"])
+    asked_for_name = np.isin(v.decided_by, ["name_only", "two_people", "auto_evidence"])
     away = (v.status == REVIEW) & ~asked_for_name & v.not_best & \
         study.isin(explained).to_numpy() & ~v.close
     v.set(away, "", "explained_away", "снимок принадлежит другому человеку")
@@ -364,7 +405,8 @@ Rule = Callable[[Context, Verdict], None]
 RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, no_name,
                            name_only,
                            namesakes,
-                           two_people, follows_auto, explained_away, little_evidence,
+                           two_people, auto_evidence, follows_auto, explained_away,
+                           little_evidence,
                            contradicted_below_auto, born_another_year, another_man,
                            remembered,
                            follows_decision)

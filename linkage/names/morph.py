@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from linkage.names.canon import has_cyrillic
+from linkage.names.canon import canonical_token, has_cyrillic
 
 
 @dataclass(frozen=True)
@@ -124,3 +124,22 @@ def nominative(word: str) -> tuple[str, ...]:
         if form is not None:
             readings.append(form.word.replace("ё", "е"))   # кругёва is кругева
     return tuple(dict.fromkeys(readings))
+
+
+@lru_cache(maxsize=50_000)
+def two_given_names(a: str, b: str) -> bool:
+    """Two different given names, not one name with a slip: their canonical forms
+    differ and the dictionary knows each as a given name (Алёна / Елена, Мария /
+    Марина, Евгений / Евгения; but Сергнй is no name: a slip of Сергей)."""
+    if not a or not b or canonical_token(a) == canonical_token(b):
+        return False
+    return _known_given_name(a) and _known_given_name(b)
+
+
+def _known_given_name(word: str) -> bool:
+    """A given name in the dictionary itself, not one the analyser guesses for an
+    unknown word from its ending (a typo like Екатерима)."""
+    word = word.strip(" .-").lower().replace("ё", "е")
+    readings = [word] if has_cyrillic(word) else cyrillic_readings(word)
+    analyzer = _analyzer()
+    return any(analyzer.word_is_known(r) and role(r).given for r in readings)

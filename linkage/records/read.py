@@ -87,8 +87,10 @@ def detect_encoding(raw: bytes) -> str:
         return "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if len(raw) > 3 and raw[1] == 0 and raw[3] == 0:
-        return "utf-16-le"
+    sample = raw[:4000]
+    odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+    if max(odd_zeros, even_zeros) > len(sample) // 20:      # ASCII of UTF-16 without BOM
+        return "utf-16-le" if odd_zeros >= even_zeros else "utf-16-be"
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -121,6 +123,30 @@ def _split_line(line: str, delimiter: str) -> list[str]:
         return line.split(delimiter)
 
 
+_NOT_CSV = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip"),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls) or a "
+                                                   "password-protected file"))
+
+
+def _refuse_what_is_not_text(path: Path, raw: bytes) -> None:
+    for magic, what in _NOT_CSV:
+        if raw.startswith(magic):
+            raise ExportError(f"{path}: this is {what}, not a CSV export; save it from Excel as "
+                              "«CSV (разделители — точка с запятой)» or export CSV from STMZ 3")
+    if detect_encoding(raw).startswith("utf-16"):
+        return
+    head = raw[:4000]
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if control > len(head) // 50:
+        raise ExportError(f"{path}: not a text file ({control} control bytes in its first "
+                          f"{len(head)}); is it the CSV export?")
+
+
+def _shown(text: str) -> str:
+    """A header as it can be shown in a message: control characters as escapes."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto",
                 columns: dict[str, str] | None = None, names: bool = True) -> Export:
     """Read and validate an export; raise ExportError for a file that cannot be used.
@@ -133,6 +159,7 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
         raise ExportError(f"{path}: cannot read the export ({exc.strerror or exc})") from None
     if not raw.strip():
         raise ExportError(f"{path}: the export is empty")
+    _refuse_what_is_not_text(path, raw)
     enc = detect_encoding(raw) if encoding in ("", "auto") else encoding
     try:
         text = raw.decode(enc)
@@ -149,7 +176,7 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
     if "full_name" not in mapping and "surname" not in mapping:
         raise ExportError(
             f"{path}: no name column found (expected «ФИО» or «Фамилия»/«Имя»/«Отчество»); "
-            f"columns seen: {', '.join(h for h in headers if h) or 'none'}")
+            f"columns seen: {', '.join(_shown(h) for h in headers if h) or 'none'}")
     data_rows = [r for r in rows[header_index + 1:] if any(c.strip() for c in r)]
     notes += _find_record_id(headers, data_rows, mapping, columns or {})
     if "record_id" not in mapping:
@@ -157,7 +184,7 @@ def read_export(path: str | Path, encoding: str = "auto", delimiter: str = "auto
             f"{path}: no record ID column found: no header like «ID», «№», «Рег. номер», "
             f"«Код пациента», and no column whose values are all present, unique and short; "
             f"set [export.columns] record_id; columns seen: "
-            f"{', '.join(h for h in headers if h)}")
+            f"{', '.join(_shown(h) for h in headers if h)}")
     export = Export(records=[], encoding=enc, delimiter=delim, header_row=header_index + 1,
                     columns={f: headers[mapping[f]] for f in FIELDS if f in mapping})
     export.problems.extend(ExportProblem(header_index + 1, "", "", note) for note in notes)
@@ -278,7 +305,7 @@ def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: 
     dates = {}
     for field_name in ("birth_date", "admission_date", "surgery_date"):
         value = _cell(cells, mapping, field_name)
-        dates[field_name], what = parse_date(value)
+        dates[field_name], what = parse_date(value, century_known=field_name != "birth_date")
         if what:
             problem(field_name, value, what)
     sex_cell = _cell(cells, mapping, "sex")

@@ -21,10 +21,25 @@ _DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def parse_date(text: str, latest: date | None = None) -> tuple[str, str]:
+_TWO_DIGIT_YEAR = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2}")
+_SERIAL = re.compile(r"\d{4,5}(\.\d+)?")
+
+
+def parse_date(text: str, latest: date | None = None,
+               century_known: bool = True) -> tuple[str, str]:
     """A date as ISO "YYYY-MM-DD". Accepts dd.mm.yyyy, dd.mm.yy, yyyy-mm-dd, Excel
-    serial numbers, with or without a time; flags impossible and future dates."""
-    return _parse_date((text or "").strip(), latest or date.today())
+    serial numbers, with or without a time; flags impossible and future dates. A
+    number read as an Excel serial is kept and flagged (it may be anything); a
+    two-digit year is not used where the century cannot be told (`century_known`
+    False: a birth date «15.3.20» is 1920 as likely as 2020; «1.2.35» is 1935)."""
+    text = (text or "").strip()
+    value, problem = _parse_date(text, latest or date.today())
+    if value and not century_known and _TWO_DIGIT_YEAR.fullmatch(text) \
+            and value >= "2000":      # 19yy would fit as well: no way to tell
+        return "", "two-digit year: the century is unknown, not used"
+    if value and _SERIAL.fullmatch(text) and not re.fullmatch(r"\d{8}", text):
+        return value, f"a number, read as an Excel date {value}: check it"
+    return value, problem
 
 
 @lru_cache(maxsize=200_000)
@@ -41,7 +56,7 @@ def _parse_date(text: str, latest: date) -> tuple[str, str]:
             return _checked(date(year, month, day), latest)
         except ValueError:
             return "", "not a date"
-    if re.fullmatch(r"\d{4,5}(\.\d+)?", text) and not re.fullmatch(r"\d{8}", text):
+    if _SERIAL.fullmatch(text) and not re.fullmatch(r"\d{8}", text):
         serial = float(text)
         if 1 <= serial < 80000:
             parsed = _EXCEL_EPOCH + timedelta(days=int(serial))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from linkage.errors import ImportRefused, JobError
 from linkage.files import move_into_place
-from linkage.store import Store
+from linkage.store import Store, readable
 
 # openpyxl (through the importer) is loaded only when a sheet is read: a run with no
 # sheet to read starts scanning sooner
@@ -126,14 +126,14 @@ def _import(sheet: Path, store: Store, force: bool) -> ImportReport:
 
 
 def _seen(store: Store, out: Path) -> dict[str, list]:
-    return json.loads(store.get_meta(_SEEN_KEY + str(out.resolve())) or "{}")
+    return json.loads(store.get_meta(_SEEN_KEY + readable(str(out.resolve()))) or "{}")
 
 
 def remember_seen(store: Store, out: Path, seen: dict[str, list | None]) -> None:
     before = _seen(store, out)
     known = before | {k: v for k, v in seen.items() if v is not None}
     if known != before:
-        store.set_meta(_SEEN_KEY + str(out.resolve()), json.dumps(known))
+        store.set_meta(_SEEN_KEY + readable(str(out.resolve())), json.dumps(known))
 
 
 @dataclass

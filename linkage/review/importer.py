@@ -64,6 +64,11 @@ def read_decisions(path: Path) -> SheetAnswers:
     """Decisions in the file, the pairs left blank, warnings and the sheet's stamp;
     raise ImportRefused on any bad cell."""
     path = Path(path)
+    with path.open("rb") as handle:
+        if handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise ImportRefused(path, ["the file is password-protected (or an old .xls): in "
+                                       "Excel, «Файл → Сведения → Защита книги», remove the "
+                                       "password, save as .xlsx and import again"])
     try:
         # read-only: streamed, several times faster; formulas as formulas (values below)
         workbook = load_workbook(path, read_only=True)

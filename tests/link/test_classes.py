@@ -32,8 +32,11 @@ CLASSES = {
     "reg:typo_surname": (0.95, 0.6), "reg:typo_given": (0.95, 0.7),
     "reg:typo_patronymic": (0.95, 0.7), "reg:initials_only": (0.95, 0.7),
     "reg:no_patronymic": (0.95, 0.7), "reg:lookalike_latin": (0.95, 0.7),
-    "reg:birth_missing": (0.95, 0.5), "reg:birth_swapped": (0.9, 0.3),
-    "reg:birth_digit": (0.95, 0.5), "reg:repeat_admission": (0.98, 0.75),
+    # without the birth date (or with one digit off, as likely a namesake as a typo) an
+    # automatic link needs the case number or another study of the image person linked
+    # on its birth date (docs/architecture.md, "What an automatic link rests on")
+    "reg:birth_missing": (0.95, 0.3), "reg:birth_swapped": (0.9, 0.3),
+    "reg:birth_digit": (0.95, 0.15), "reg:repeat_admission": (0.98, 0.75),
     "img:typo_surname": (0.95, 0.7), "person:impostor": (0.95, 0.75),
     "folder_only": (0.95, 0.5), "maiden_name": (0.9, 0.0),
     "person:name:tatar": (0.95, 0.7), "person:name:caucasian": (0.95, 0.6),

@@ -137,7 +137,26 @@ def test_forced_encoding_and_unreadable_file(tmp_path: Path) -> None:
     ("01.02.05", "2005-02-01"),
 ])
 def test_date_forms(text: str, iso: str) -> None:
-    assert parse_date(text) == (iso, "")
+    assert parse_date(text)[0] == iso
+
+
+def test_doubtful_dates_are_never_taken_silently(tmp_path: Path) -> None:
+    """A number may be an Excel serial or anything else: kept and flagged. A birth date
+    with a two-digit year that fits two centuries is not used (a wrong one would pass
+    for a namesake's)."""
+    assert parse_date("23813") == ("1965-03-12", "a number, read as an Excel date "
+                                                 "1965-03-12: check it")
+    rows = [ROWS[0], ["1", "Иванов Иван", "15.3.20", "м", "", "44000", ""],
+            ["2", "Петров Пётр", "01.02.35", "м", "", "", ""]]
+    export = read_export(write(tmp_path / "e.csv", rows))
+    found = {(p.row, p.column, p.value, p.problem) for p in export.problems}
+    assert (2, "Дата рождения", "15.3.20",
+            "two-digit year: the century is unknown, not used") in found
+    assert export.records[0]["birth_date"] == ""
+    assert (2, "Дата поступления", "44000",
+            "a number, read as an Excel date 2020-06-18: check it") in found
+    assert export.records[0]["admission_date"] == "2020-06-18"
+    assert export.records[1]["birth_date"] == "1935-02-01"      # 2035 cannot be
 
 
 @pytest.mark.parametrize(("text", "sex"), [("М", "M"), ("ж", "F"), ("муж", "M"), ("жен.", "F"),

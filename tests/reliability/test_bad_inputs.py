@@ -313,3 +313,55 @@ def test_a_full_disk_while_writing_outputs_is_one_line_and_keeps_the_old_outputs
     one_line_error(done)
     assert (mini["out"] / "review.xlsx").read_bytes() == before
     assert not [p for p in mini["out"].iterdir() if p.name.startswith(".review.xlsx.")]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a Linux file system keeps any bytes")
+def test_folder_and_file_names_that_are_not_utf8_work_end_to_end(mini) -> None:
+    """Names written by old Windows tools in Windows-1251 bytes: images folder, export,
+    output folder; the run, a second run (reusing) and `links` all work."""
+    base = os.fsencode(mini["tmp"])
+    images = os.fsdecode(base + b"/\xd1\xed\xe8\xec\xea\xe8")        # «Снимки» in cp1251
+    export = os.fsdecode(base + b"/\xe2\xfb\xe3\xf0\xf3\xe7\xea\xe0.csv")
+    out = os.fsdecode(base + b"/\xd0\xe5\xe7\xf3\xeb\xfc\xf2\xe0\xf2")
+    shutil.copytree(mini["images"], images)
+    shutil.copy(mini["export"], export)
+    args = ["run", "--images", images, "--export", export, "--out", out]
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "linkage", *args], capture_output=True,
+                                timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert b"Traceback" not in result.stderr
+    links = subprocess.run([sys.executable, "-m", "linkage", "links", "--out",
+                            str(mini["tmp"] / "links"), "--state",
+                            os.path.join(out, "linkage_state.sqlite")],
+                           capture_output=True, timeout=300)
+    assert links.returncode == 0, links.stderr
+    assert (mini["tmp"] / "links" / "links.csv").is_file()
+
+
+def test_exports_that_are_not_a_csv_say_what_they_are(mini) -> None:
+    text = mini["export"].read_bytes().decode("cp1251")
+    no_bom = mini["tmp"] / "utf16.csv"
+    no_bom.write_bytes(text.encode("utf-16-le"))              # Excel's «Unicode text», no BOM
+    assert len(read_export(no_bom).records) == 4
+    workbook = mini["tmp"] / "export.xlsx"
+    from openpyxl import Workbook
+
+    Workbook().save(workbook)
+    noise = mini["tmp"] / "noise.csv"
+    noise.write_bytes(bytes(range(256)) * 40)
+    for path, said in ((workbook, "an Excel workbook (.xlsx)"), (noise, "not a text file")):
+        error = one_line_error(run_cli("records", "check", str(path)))
+        assert said in error and "\x00" not in error and "\x01" not in error
+
+
+def test_a_password_protected_sheet_and_an_out_that_is_a_file_are_named(mini) -> None:
+    assert run_cli(*run_args(mini)).returncode == 0
+    sheet = mini["out"] / "review.xlsx"
+    sheet.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))   # an encrypted OOXML
+    error = one_line_error(run_cli("review", "import", str(sheet)))
+    assert "password-protected" in error
+    a_file = mini["tmp"] / "not_a_folder"
+    a_file.write_text("x")
+    error = one_line_error(run_cli(*run_args(dict(mini, out=a_file))))
+    assert f"--out {a_file} is a file" in error
