@@ -222,7 +222,8 @@ def cmd_synth(args) -> int:
     from linkage.synth import generate
 
     result = generate(Path(args.out), persons=args.persons, seed=args.seed,
-                      encoding=args.encoding, delimiter=args.delimiter, style=args.style)
+                      encoding=args.encoding, delimiter=args.delimiter, style=args.style,
+                      hard=args.hard)
     print(f"persons: {result.persons}, studies: {result.studies}, records: {result.records}")
     print(f"images: {result.images}\nexport: {result.export}\ntruth: {result.truth}")
     return 0
@@ -350,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="cp1251")
     p.add_argument("--delimiter", default=";")
     p.add_argument("--style", choices=("fio", "split", "registry"), default="fio")
+    p.add_argument("--hard", type=float, nargs="?", const=0.1, default=0.0, metavar="SHARE",
+                   help="plant this share of namesakes, near birth dates, twins and close "
+                        "given names that a linker must not merge (0.1 when given alone)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("evaluate", help="run on synthetic data and compare with the truth")

@@ -25,12 +25,14 @@ def person_key(records: pd.DataFrame) -> pd.Series:
     tells two people apart (docs/architecture.md, "What an automatic link rests on"):
 
     - records with a given name written out and a birth date are one person when the
-      birth dates are equal (or day and month swapped) and the names are compatible;
+      birth dates are equal and the names are compatible;
     - records with the same case number and surname are one person;
-    - a record with only an initial, or without a birth date, joins the one person it
-      fits; when two fit (twins, namesakes) it stays alone.
+    - a record with only an initial and a birth date joins the one person it fits;
+      when two fit (twins, namesakes) it stays alone. A record without a birth date
+      stays alone: its name is all it has, and a name is shared by namesakes.
 
-    Two records whose birth dates differ by one digit or one year stay two persons,
+    Two records whose birth dates differ by one digit, one year or a swap of day and
+    month stay two persons,
     however well the names agree: that is as likely two namesakes as a typo, and their
     pairs are asked. Parts are compatible when they agree, are one typing slip apart,
     are only an initial that fits, or are missing on one side.
@@ -72,27 +74,19 @@ def person_key(records: pd.DataFrame) -> pd.Series:
 
 
 def _join_the_one_that_fits(rows, birth, spelt, find, union) -> None:
-    """Records with an initial only or without a birth date join a person formed from
+    """Records with an initial only and a birth date join a person formed from
     spelt-out records only when exactly one such person fits: twins (one initial, one
-    birth date) and namesakes are never merged through them."""
+    birth date) are never merged through them."""
     n = len(rows)
-    by_surname: dict[str, list[int]] = {}
-    by_initials: dict[str, list[int]] = {}      # a surname typed with a slip: Емельнов
-    by_date: dict[tuple, list[int]] = {}
+    by_date: dict[str, list[int]] = {}
     for i in range(n):
         if spelt[i] and rows[i][0]:
-            by_surname.setdefault(rows[i][0], []).append(i)
-            by_initials.setdefault(_initials(rows[i]), []).append(i)
             by_date.setdefault(_date_key(birth[i]), []).append(i)
     joins = []
     for i in range(n):
-        if spelt[i] or not rows[i][0]:
+        if spelt[i] or not rows[i][0] or not birth[i]:
             continue
-        if birth[i]:
-            candidates = set(by_date.get(_date_key(birth[i]), ()))
-        else:
-            candidates = set(by_surname.get(rows[i][0], ())) | set(by_initials.get(
-                _initials(rows[i]), ()))
+        candidates = set(by_date.get(_date_key(birth[i]), ()))
         persons = {find(j) for j in candidates if _compatible(rows[i], rows[j])}
         if len(persons) == 1:
             joins.append((i, persons.pop()))
@@ -100,9 +94,10 @@ def _join_the_one_that_fits(rows, birth, spelt, find, union) -> None:
         union(i, person)
 
 
-def _date_key(date: str) -> tuple:
-    """Equal for two ISO dates that are equal or have day and month swapped."""
-    return (date[:4], *sorted((date[5:7], date[8:10])))
+def _date_key(date: str) -> str:
+    """Records of one person share it: the birth date itself. (The registry types every
+    date day first, so a swap there is no typo but another person's date.)"""
+    return date
 
 
 _COLUMNS = ["surname_key", "surname", "given_name", "given_initial", "patronymic",
@@ -155,7 +150,7 @@ def namesakes_without_birth(pairs: pd.Index, records: pd.DataFrame,
                             studies: pd.DataFrame) -> np.ndarray:
     """Pairs whose study or record has no birth date while its full name belongs to
     two or more people: birth dates, among records and studies of that name, that are
-    not one date (equal, or day and month swapped; one digit apart may be two people)."""
+    not one date (one digit apart or day and month swapped may be two people)."""
     names = pd.concat([name_key(records), name_key(studies)])
     births = pd.concat([records["birth_date"], studies["birth_date"]]).fillna("")
     people = pd.DataFrame({"name": names.to_numpy(), "birth": births.to_numpy()})

@@ -26,6 +26,7 @@ import pandas as pd
 from linkage.config import Thresholds
 from linkage.link.coded import positions
 from linkage.link.persons import namesakes_without_birth, person_key
+from linkage.names.canon import canonical_token
 from linkage.names.morph import two_given_names
 
 AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
@@ -215,19 +216,22 @@ def two_people(ctx: Context, v: Verdict) -> None:
 
 def auto_evidence(ctx: Context, v: Verdict) -> None:
     """What an automatic link rests on (docs/architecture.md): evidence that tells two
-    people apart. (a) The birth date agrees (equal, or day and month swapped) or the
-    PatientID is the record's case number; (b) surname and given name agree: exactly,
-    by transliteration, by a slip that does not turn one name into another (Сергнй is
-    Сергей; Алёна is not Елена), or the given name's initial where only that is
-    written (beside an agreeing case number, a name not written at all is no
-    objection: the number identifies); (c) no other person comes close for the study
-    (`two_people`, before this). Every score, however high, is held for a person when one of them fails;
-    a link that passes names the evidence in `decided_by`."""
+    people apart. (a) The birth date is the same, or the PatientID is the record's case
+    number (day and month swapped is asked: namesakes are born so too). (b) Surname and
+    given name agree: exactly, by transliteration, or by a slip that does not turn one
+    name into another (Сергнй is Сергей; Алёна is not Елена), or by an initial that
+    nobody else of that surname and birth date shares; beside an agreeing case number,
+    a name not written at all is no objection (the number identifies). (c) No other
+    person comes close for the study (`two_people`, before this). However high the
+    score, a pair that fails one of them is held for a person; a link that passes
+    names its evidence in `decided_by`."""
     auto = v.status == AUTO
     if not auto.any():
         return
-    by_birth = ctx.at("birth_date", "exact", "swapped")
+    by_birth = ctx.at("birth_date", "exact")
     by_case = ctx.at("case_number", "same")
+    v.hold(ctx.at("birth_date", "swapped") & ~by_case, "auto_evidence",
+           "день и месяц рождения переставлены: один человек или двое?")
     v.hold(~(by_birth | by_case), "auto_evidence",
            "ни дата рождения, ни номер истории болезни не подтверждают")
     # a case number identifies by itself: a name missing beside it is no objection
@@ -235,9 +239,15 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     surname = ctx.at("surname", "exact_both", "exact_name", "exact_folder", "similar") | \
         ctx.filed_under_current_name | unnamed
     v.hold(~surname, "auto_evidence", "фамилия не совпадает")
-    given = ctx.at("given_name", "exact", "similar", "initial_match") | \
-        (by_case & ctx.at("given_name", "missing"))
+    initial = ctx.at("given_name", "initial_match")
+    given = ctx.at("given_name", "exact", "similar") | \
+        (by_case & ctx.at("given_name", "missing", "initial_match")) | \
+        (initial & ~_initial_shared(ctx))
+    v.hold(initial & ~given, "auto_evidence",
+           "имя только инициалом, а этот инициал у двух людей (близнецы, тёзки)")
     v.hold(~given, "auto_evidence", "имени нет или оно другое")
+    v.hold(_undated_namesake(ctx), "auto_evidence",
+           "в регистре есть тёзка без даты рождения: он или этот человек?")
     similar = np.flatnonzero((v.status == AUTO) & ctx.at("given_name", "similar"))
     if similar.size:
         pairs = zip(ctx.record_values("given_name")[similar].tolist(),
@@ -249,6 +259,57 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     passed = v.status == AUTO
     v.decided_by[passed & by_birth] = "auto_by_birth_date"
     v.decided_by[passed & ~by_birth] = "auto_by_case_number"
+
+
+def _undated_namesake(ctx: Context) -> np.ndarray:
+    """Pairs whose record's surname and given name are also another registry person's
+    who has no birth date: nothing tells which of the two the images show."""
+    records = ctx.records
+    key = (records["surname_key"].fillna("") + "|" + records["given_canon"].fillna("")) \
+        .to_numpy()
+    undated = (records["birth_date"].fillna("") == "").to_numpy() & \
+        (records["given_canon"].fillna("").str.len() > 1).to_numpy()
+    if not undated.any():
+        return np.zeros(len(ctx.scored), dtype=bool)
+    persons = ctx.persons.to_numpy()
+    owners = pd.DataFrame({"key": key[undated], "person": persons[undated]}) \
+        .drop_duplicates().groupby("key")["person"].agg(set)
+    pair_keys = key[ctx.record_rows]
+    pair_persons = ctx.pair_persons
+    out = np.zeros(len(ctx.scored), dtype=bool)
+    for i in np.flatnonzero(pd.Series(pair_keys).isin(owners.index).to_numpy()):
+        out[i] = bool(owners[pair_keys[i]] - {pair_persons[i]})
+    return out
+
+
+def _initial_shared(ctx: Context) -> np.ndarray:
+    """Pairs whose surname, birth date and given initial belong to two given names
+    written out somewhere, in the registry or in the images (twins Александр and
+    Алексей): there an initial tells nobody apart."""
+    def people(frame: pd.DataFrame) -> pd.DataFrame:
+        given = frame["given_canon"].fillna("")
+        return pd.DataFrame({"key": frame["surname_key"].fillna("") + "|"
+                             + frame["birth_date"].fillna("") + "|" + given.str[:1],
+                             "given": given})[(given.str.len() > 1).to_numpy()
+                                              & (frame["birth_date"].fillna("") != "")
+                                              .to_numpy()]
+
+    known = pd.concat([people(ctx.records), people(ctx.studies)])
+    names = known.drop_duplicates().groupby("key").size()
+    shared = set(names.index[names > 1])
+    if not shared:
+        return np.zeros(len(ctx.scored), dtype=bool)
+
+    def key(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+        initial = frame["given_canon"].fillna("").str[:1].where(
+            frame["given_canon"].fillna("") != "", frame["given_initial"].fillna("").map(
+                lambda i: canonical_token(i)[:1]))
+        keys = (frame["surname_key"].fillna("") + "|" + frame["birth_date"].fillna("")
+                + "|" + initial).to_numpy()
+        return keys[rows]
+
+    return pd.Series(key(ctx.records, ctx.record_rows)).isin(shared).to_numpy() | \
+        pd.Series(key(ctx.studies, ctx.study_rows)).isin(shared).to_numpy()
 
 
 def follows_auto(ctx: Context, v: Verdict) -> None:

@@ -76,22 +76,24 @@ class StudySize:
 
 def generate(out: str | Path, persons: int = 60, seed: int = 1, encoding: str = "cp1251",
              delimiter: str = ";", style: str = "fio",
-             study_size: StudySize = StudySize()) -> SynthResult:
-    """Generate the demo/test/benchmark dataset into `out` (which is replaced)."""
+             study_size: StudySize = StudySize(), hard: float = 0.0) -> SynthResult:
+    """Generate the demo/test/benchmark dataset into `out` (which is replaced); `hard`:
+    the share of persons planted by linkage.synth.hard."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # placeholder dates are invalid on purpose
-        return _generate(Path(out), persons, seed, encoding, delimiter, style, study_size)
+        return _generate(Path(out), persons, seed, encoding, delimiter, style, study_size,
+                         hard)
 
 
 def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
-              style: str, study_size: StudySize) -> SynthResult:
+              style: str, study_size: StudySize, hard: float = 0.0) -> SynthResult:
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
     images, truth = out / "Снимки", out / "truth"
     images.mkdir(parents=True)
     truth.mkdir()
-    people = PeopleFactory(rng).population(persons)
+    people = PeopleFactory(rng).population(persons, hard)
     rows = admissions(people, rng)
     by_person: dict[str, list] = {}
     for adm in rows:

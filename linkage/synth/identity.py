@@ -12,6 +12,7 @@ from datetime import date
 
 import iuliia
 
+from linkage.synth.hard import HARD_IMAGE
 from linkage.synth.noise import IMAGE as IMAGE_NOISE
 from linkage.synth.noise import typo
 from linkage.synth.people import Person
@@ -84,6 +85,9 @@ def dicom_identity(person: Person, case_number: str, rng: random.Random) -> Dico
         cats.add("maiden_name")
     script = pick(rng, tuple(SCRIPT_RATES.items()))
     form = pick(rng, NAME_FORMS)
+    hard = any(tag.startswith("hard:") for tag in person.tags)
+    if hard and rng.random() < HARD_IMAGE["no_patronymic"]:
+        form = "surname_given"
     if rng.random() < IMAGE_NOISE["typo_image_surname"]:
         surname, kind = typo(surname, rng)
         if kind:
@@ -111,6 +115,8 @@ def dicom_identity(person: Person, case_number: str, rng: random.Random) -> Dico
         cats.add("charset:latin_utf8")
     name_bytes = text.encode(codec, "replace")
     birth_form = pick(rng, BIRTH_FORMS)
+    if hard and rng.random() < HARD_IMAGE["birth_missing"]:
+        birth_form = "missing"
     birth = person.birth_date
     if birth_form == "swapped" and birth.day <= 12 and birth.day != birth.month:
         birth = date(birth.year, birth.day, birth.month)

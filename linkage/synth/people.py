@@ -218,10 +218,13 @@ class PeopleFactory:
         return Person(self._id(), surname, given, patronymic, sex, birth or self.birth_date(),
                       tags={f"name:{group}"})
 
-    def population(self, n: int) -> list[Person]:
-        """n persons with the special groups planted among them."""
-        people: list[Person] = []
+    def population(self, n: int, hard: float = 0.0) -> list[Person]:
+        """n persons with the special groups planted among them; a share `hard` of them
+        from linkage.synth.hard (namesakes a linker must not merge)."""
+        from linkage.synth.hard import plant
+
         rng = self.rng
+        people: list[Person] = plant(self, rng, round(n * hard)) if hard else []
         while len(people) < n:
             roll = rng.random()
             p = self.person()
