@@ -335,9 +335,13 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     folder_person = "folder:" + studies["folder"].fillna("") + "|" + name + "|" + \
         studies["given_canon"].fillna("") + "|" + studies["patronymic_canon"].fillna("")
     case = studies["case_key"].fillna("")
+    # a folder tells one person only with the whole name (a patronymic too) in it
+    whole = (studies["folder"].fillna("") != "") & (studies["given_canon"].fillna("") != "") \
+        & (studies["patronymic_canon"].fillna("") != "")
     image = np.full(len(held), "", dtype=object)
     image[rows] = np.where(name.to_numpy() == "", "", np.where(
-        case != "", "id:" + case + "|" + name, folder_person.to_numpy()))
+        case != "", "id:" + case + "|" + name,
+        np.where(whole.to_numpy(), folder_person.to_numpy(), "")))
     group = np.full(len(held), "", dtype=object)
     group[rows] = ctx.pair_persons[rows] + "#" + image[rows]
     clean_auto &= image != ""

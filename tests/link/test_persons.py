@@ -1,6 +1,7 @@
-"""Records grouped into persons (docs/architecture.md, "Persons"): repeat admissions
-spelt differently are one person, namesakes born apart are two, and a record without
-a birth date joins the one person its name fits, or none."""
+"""Records grouped into persons (docs/architecture.md, "Persons"): only on what tells
+two people apart. Repeat admissions with one birth date are one person; namesakes born
+apart (even one digit, one year or a day/month swap apart) are two; an initial joins
+the one person it fits; a record without a birth date stays alone."""
 
 from __future__ import annotations
 
@@ -26,15 +27,25 @@ def _records(rows: list[tuple[str, str]]):
 
 CASES = [  # rows, groups (record numbers of one person share a letter)
     ([("Иванов Сергей Петрович", "1960-01-02"), ("ИВАНОВ С.П.", "1960-01-02")], "AA"),
-    ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей", "1960-02-01")], "AA"),
+    ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей", "1960-01-02")], "AA"),
+    ([("Иванов Сергей Петрович", "1960-01-02"), ("Ивнов Сергей Петрович", "1960-01-02")],
+     "AA"),                                              # a slip in the surname
     ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей Петрович", "1975-06-07")],
      "AB"),                                              # namesakes born apart
-    ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей Петрович", "")], "AA"),
-    # a birth-less record with a slip in the surname still finds its one person
-    ([("Емельянов Пётр Ильич", "1950-03-04"), ("Емельяков Пётр Ильич", "")], "AA"),
-    # two persons the birth-less record could be: it stays alone
-    ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей Петрович", "1975-06-07"),
-      ("Иванов Сергей Петрович", "")], "ABC"),
+    # as likely two people as one typo: never merged
+    ([("Кузнецов Сергей Викторович", "1972-05-14"),
+      ("Кузнецов Сергей Викторович", "1972-05-15")], "AB"),
+    ([("Морозова Татьяна Ивановна", "1968-02-03"), ("Морозова Татьяна Ивановна", "1966-02-03")],
+     "AB"),
+    ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей", "1960-02-01")], "AB"),
+    # a record without a birth date has only its name: it stays alone
+    ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей Петрович", "")], "AB"),
+    # twins with one initial: the initial-only record joins neither
+    ([("Соловьёв Александр Егорович", "1982-11-20"), ("Соловьёв Алексей Егорович", "1982-11-20"),
+      ("Соловьёв А.Е.", "1982-11-20")], "ABC"),
+    # twins of close given names are two people, not one name with a slip
+    ([("Соколова Алёна Игоревна", "1990-04-04"), ("Соколова Елена Игоревна", "1990-04-04")],
+     "AB"),
     ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванова Анна Петровна", "1960-01-02")],
      "AB"),                                              # twins, another given name
 ]
