@@ -111,6 +111,31 @@ def fix_mojibake(text: str) -> tuple[str, str]:
     return text, ""
 
 
+# What a file name's bytes were wrongly read as: a zip's CP866 names unpacked by a tool
+# that assumed CP1251 or CP437, or Windows-1251 read as Latin-1.
+_MISREAD_AS = ("cp1251", "cp437", "latin_1", "cp1252")
+
+
+def repair_misread(text: str) -> tuple[str, str]:
+    """A name whose bytes were read in the wrong code page («Џ®Ї®ў €ў ­», «Å«»«ó
+    êóá¡» for «Попов Иван»), read again in the most plausible one; (text, how), how ""
+    when the text is left as it is (it reads no better any other way)."""
+    if not text or text.isascii():
+        return text, ""
+    best, how, score = text, "", russian_plausibility(text) + 1.0
+    for codec in _MISREAD_AS:
+        try:
+            raw = text.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        repaired, reading = best_reading(raw)
+        plausible = russian_plausibility(repaired)
+        if reading.endswith("(repaired)") and plausible > score:
+            best, score = repaired, plausible
+            how = f"{reading[: -len(' (repaired)')]} read as {codec} (repaired)"
+    return best, how
+
+
 def iso_date(text: str) -> str:
     """DICOM's YYYYMMDD as YYYY-MM-DD; anything else unchanged."""
     return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else text

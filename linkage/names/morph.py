@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.conventions import read_back
 
 
 @dataclass(frozen=True)
@@ -34,35 +35,19 @@ def _analyzer():
 
 
 _SEX = {"masc": "M", "femn": "F"}
-# Latin -> Cyrillic, longest first: how a transliterated name is read back.
-_READ_BACK = [
-    ("shch", "щ"), ("sch", "щ"), ("tch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
-    ("ch", "ч"), ("sh", "ш"), ("yu", "ю"), ("iu", "ю"), ("ju", "ю"), ("ya", "я"),
-    ("ia", "я"), ("ja", "я"), ("yo", "ё"), ("jo", "ё"), ("ye", "е"), ("je", "е"),
-    ("iya", "ия"), ("iye", "ие"), ("iy", "ий"), ("yi", "ый"), ("a", "а"), ("b", "б"),
-    ("v", "в"), ("w", "в"), ("g", "г"),
-    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("y", "ы"), ("k", "к"), ("l", "л"),
-    ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"),
-    ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("x", "кс"), ("j", "й"), ("q", "к"),
-]
-_READ_BACK_RE = re.compile("|".join(re.escape(latin) for latin, _ in _READ_BACK))
-_READ_BACK_MAP = dict(_READ_BACK)
-
-
 def cyrillic_readings(latin: str) -> list[str]:
-    """Cyrillic spellings a Latin name may stand for (Zulfiya -> зулфия, Rustam -> рустам)."""
-    plain = re.sub(r"[^a-z]", "", latin.lower())
-    if not plain:
-        return []
-    first = _READ_BACK_RE.sub(lambda m: _READ_BACK_MAP[m.group()], plain)
-    readings = [first]
-    if first.endswith("ы"):
-        readings.append(first[:-1] + "й")        # Sergey -> сергей
-    if "и" in first:
-        readings.append(first.replace("ия", "ья"))  # Darya / Daria
-    soft = re.sub(r"л(?=[бвгджзклмнпрстфхцчшщ]|$)", "ль", first)
-    if soft != first:
-        readings.append(soft)                       # Olga -> ольга, Gulnara -> гульнара
+    """Cyrillic spellings a Latin name may stand for, in every Latin convention
+    (Zulfiya -> зулфия, Aleksandrovitsj -> александрович, Siergiej -> сергей)."""
+    readings = []
+    for first in read_back(latin):      # each Latin convention (names.conventions)
+        readings.append(first)
+        if first.endswith("ы"):
+            readings.append(first[:-1] + "й")        # Sergey -> сергей
+        if "ия" in first:
+            readings.append(first.replace("ия", "ья"))  # Darya / Daria
+        soft = re.sub(r"л(?=[бвгджзклмнпрстфхцчшщ]|$)", "ль", first)
+        if soft != first:
+            readings.append(soft)                    # Olga -> ольга, Gulnara -> гульнара
     return list(dict.fromkeys(readings))
 
 
@@ -73,7 +58,11 @@ def role(word: str) -> Role:
     if len(word) < 2:
         return Role()
     if not has_cyrillic(word):
-        for reading in cyrillic_readings(word):
+        readings = cyrillic_readings(word)
+        known = _analyzer().word_is_known
+        # a reading the dictionary knows first (Siergiej: сергей, not a guess for
+        # «сиергией»), then the analyser's guesses by ending
+        for reading in [r for r in readings if known(r)] + readings:
             found = _cyrillic_role(reading)
             if found.given or found.surname or found.patronymic:
                 return found
@@ -133,10 +122,11 @@ def two_given_names(a: str, b: str) -> bool:
     Марина, Евгений / Евгения; but Сергнй is no name: a slip of Сергей)."""
     if not a or not b or canonical_token(a) == canonical_token(b):
         return False
-    return _known_given_name(a) and _known_given_name(b)
+    return known_given_name(a) and known_given_name(b)
 
 
-def _known_given_name(word: str) -> bool:
+@lru_cache(maxsize=100_000)
+def known_given_name(word: str) -> bool:
     """A given name in the dictionary itself, not one the analyser guesses for an
     unknown word from its ending (a typo like Екатерима)."""
     word = word.strip(" .-").lower().replace("ё", "е")

@@ -21,7 +21,8 @@ from linkage.names.canon import (
     fold_lookalikes,
     has_cyrillic,
 )
-from linkage.names.morph import nominative, role
+from linkage.names.morph import known_given_name, nominative, role
+from linkage.text import repair_misread, russian_plausibility
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,47 @@ _SURNAME_ONLY = ("енко", "ук", "юк", "ян", "ых", "их", "дзе", "
 _NEVER_GIVEN = ("ич", "ich", "ych")
 
 
+def _given_first(first: str, second: str, surname_first: float) -> bool:
+    """Whether «first second» reads better as GIVEN SURNAME than as SURNAME GIVEN."""
+    as_written = _fits_surname(first) + _fits_given(second) + surname_first
+    swapped = _fits_given(first) + _fits_surname(second)
+    return swapped > as_written
+
+
+def _fits_given(word: str) -> float:
+    """Evidence that a word is a given name: 2 for one the hand list or the dictionary
+    knows, less for a guess by ending, against for a surname's or patronymic's ending."""
+    if _known_given(word):
+        return 1.0 if is_patronymic(word) else 2.0    # Валентин, Мартин end like surnames
+    against = 1.0 if is_patronymic(word) or \
+        word.lower().endswith(_SURNAME_ONLY + _NEVER_GIVEN) else _surname_ending(word)
+    return (0.5 if given_name_sex(word) else 0.0) - against
+
+
+def _fits_surname(word: str) -> float:
+    """Evidence that a word is a surname: its ending or the dictionary; against it, a
+    given name the dictionary knows (not a surname that is also a given name: Роман)."""
+    if is_patronymic(word):
+        return -1.0
+    if _known_given(word):        # an ending alone does not make Валентин a surname
+        return 1.0 if role(word).surname else -1.5
+    if word.lower().endswith(_SURNAME_ONLY) or role(word).surname:
+        return 1.5
+    return _surname_ending(word)
+
+
+def _surname_ending(word: str) -> float:
+    """-ов, -ев, -ский are surnames' endings; -ин also ends given names (Джамаладин)."""
+    if not surname_sex(word):
+        return 0.0
+    return 0.5 if canonical_token(word.split("-")[0]).endswith(("in", "ina")) else 1.5
+
+
+@lru_cache(maxsize=100_000)
+def _known_given(word: str) -> bool:
+    return bool(given_names().get(canonical_token(word))) or known_given_name(word)
+
+
 def is_patronymic(word: str) -> str:
     """"M"/"F" when the word is a patronymic, by its ending or by the dictionary."""
     return patronymic_sex(word) or role(word).patronymic
@@ -149,10 +191,18 @@ def _tidy(word: str) -> str:
                     for part in word.split(" "))
 
 
-def parse_words(words: list[str]) -> ParsedName:
-    """Assign free-order name words to parts, using patronymic endings and the
-    given-name dictionary; without either, the usual Russian order
-    SURNAME GIVEN PATRONYMIC is assumed."""
+# How strongly the order SURNAME GIVEN is assumed before the words' own evidence: a
+# registry ФИО is written so by convention; a DICOM name or a folder less surely
+# (foreign software writes «Given Surname»).
+REGISTRY_ORDER, FREE_ORDER = 3.0, 1.0
+
+
+def parse_words(words: list[str], surname_first: float = FREE_ORDER) -> ParsedName:
+    """Assign free-order name words to parts by evidence: for each word how much it is
+    a given name (the hand list, the dictionary in any Latin convention), a surname
+    (its ending, the dictionary) or a patronymic; the order with the most evidence
+    wins, the usual Russian order SURNAME GIVEN PATRONYMIC having `surname_first`
+    in its favour."""
     leading_initials = bool(words) and "." in words[0] and _is_initials(words[0]) \
         and len(words) > 1
     words = [_clean_word(w) for w in words]
@@ -177,8 +227,7 @@ def parse_words(words: list[str]) -> ParsedName:
     rest = [w for w in full if w is not patronymic]
     surname, given = "", ""
     patronymic_second = len(full) == 3 and full[1] is patronymic
-    if len(rest) >= 2 and (patronymic_second or given_name_sex(rest[0])
-                           and not given_name_sex(rest[1]) and _looks_like_surname(rest[1])):
+    if len(rest) >= 2 and (patronymic_second or _given_first(rest[0], rest[1], surname_first)):
         # swapped: ИВАН [ИВАНОВИЧ] ИВАНОВ; a patronymic in the middle of three words
         # always follows the given name (DANIIL NIKOLAEVICH BEPAZAN)
         given, surname = rest[0], rest[1]
@@ -202,9 +251,10 @@ def parse_words(words: list[str]) -> ParsedName:
 
 
 @lru_cache(maxsize=200_000)
-def parse_full_name(text: str) -> ParsedName:
-    """Parse a registry ФИО or any free-text name (extra spaces, case, commas, dots).
-    Cached: repeat admissions and every instance of a study repeat the same name."""
+def parse_full_name(text: str, surname_first: float = FREE_ORDER) -> ParsedName:
+    """Parse a registry ФИО (`surname_first=REGISTRY_ORDER`) or any free-text name
+    (extra spaces, case, commas, dots). Cached: repeat admissions and every instance
+    of a study repeat the same name."""
     text = (text or "").replace(",", " ").replace("^", " ")
     text = re.sub(r"(?<=\.)(?=\w)", " ", text)          # "И.И.Иванов" -> "И. И. Иванов"
     words = text.split()
@@ -215,7 +265,7 @@ def parse_full_name(text: str) -> ParsedName:
             expanded.extend(p + "." for p in word.split(".") if p)
         else:
             expanded.append(word)
-    return parse_words(expanded)
+    return parse_words(expanded, surname_first)
 
 
 _ANONYMOUS = re.compile(
@@ -315,6 +365,12 @@ def _nominative(word: str) -> str:
     return reading.upper() if word.isupper() else _tidy(reading)
 
 
+# A word of a folder name: any Unicode letters (Puškov, Nikołaj, Kárpov, Kareļins), with
+# an apostrophe inside or hyphenated parts, and an initial's dot.
+_LETTER = r"[^\W\d_]"
+_FOLDER_WORD = re.compile(rf"(?:{_LETTER}|['’])+(?:-{_LETTER}+)*(?:\.(?={_LETTER}\.))?\.?")
+
+
 @SeededCache
 def parse_folder_name(name: str) -> ParsedName | None:
     """Surname (and maybe initials or given name) from a folder name, or None when
@@ -326,13 +382,12 @@ def parse_folder_name(name: str) -> ParsedName | None:
     to the nominative), given name first («Камила Юсупова»), or as a double surname
     («Волкова-Миллер Яна»).
     """
-    name = (name or "").strip()
+    name = repair_misread((name or "").strip())[0]      # «Џ®Ї®ў €ў ­» is «Попов Иван»
     if not name or _NOT_NAMES.match(name) or re.fullmatch(r"[\d.\s_()-]+", name):
         return None
     if re.match(r"^(новая папка|new folder)", name, re.IGNORECASE) or _SERIES_FOLDER.search(name):
         return None
-    tokens = re.findall(r"[A-Za-zА-Яа-яЁё'’]+(?:-[A-Za-zА-Яа-яЁё]+)*"
-                        r"(?:\.(?=[A-Za-zА-Яа-яЁё]\.))?\.?", name)
+    tokens = _FOLDER_WORD.findall(name)
     words: list[str] = []
     after_word = False
     for token in tokens:
@@ -357,8 +412,8 @@ def parse_folder_name(name: str) -> ParsedName | None:
         words = [surname, *list(words[1][:2])]          # "Иванов ИИ" -> initials
     parsed = parse_words([surname, *[w if len(w.strip(".")) > 1 else w.strip(".") + "."
                                      for w in words[1:]]])
-    if parsed.surname and not has_cyrillic(parsed.surname) and not parsed.surname.isascii():
-        return None
+    if parsed.surname and russian_plausibility(parsed.surname) < 0:
+        return None                      # not a name in any script (symbols, mojibake)
     if after_word and len(words) == 1 and words[0].strip(".").lower() == parsed.surname.lower():
         also = _genitive_reading(parsed.surname)
         if also:

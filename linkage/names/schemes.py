@@ -1,6 +1,6 @@
 """Every real way of writing a Cyrillic name in Latin letters: the 28 schemes of
-`iuliia` (ICAO 9303, MVD, BGN/PCGN, GOST, ISO 9...) plus informal habits, and which
-scheme explains a given spelling.
+`iuliia` (ICAO 9303, MVD, BGN/PCGN, GOST, ISO 9...) plus informal habits and foreign
+conventions (names.conventions), and which scheme explains a given spelling.
 
 The linker spells every distinct Cyrillic name of a run in every scheme, so the
 spellings are made in batches (`spell_all`): a scheme in which no letter depends on
@@ -19,19 +19,7 @@ import iuliia
 from rapidfuzz import fuzz, process
 
 from linkage.names.canon import has_cyrillic
-
-_INFORMAL = {
-    # How people type names without a scheme: English-ish habits.
-    "informal": {"ж": "zh", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch",
-                 "ю": "yu", "я": "ya", "й": "y", "ы": "y", "ь": "", "ъ": "", "ё": "e",
-                 "э": "e", "е": "e"},
-    "german": {"ж": "sch", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch", "щ": "schtsch",
-               "ю": "ju", "я": "ja", "й": "j", "ы": "y", "ь": "", "ъ": "", "ё": "jo",
-               "в": "w", "з": "s", "э": "e", "е": "e"},
-}
-_BASE = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "з": "z", "и": "i",
-         "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
-         "т": "t", "у": "u", "ф": "f"}
+from linkage.names.conventions import CONVENTIONS, spell
 
 
 @lru_cache(maxsize=200_000)
@@ -151,12 +139,6 @@ def _plain_each(spelled: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _informal_tables() -> dict[str, dict[int, str]]:
-    return {name: {ord(k): v for k, v in (_BASE | table).items()}
-            for name, table in _INFORMAL.items()}
-
-
-@lru_cache(maxsize=1)
 def _prepared() -> list[tuple[str, object, _Scheme]]:
     return [(name, schema, _Scheme(schema)) for name, schema in _schemes()]
 
@@ -194,8 +176,8 @@ def spell_all(cyrillic_words) -> None:
         for i in other:                          # hyphens, spaces: iuliia itself
             column[i] = plain_latin(schema.translate(lower[i]))
         columns.append((name, column))
-    for name, table in _informal_tables().items():
-        columns.append((name, _plain_each([w.translate(table) for w in lower])))
+    for name in CONVENTIONS:             # German, Dutch, Polish... (names.conventions)
+        columns.append((name, _plain_each([spell(w, name) for w in lower])))
     for k, word in enumerate(todo):
         spellings: dict[str, str] = {}
         for name, column in columns:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from linkage.collector import collector_paused
 from linkage.errors import ExportError
-from linkage.names.parse import ParsedName, parse_full_name, parse_words
+from linkage.names.parse import REGISTRY_ORDER, ParsedName, parse_full_name, parse_words
 from linkage.records.columns import (
     FIELDS,
     id_column_by_content,
@@ -298,10 +298,10 @@ def _record(cells: list[str], mapping: dict[str, int], headers: list[str], row: 
     if not names:
         name = ParsedName()                  # not parsed: nothing is compared
     elif "full_name" in mapping and _cell(cells, mapping, "full_name"):
-        name = parse_full_name(name_cell("full_name"))
+        name = parse_full_name(name_cell("full_name"), REGISTRY_ORDER)
     else:
         name = parse_words([name_cell(f) for f in ("surname", "given_name", "patronymic")
-                            if f in mapping])
+                            if f in mapping], REGISTRY_ORDER)
     dates = {}
     for field_name in ("birth_date", "admission_date", "surgery_date"):
         value = _cell(cells, mapping, field_name)

@@ -1,9 +1,11 @@
 """names/schemes.py: spelling many words at once gives, for every word, exactly what
-iuliia's own schemes (and the informal habits) give one word at a time."""
+iuliia's own schemes (and the informal habits and foreign conventions) give one word
+at a time."""
 
 from __future__ import annotations
 
 from linkage.names import schemes
+from linkage.names.conventions import CONVENTIONS, spell
 from linkage.names.schemes import plain_latin, scheme_spellings, spell_all
 
 WORDS = ["Щукина", "Юлия", "Воробьёв", "Достоевский", "Анна-Мария", "Ёлкин", "Подъячев",
@@ -16,8 +18,8 @@ def _one_at_a_time(word: str) -> dict[str, str]:
     spellings: dict[str, str] = {}
     for name, schema in schemes._schemes():
         spellings.setdefault(plain_latin(schema.translate(lower)), name)
-    for name, table in schemes._informal_tables().items():
-        spellings.setdefault(plain_latin(lower.translate(table)), name)
+    for name in CONVENTIONS:
+        spellings.setdefault(plain_latin(spell(lower, name)), name)
     spellings.pop("", None)
     return spellings
 
