@@ -32,6 +32,7 @@ from linkage.link.levels import (  # noqa: F401 - the declarations' vocabulary
     missing,
 )
 from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.conventions import translated_given
 from linkage.names.schemes import spell_all
 from linkage.names.similarity import (
     GENDER_PAIR_SCORE,
@@ -166,6 +167,16 @@ class GivenName(_NameWord):
     tf_column = "given_canon"
     what, what_gen, what_en = "имя", "имени", "given name"
     slip_reason = ("опечатка в имени", "a typo in the given name")
+
+    def compare(self, left, right):
+        """A given name another language translated (Eugene, Nicholas) is compared as
+        the Russian name it stands for."""
+        images = right[0]
+        translated = {w: translated_given(w) for w in pd.unique(images.dropna())
+                      if isinstance(w, str) and translated_given(w) != w}
+        if translated:
+            images = images.replace(translated)
+        return super().compare(left, (images, *right[1:]))
 
 
 class Patronymic(_NameWord):

@@ -71,13 +71,14 @@ def studies_frame(studies: list[Study]) -> pd.DataFrame:
             "folder_surname": folder.surname if folder else "",
             "folder_surname_also": folder.surname_also if folder else "",
             "folder_given_initial": folder.given_initial if folder else "",
+            "folder_given": folder.given if folder else "",
             "study_date": parse_dicom_date(study.study_date),
             "folder": study.name_folder or study.folder,
         })
     frame = pd.DataFrame(rows, columns=[
         "study_instance_uid", *NAME_COLUMNS, "sex", "sex_declared", "birth_date", "case_key",
-        "folder_surname", "folder_surname_also", "folder_given_initial", "study_date",
-        "folder"])
+        "folder_surname", "folder_surname_also", "folder_given_initial", "folder_given",
+        "study_date", "folder"])
     _name_keys(frame)
     frame["folder_key"] = frame["folder_surname"].map(blocking_key)
     frame["folder_canon"] = frame["folder_surname"].map(canonical_token)

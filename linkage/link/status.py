@@ -27,10 +27,13 @@ from linkage.config import Thresholds
 from linkage.link.coded import positions
 from linkage.link.persons import namesakes_without_birth, person_key
 from linkage.names.canon import canonical_token
+from linkage.names.conventions import translated_given
 from linkage.names.morph import two_given_names
+from linkage.names.similarity import similarity_many
 
 AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
 AMBIGUITY_BITS = 6.0   # two people within 2**6 = 64x of each other: too close to call
+SIMILAR_NAME = 0.9     # as link.comparisons.SIMILAR: at or above, one name
 
 
 @dataclass
@@ -248,6 +251,10 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     v.hold(~given, "auto_evidence", "имени нет или оно другое")
     v.hold(_undated_namesake(ctx), "auto_evidence",
            "в регистре есть тёзка без даты рождения: он или этот человек?")
+    v.hold(_namesake_born_near(ctx, v.status == AUTO), "auto_evidence",
+           "в регистре есть тёзка с похожей датой рождения: он или этот человек?")
+    v.hold(_folder_names_another(ctx, v.status == AUTO), "auto_evidence",
+           "в названии папки другое имя")
     similar = np.flatnonzero((v.status == AUTO) & ctx.at("given_name", "similar"))
     if similar.size:
         pairs = zip(ctx.record_values("given_name")[similar].tolist(),
@@ -259,6 +266,75 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     passed = v.status == AUTO
     v.decided_by[passed & by_birth] = "auto_by_birth_date"
     v.decided_by[passed & ~by_birth] = "auto_by_case_number"
+
+
+def _namesake_born_near(ctx: Context, auto: np.ndarray) -> np.ndarray:
+    """Pairs whose study's name also fits another registry person born one digit, one
+    year or a day/month swap away from the study's birth date: such a date tells the
+    two apart no better than a typo in either (an exact date may be the typo)."""
+    rows = np.flatnonzero(auto & (ctx.study_values("birth_date") != ""))
+    out = np.zeros(len(ctx.scored), dtype=bool)
+    if not rows.size:
+        return out
+    records = ctx.records
+    key = (records["surname_key"].fillna("") + "|"
+           + _initial_of(records)).to_numpy()
+    people = pd.DataFrame({"key": key, "person": ctx.persons.to_numpy(),
+                           "birth": records["birth_date"].fillna("").to_numpy(),
+                           "given": records["given_canon"].fillna("").to_numpy()})
+    people = people[people["birth"] != ""].drop_duplicates()
+    by_key = {k: g for k, g in people.groupby("key")}
+    studies = ctx.studies.iloc[ctx.study_rows[rows]]
+    study_keys = (studies["surname_key"].fillna("") + "|" + _initial_of(studies)).to_numpy()
+    for row, study_key, birth, given, person in zip(
+            rows.tolist(), study_keys.tolist(), studies["birth_date"].tolist(),
+            studies["given_canon"].fillna("").tolist(), ctx.pair_persons[rows].tolist(),
+            strict=True):
+        others = by_key.get(study_key)
+        if others is None:
+            continue
+        for other_person, other_birth, other_given in zip(
+                others["person"], others["birth"], others["given"], strict=True):
+            if other_person != person and _born_near(birth, other_birth) and \
+                    (len(given) < 2 or len(other_given) < 2 or given == other_given):
+                out[row] = True
+                break
+    return out
+
+
+def _initial_of(frame: pd.DataFrame) -> pd.Series:
+    given = frame["given_canon"].fillna("")
+    return given.str[:1].where(given != "", frame["given_initial"].fillna("").map(
+        lambda i: canonical_token(i)[:1]))
+
+
+def _born_near(a: str, b: str) -> bool:
+    """Two ISO dates one digit, one year (same day) or a day/month swap apart."""
+    if a == b or len(a) != 10 or len(b) != 10:
+        return False
+    digits = sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    year = a[4:] == b[4:] and abs(int(a[:4]) - int(b[:4])) == 1
+    swap = a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+    return digits or year or swap
+
+
+def _folder_names_another(ctx: Context, auto: np.ndarray) -> np.ndarray:
+    """Pairs whose study's folder is named with a given name that is not the record's
+    (the twin's folder «Тамцева Варвара» holding images signed «ТАМЦЕВА^В.Г.»)."""
+    rows = np.flatnonzero(auto & (ctx.study_values("folder_given") != ""))
+    out = np.zeros(len(ctx.scored), dtype=bool)
+    if not rows.size:
+        return out
+    pairs = list(zip(ctx.record_values("given_name")[rows].tolist(),
+                     ctx.study_values("folder_given")[rows].tolist(), strict=True))
+    distinct = sorted({p for p in pairs if p[0]})
+    if not distinct:
+        return out
+    similar = dict(zip(distinct, similarity_many([a for a, _ in distinct],
+                                                 [translated_given(b) for _, b in distinct])
+                       >= SIMILAR_NAME, strict=True))
+    out[rows] = [bool(a) and not similar[(a, b)] for a, b in pairs]
+    return out
 
 
 def _undated_namesake(ctx: Context) -> np.ndarray:
@@ -335,8 +411,10 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
     folder_person = "folder:" + studies["folder"].fillna("") + "|" + name + "|" + \
         studies["given_canon"].fillna("") + "|" + studies["patronymic_canon"].fillna("")
     case = studies["case_key"].fillna("")
-    # a folder tells one person only with the whole name (a patronymic too) in it
-    whole = (studies["folder"].fillna("") != "") & (studies["given_canon"].fillna("") != "") \
+    # a folder tells one person only when it is named after a person (not «Амбулаторные
+    # снимки», which holds everybody's) and the whole name (a patronymic too) is in it
+    whole = (studies["folder"].fillna("") != "") & (studies["folder_surname"].fillna("") != "") \
+        & (studies["given_canon"].fillna("") != "") \
         & (studies["patronymic_canon"].fillna("") != "")
     image = np.full(len(held), "", dtype=object)
     image[rows] = np.where(name.to_numpy() == "", "", np.where(

@@ -34,7 +34,7 @@ _DIACRITICS = {
 # one Russian sound, so later rules cannot re-read them.
 _REWRITES: list[tuple[str, str]] = [
     (r"chtch|shch|sch|shh|sz|tsh|sc(?=[aeiouy])", "W"),  # щ (and ш below): merged on purpose
-    (r"tsch|tch|ch|cz", "C"),               # ч
+    (r"tsch|tsj|tch|ch|cz", "C"),           # ч (Dutch tsj too)
     (r"sh", "W"),                           # ш
     (r"zh|zs", "J"),                        # ж
     (r"kh", "H"),                           # х
@@ -106,6 +106,7 @@ def _cyr_to_plain_latin(text: str) -> str:
 
 
 def _strip_accents(text: str) -> str:
+    text = text.replace("tš", "ch")         # Finnish and Estonian ч, not ц + ш
     text = "".join(_DIACRITICS.get(ch, ch) for ch in text)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

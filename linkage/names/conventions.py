@@ -49,8 +49,8 @@ CONVENTIONS: dict[str, Convention] = {
         write=_BASE | {"ж": "sch", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch",
                        "щ": "schtsch", "ю": "ju", "я": "ja", "й": "j", "ё": "jo", "в": "w",
                        "з": "s", "с": "s"},
-        write_rules=((_IOTATED_E, "je"), (r"ий$", "ij"), (r"(?<=[аеиоуыэюя])с(?=[аеиоуыэюя])",
-                                                       "ss")),
+        write_rules=((_IOTATED_E, "je"), (r"ий$", "i"), (r"кс", "x"),
+                     (r"(?<=[аеиоуыэюя])с(?=[аеиоуыэюя])", "ss")),
         read=(("schtsch", "щ"), ("tsch", "ч"), ("sch", "ш"), ("ch", "х"), ("ij", "ий"),
               ("ja", "я"), ("ju", "ю"), ("jo", "ё"), ("je", "е"), ("ss", "с"), ("tz", "ц"),
               ("z", "ц"), ("w", "в"), ("j", "й"), *_BASE_READ)),
@@ -67,8 +67,8 @@ CONVENTIONS: dict[str, Convention] = {
                        "е": "ie"},
         write_rules=((r"^е", "je"), (r"(?<=[аеёиоуыэюя])е", "je"), (r"ий$", "ij")),
         read=(("szcz", "щ"), ("cz", "ч"), ("sz", "ш"), ("rz", "ж"), ("ż", "ж"), ("ch", "х"),
-              ("ie", "е"), ("ja", "я"), ("ju", "ю"), ("jo", "ё"), ("je", "е"), ("ij", "ий"),
-              ("ł", "л"), ("w", "в"), ("j", "й"), *_BASE_READ)),
+              ("ie", "е"), ("io", "ё"), ("ja", "я"), ("ju", "ю"), ("jo", "ё"), ("je", "е"),
+              ("ij", "ий"), ("ł", "л"), ("w", "в"), ("j", "й"), *_BASE_READ)),
     "french": Convention(
         write=_BASE | {"ж": "j", "х": "kh", "ц": "ts", "ч": "tch", "ш": "ch", "щ": "chtch",
                        "ю": "iou", "я": "ia", "й": "ï", "ё": "io", "у": "ou"},
@@ -85,9 +85,10 @@ CONVENTIONS: dict[str, Convention] = {
               ("ý", "ый"), *_BASE_READ)),
     "finnish": Convention(
         write=_BASE | {"ж": "ž", "х": "h", "ц": "ts", "ч": "tš", "ш": "š", "щ": "štš",
-                       "ю": "ju", "я": "ja", "й": "i", "ё": "jo"},
+                       "ю": "ju", "я": "ja", "й": "i", "ё": "jo", "ы": "õ"},
+        write_rules=((r"(?<=[аеёиоуыэюя])е", "je"), (r"ь(?=[аеёиоуэюя])", "j")),
         read=(("štš", "щ"), ("tš", "ч"), ("š", "ш"), ("ž", "ж"), ("ja", "я"), ("ju", "ю"),
-              ("jo", "ё"), ("ts", "ц"), ("j", "й"), *_BASE_READ)),
+              ("jo", "ё"), ("je", "е"), ("õ", "ы"), ("ts", "ц"), ("j", "й"), *_BASE_READ)),
 }
 
 # Given names as other languages translate them, read as the Russian name.
@@ -98,7 +99,7 @@ TRANSLATED_GIVEN = {
     "пётр", "paul": "павел", "paweł": "павел", "michael": "михаил", "michał": "михаил",
     "alexander": "александр", "aleksander": "александр", "alexandre": "александр",
     "andrew": "андрей", "andreas": "андрей", "andrzej": "андрей", "george": "георгий",
-    "jerzy": "георгий", "george's": "георгий", "james": "яков", "jacob": "яков",
+    "jerzy": "георгий", "james": "яков", "jacob": "яков",
     "jakob": "яков", "john": "иван", "johann": "иван", "jan": "иван", "jean": "иван",
     "catherine": "екатерина", "katharina": "екатерина", "mary": "мария", "marie": "мария",
     "maria": "мария", "helen": "елена", "helena": "елена", "hélène": "елена",
@@ -108,8 +109,15 @@ TRANSLATED_GIVEN = {
     "leo": "лев", "leon": "лев", "lew": "лев", "lev": "лев", "theodore": "фёдор",
     "fyodor": "фёдор", "vladimir": "владимир", "włodzimierz": "владимир",
     "matthew": "матвей", "mark": "марк", "simon": "семён", "stephen": "степан",
-    "stefan": "степан", "basil": "василий", "wassili": "василий",
+    "stefan": "степан", "basil": "василий",
 }
+
+
+def translated_given(word: str) -> str:
+    """A given name as another language translates it, as the Russian name (Eugene ->
+    Евгений, Nicholas -> Николай); any other word as it is."""
+    russian = TRANSLATED_GIVEN.get((word or "").lower())
+    return russian.capitalize() if russian else word
 
 
 @lru_cache(maxsize=64)

@@ -48,6 +48,12 @@ def cyrillic_readings(latin: str) -> list[str]:
         soft = re.sub(r"л(?=[бвгджзклмнпрстфхцчшщ]|$)", "ль", first)
         if soft != first:
             readings.append(soft)                    # Olga -> ольга, Gulnara -> гульнара
+        sign = re.sub(r"(?<=[бвгдзклмнпрстфхцчшщ])й(?=[аеёиоуэюя])", "ь", first)
+        if sign != first:
+            readings.append(sign)                    # Iljitš -> ильич, Joerjevitsj -> юрьевич
+        single = re.sub(r"([бвгджзклмнпрстфхцчшщ])\1", r"\1", first)
+        if single != first:
+            readings.append(single)                  # Issajevitš -> исаевич
     return list(dict.fromkeys(readings))
 
 

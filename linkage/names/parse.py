@@ -220,7 +220,11 @@ def parse_words(words: list[str], surname_first: float = FREE_ORDER) -> ParsedNa
         else:
             full.append(word)
     patronymic = ""
-    for word in full[1:]:
+    # of two words, one a given name, the other is the surname however it ends
+    # (Dmitri Chostakovitch, Шостакович Дмитрий)
+    two_with_given = len(full) == 2 and any(_known_given(w) and not is_patronymic(w)
+                                            for w in full)
+    for word in full[1:] if not two_with_given else ():
         if is_patronymic(word):
             patronymic = word
             break

@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from linkage.names.canon import canonical_token, has_cyrillic
+from linkage.names.conventions import read_back
 from linkage.names.schemes import (  # noqa: F401 - matched_scheme: part of this API
     matched_scheme,
     plain_latin,
@@ -183,9 +184,18 @@ def _refine_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
             continue
         matrix = process.cdist([plain for _, plain in items], spellings,
                                scorer=Indel.normalized_similarity, workers=1)
+        read_as = canonical_token(cyrillic)
         for (key, _), best in zip(items, matrix.max(axis=1), strict=True):
-            out[key] = float(best)
+            latin = key[1] if key[0] == cyrillic else key[0]
+            # read back in a foreign convention (Piotrowna: петровна, as Polish adapts
+            # Пётр), the Latin word is this very name
+            out[key] = 1.0 if read_as in _read_back_canon(latin) else float(best)
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _read_back_canon(latin: str) -> frozenset[str]:
+    return frozenset(canonical_token(w) for w in read_back(latin))
 
 
 def _canon_array(words: Sequence[str]) -> np.ndarray:
