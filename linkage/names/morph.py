@@ -57,6 +57,9 @@ def cyrillic_readings(latin: str) -> list[str]:
     return list(dict.fromkeys(readings))
 
 
+GUESSED_READINGS = 3
+
+
 @lru_cache(maxsize=200_000)
 def role(word: str) -> Role:
     """The word's role in a name; an empty Role when it is none of them."""
@@ -68,7 +71,8 @@ def role(word: str) -> Role:
         known = _analyzer().word_is_known
         # a reading the dictionary knows first (Siergiej: сергей, not a guess for
         # «сиергией»), then the analyser's guesses by ending
-        for reading in [r for r in readings if known(r)] + readings:
+        # (guesses only for the first readings: each costs the analyser a search)
+        for reading in [r for r in readings if known(r)] + readings[:GUESSED_READINGS]:
             found = _cyrillic_role(reading)
             if found.given or found.surname or found.patronymic:
                 return found

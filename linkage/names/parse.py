@@ -93,6 +93,7 @@ def surname_sex(word: str) -> str:
     return _sex_by_ending(word.split("-")[0], _SURNAME_F, _SURNAME_M)
 
 
+@lru_cache(maxsize=100_000)
 def given_name_sex(word: str) -> str:
     """"M"/"F" when the word is a given name: the hand list first (overrides), then the
     morphological dictionary (names.morph), in either script."""
@@ -103,6 +104,7 @@ def given_name_sex(word: str) -> str:
     return role(word).given
 
 
+@lru_cache(maxsize=100_000)
 def _looks_like_surname(word: str) -> bool:
     """A surname's ending or the dictionary's word for it (Ким Ен Сук is not swapped:
     Ен is no surname, though Ким is also a given name)."""
@@ -124,6 +126,7 @@ def _given_first(first: str, second: str, surname_first: float) -> bool:
     return swapped > as_written
 
 
+@lru_cache(maxsize=100_000)
 def _fits_given(word: str) -> float:
     """Evidence that a word is a given name: 2 for one the hand list or the dictionary
     knows, less for a guess by ending, against for a surname's or patronymic's ending."""
@@ -134,6 +137,7 @@ def _fits_given(word: str) -> float:
     return (0.5 if given_name_sex(word) else 0.0) - against
 
 
+@lru_cache(maxsize=100_000)
 def _fits_surname(word: str) -> float:
     """Evidence that a word is a surname: its ending or the dictionary; against it, a
     given name the dictionary knows (not a surname that is also a given name: Роман)."""
@@ -141,9 +145,10 @@ def _fits_surname(word: str) -> float:
         return -1.0
     if _known_given(word):        # an ending alone does not make Валентин a surname
         return 1.0 if role(word).surname else -1.5
-    if word.lower().endswith(_SURNAME_ONLY) or role(word).surname:
+    if word.lower().endswith(_SURNAME_ONLY):
         return 1.5
-    return _surname_ending(word)
+    ending = _surname_ending(word)
+    return ending if ending else 1.5 if role(word).surname else 0.0
 
 
 def _surname_ending(word: str) -> float:
@@ -158,9 +163,19 @@ def _known_given(word: str) -> bool:
     return bool(given_names().get(canonical_token(word))) or known_given_name(word)
 
 
+@lru_cache(maxsize=100_000)
 def is_patronymic(word: str) -> str:
-    """"M"/"F" when the word is a patronymic, by its ending or by the dictionary."""
-    return patronymic_sex(word) or role(word).patronymic
+    """"M"/"F" when the word is a patronymic, by its ending or by the dictionary (asked
+    only of a word that ends as a patronymic may in some convention: the dictionary's
+    guess for an unknown word is its dearest call)."""
+    found = patronymic_sex(word)
+    if found or not word.lower().endswith(_PATRONYMIC_TAILS):
+        return found
+    return role(word).patronymic
+
+
+# How a patronymic ends in any script or convention (-ич, -на; -ich, -itsj, -itš, -icz, -na)
+_PATRONYMIC_TAILS = ("ич", "на", "ch", "sj", "cz", "č", "š", "ič", "na", "ч")
 
 
 def _clean_word(word: str) -> str:
@@ -369,6 +384,8 @@ def _nominative(word: str) -> str:
     return reading.upper() if word.isupper() else _tidy(reading)
 
 
+# Anything but ASCII and Russian Cyrillic: where a folder name may be misread bytes
+_NEITHER_SCRIPT = re.compile(r"[^\x00-\x7fА-Яа-яЁё]")
 # A word of a folder name: any Unicode letters (Puškov, Nikołaj, Kárpov, Kareļins), with
 # an apostrophe inside or hyphenated parts, and an initial's dot.
 _LETTER = r"[^\W\d_]"
@@ -386,7 +403,9 @@ def parse_folder_name(name: str) -> ParsedName | None:
     to the nominative), given name first («Камила Юсупова»), or as a double surname
     («Волкова-Миллер Яна»).
     """
-    name = repair_misread((name or "").strip())[0]      # «Џ®Ї®ў €ў ­» is «Попов Иван»
+    name = (name or "").strip()
+    if _NEITHER_SCRIPT.search(name):
+        name = repair_misread(name)[0]               # «Џ®Ї®ў €ў ­» is «Попов Иван»
     if not name or _NOT_NAMES.match(name) or re.fullmatch(r"[\d.\s_()-]+", name):
         return None
     if re.match(r"^(новая папка|new folder)", name, re.IGNORECASE) or _SERIES_FOLDER.search(name):
@@ -416,7 +435,8 @@ def parse_folder_name(name: str) -> ParsedName | None:
         words = [surname, *list(words[1][:2])]          # "Иванов ИИ" -> initials
     parsed = parse_words([surname, *[w if len(w.strip(".")) > 1 else w.strip(".") + "."
                                      for w in words[1:]]])
-    if parsed.surname and russian_plausibility(parsed.surname) < 0:
+    if parsed.surname and _NEITHER_SCRIPT.search(parsed.surname) and \
+            russian_plausibility(parsed.surname) < 0:
         return None                      # not a name in any script (symbols, mojibake)
     if after_word and len(words) == 1 and words[0].strip(".").lower() == parsed.surname.lower():
         also = _genitive_reading(parsed.surname)
