@@ -25,7 +25,7 @@ LINKAGE = [sys.executable, "-m", "linkage"]
 
 def measure(persons: int, seed: int, hard: float) -> dict:
     data = WORK / f"p{persons}_s{seed}_h{hard}"
-    if not (data / "truth").is_dir():
+    if not (data / "truth" / "studies.csv").is_file():
         subprocess.run([*LINKAGE, "synth", "--out", str(data), "--persons", str(persons),
                         "--seed", str(seed), "--hard", str(hard)], check=True,
                        capture_output=True)

@@ -493,6 +493,25 @@ def another_man(ctx: Context, v: Verdict) -> None:
     v.set(other & (v.status == REVIEW), "", "another_man", "другой мужчина: фамилия другая")
 
 
+def other_word_order(ctx: Context, v: Verdict) -> None:
+    """The same birth date, and the image's surname and given name are the record's
+    given name and surname: a name read in the other order (a foreign clinic's «Given
+    Surname» taken for «Surname Given»). Asked, never automatic: a recall rescue."""
+    rows = np.flatnonzero((v.status == "") & ctx.at("birth_date", "exact")
+                          & ctx.at("surname", "different") & ctx.at("given_name", "different"))
+    if not rows.size:
+        return
+    surname = similarity_many(ctx.record_values("surname")[rows].tolist(),
+                              ctx.study_values("given_name")[rows].tolist())
+    given = similarity_many(ctx.record_values("given_name")[rows].tolist(),
+                            [translated_given(w) for w in
+                             ctx.study_values("surname")[rows].tolist()])
+    swapped = np.zeros(len(ctx.scored), dtype=bool)
+    swapped[rows[(surname >= SIMILAR_NAME) & (given >= SIMILAR_NAME)]] = True
+    v.set(swapped, REVIEW, "other_word_order",
+          "в снимке имя и фамилия, похоже, переставлены")
+
+
 def _personal_holds(ctx: Context) -> set[str]:
     return {level.hold for comp in ctx.comparisons if comp.name != "surname"
             for level in comp.levels if level.hold}
@@ -551,7 +570,7 @@ RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_onl
                            two_people, auto_evidence, follows_auto, explained_away,
                            little_evidence,
                            contradicted_below_auto, born_another_year, another_man,
-                           remembered,
+                           other_word_order, remembered,
                            follows_decision)
 
 

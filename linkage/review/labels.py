@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from linkage.names.canon import fold_lookalikes
+
 DECISION_HEADER = "Решение"
 KEY_COLUMNS = ("record_id", "study_instance_uid")
 FP_COLUMNS = ("record_fingerprint", "study_fingerprint")
@@ -76,4 +78,6 @@ def normalise_decision(value) -> str | None:
     text = " ".join(str(value).strip().lower().rstrip(".").split())
     if not text:
         return ""
-    return DECISIONS.get(text)
+    # «дa» typed with a Latin a, «don’t know» with a typographic apostrophe
+    text = text.replace("’", "'")
+    return DECISIONS.get(text) or DECISIONS.get(fold_lookalikes(text))

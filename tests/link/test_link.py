@@ -226,3 +226,15 @@ def test_the_records_names_are_spelled_ahead_of_the_link_stage(tables) -> None:
     # left: a few of the images' own Cyrillic words (against a Latin record)
     assert len(needed - ahead) <= 0.1 * len(needed)
     pd.testing.assert_frame_equal(again.pairs, plain.pairs)
+
+
+def test_a_name_read_in_the_other_order_is_asked_when_the_birth_date_agrees() -> None:
+    """«DENIS^ROMAN» for the registry's Роман Денис (surname Роман): every word is a given
+    name, so no reading can tell the order; the exact birth date makes it a question,
+    never an automatic link."""
+    person = _record("R", "Роман", "Денис", "Игоревич", "1971-03-14")
+    study = Study("7.7.7", patient_name="DENIS^ROMAN", birth_date="19710314", sex="M",
+                  study_date="20200105")
+    records, studies = _population([person], [study])
+    row = _linked(records, studies).loc[("R", "7.7.7")]
+    assert (row["status"], row["decided_by"]) == ("review", "other_word_order")
