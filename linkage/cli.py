@@ -461,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"linkage: a pipe to another process broke ({exc}); if worker processes "
               "cannot start, run as the user who installed linkage", file=sys.stderr)
+    except MemoryError:
+        print("linkage: not enough memory for this run; close other programs and run "
+              "again (what was finished is kept)", file=sys.stderr)
     except BrokenExecutor:
         print("linkage: a worker process ended unexpectedly (out of memory?); what was "
               "finished is kept: close other programs and run again", file=sys.stderr)

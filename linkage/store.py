@@ -28,6 +28,7 @@ APPLICATION_ID = 0x4C4E4B47   # "LNKG": marks a SQLite file as a linkage state f
 # output changes; bump this then. Decisions and runs are never dropped.
 CACHE_VERSION = 2
 PAGE_SIZE = 65536      # of a new state file (SQLite's largest): see Store.__init__
+MEMO_PART = 256 * 1024 * 1024   # bytes: a stored link result in parts of at most this
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
@@ -51,6 +52,9 @@ CREATE TABLE IF NOT EXISTS memo (  -- the last run's link result, for the same i
     result BLOB NOT NULL);
 -- the outputs written from it (memo.outputs is no longer used): a row of their own,
 -- since updating any column of a row rewrites the whole row, its 35 MB result too
+-- a link result larger than MEMO_PART is kept in parts (SQLite refuses one value past
+-- a gigabyte); memo.result is then empty
+CREATE TABLE IF NOT EXISTS memo_parts (part INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS memo_outputs (
     id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS exports (  -- the last export read, for the same bytes
@@ -352,12 +356,24 @@ class Store:
         """The last run's link result, if its inputs had this digest."""
         row = self.db.execute("SELECT result FROM memo WHERE id = 1 AND inputs = ?",
                               (inputs,)).fetchone()
-        return None if row is None else row[0]
+        if row is None or row[0]:
+            return None if row is None else row[0]
+        parts = [r[0] for r in self.db.execute("SELECT data FROM memo_parts ORDER BY part")]
+        return b"".join(parts) if parts else None
 
     def save_memo(self, inputs: str, result: bytes) -> None:
-        """A new link result: the outputs written from the last one no longer count."""
+        """A new link result: the outputs written from the last one no longer count.
+        A large one is stored in parts of MEMO_PART bytes."""
+        whole = len(result) <= MEMO_PART
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, '{}', ?)", (inputs, result))
+            db.execute("DELETE FROM memo_parts")
+            db.execute("INSERT OR REPLACE INTO memo VALUES (1, ?, '{}', ?)",
+                       (inputs, result if whole else b""))
+            if not whole:
+                view = memoryview(result)
+                db.executemany("INSERT INTO memo_parts VALUES (?, ?)",
+                               ((n, view[start:start + MEMO_PART]) for n, start in
+                                enumerate(range(0, len(result), MEMO_PART))))
             db.execute("DELETE FROM memo_outputs")
 
     def kept_export(self, digest: str) -> str | None:

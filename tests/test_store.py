@@ -155,3 +155,23 @@ def test_the_jobs_held_connection_defers_the_copy_of_the_log_to_its_thread(tmp_p
     db.close()
     with StateCheckpoint(tmp_path) as unusable:      # a folder: only the speed-up is lost
         unusable.start()
+
+
+def test_a_link_result_larger_than_a_part_is_stored_in_parts(tmp_path, monkeypatch) -> None:
+    """SQLite refuses one value past a gigabyte (a 50,000-person run's result crashed
+    there): a large result is kept in parts and read back whole."""
+    import os
+
+    import linkage.store as store_module
+
+    monkeypatch.setattr(store_module, "MEMO_PART", 1000)
+    blob = os.urandom(5500)
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_memo("inputs", blob)
+        assert store.db.execute("SELECT count(*) FROM memo_parts").fetchone()[0] == 6
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.memo_result("inputs") == blob
+        assert store.memo_result("other inputs") is None
+        store.save_memo("small", b"abc")                 # the parts of the last one go
+        assert store.memo_result("small") == b"abc"
+        assert store.db.execute("SELECT count(*) FROM memo_parts").fetchone()[0] == 0
