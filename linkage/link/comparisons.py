@@ -175,7 +175,8 @@ class GivenName(_NameWord):
         translated = {w: translated_given(w) for w in pd.unique(images.dropna())
                       if isinstance(w, str) and translated_given(w) != w}
         if translated:
-            images = images.replace(translated)
+            mapped = images.map(translated)
+            images = mapped.where(mapped.notna(), images)
         return super().compare(left, (images, *right[1:]))
 
 
