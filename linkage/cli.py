@@ -147,6 +147,9 @@ def cmd_links(args) -> int:
     export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns,
                          names=False)
     written = write_research_tables(out, pairs, study_info, export, settings.windows, key)
+    from linkage.review.control import write_quality
+
+    written["quality"] = write_quality(out, None, state)
     linked = (pairs["status"].isin(["auto", "confirmed"])).sum()
     print(f"{linked} links" + (" (pseudonymised)" if key else ""))
     for name, path in written.items():

@@ -39,6 +39,7 @@ class Settings:
     review: float
     workers: int
     lang: str
+    control_sample: int
     windows: Windows
 
     @property
@@ -89,7 +90,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     columns = {k: str(v) for k, v in export["columns"].items() if v}
     return Settings(encoding=export["encoding"], delimiter=export["delimiter"], columns=columns,
                     auto=auto, review=review, workers=int(data["scan"]["workers"]),
-                    lang=str(data["review"]["lang"]), windows=Windows(**data["outcomes"]))
+                    lang=str(data["review"]["lang"]),
+                    control_sample=int(data["review"]["control_sample"]),
+                    windows=Windows(**data["outcomes"]))
 
 
 def _check(data: dict[str, Any]) -> list[str]:
@@ -124,6 +127,9 @@ def _check(data: dict[str, Any]) -> list[str]:
          "scan.workers", "a whole number from 0 (one per core) to 256", workers)
     need(data["review"]["lang"] in ("ru", "en"), "review.lang", "\"ru\" or \"en\"",
          data["review"]["lang"])
+    sample = data["review"]["control_sample"]
+    need(isinstance(sample, int) and not isinstance(sample, bool) and 0 <= sample <= 1000,
+         "review.control_sample", "a whole number of links from 0 to 1000", sample)
     for key, value in data["outcomes"].items():
         need(isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3650,
              f"outcomes.{key}", "a whole number of days from 0 to 3650", value)

@@ -54,6 +54,8 @@ from linkage.store import STATE_NAME, Store, now, readable, remember_state
 # 0.4 s sooner, and the thread that prepares the linker meanwhile loads them
 # (`meanwhile.LinkerMeanwhile`).
 if TYPE_CHECKING:
+    import pandas as pd
+
     from linkage.link.pipeline import LinkResult
     from linkage.review.handover import Carried
     from linkage.review.stamp import SheetStamp
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
 SHEET_STAMP = ".stamp"    # in the memo's outputs: the stamp of the review.xlsx written
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
                 "review.xlsx", "links.csv", "cohort.csv", "image_occurrence.csv",
-                "study_files.csv", "revision.xlsx")
+                "study_files.csv", "revision.xlsx", "linkage_quality.json")
 
 
 @dataclass
@@ -75,6 +77,7 @@ class JobResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     carried: Carried | None = None     # answers taken from the sheets in `out`
     sheet_note: str = ""    # why the new sheet is not review.xlsx (open or saved meanwhile)
+    quality: str = ""       # the control sample's estimate of automatic links' precision
     stages: dict[str, float] = field(default_factory=dict)   # seconds per stage
     reused: str = ""    # "link" or "link and outputs": the inputs were the last run's
 
@@ -100,6 +103,8 @@ class JobResult:
                             "answer, or «не знаю»)" if guard.new_questions else ""))
         if self.carried is not None:
             lines[0:0] = self.carried.lines()
+        if self.quality:
+            lines.append(self.quality)
         if self.sheet_note:
             lines.append(f"note: {self.sheet_note}")
         if self.reused:
@@ -240,6 +245,10 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             # it works while this one packs (0.2 s at 10,000 persons). (Kept by that
             # process, it cost 0.1 s less and 230 MB more at the peak, over 1 GB.)
             keep = partial(_keep_result, state, inputs or "-", linked)
+    from linkage.review.control import control_check, remember_draw, write_quality
+
+    with Store(state) as store:
+        quality, control = control_check(store, linked.pairs, settings.control_sample)
     study_info = {s.study_instance_uid: s for s in studies}
     outputs = {
         "studies": out / "studies.csv", "scan problems": out / "scan_problems.csv",
@@ -276,20 +285,22 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
                 with Store(state) as store:
                     placed = place_sheet(new_sheet, out, carried.seen.get(sheet.name), store,
                                          allowed.force)
+                    remember_draw(store, control, stamp.sheet_id)    # now it is shown
                 return placed.path
 
             outputs |= _write_outputs(outputs, research, linked, tables, study_info, export,
                                       settings, stamp, background, research_inputs, keep,
-                                      place)
+                                      place, (control, quality.line()))
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
         stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen,
                                stamp.state_id, stamp.state_path]
         with Store(state) as store:
             store.update_memo_outputs(inputs or "-", stamps)
             remember_counts(store, len(studies), len(export.records))
+        outputs["quality"] = write_quality(out, quality, state)
     remember_state(out, state)
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
-                       stages=stages.seconds, reused=reused)
+                       stages=stages.seconds, reused=reused, quality=quality.line())
     if placed is not None:
         result.sheet_note = placed.note
         if placed.carried is not None:
@@ -312,7 +323,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
                    settings: Settings, stamp: SheetStamp, background: Background,
                    research_inputs: ResearchInputs | None = None,
                    keep: Callable[[], None] | None = None,
-                   place: Callable[[Path], Path] | None = None) -> dict[str, Path]:
+                   place: Callable[[Path], Path] | None = None,
+                   control: tuple[pd.DataFrame | None, str] = (None, "")) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
     research tables (and, there, matches.csv) are written meanwhile into a staging
     folder by the second process, from `research_inputs`, for a large folder, and moved
@@ -334,7 +346,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
                 keep()
             new_sheet = staging.path / f".{sheet.name}"   # (a dot: commit leaves it)
             write_review(new_sheet, linked.pairs, tables.records, tables.studies, study_info,
-                         settings.thresholds, settings.lang, stamp)
+                         settings.thresholds, settings.lang, stamp, control=control[0],
+                         quality=control[1])
         except BaseException:
             with contextlib.suppress(Exception):
                 background.wait()       # nothing may write into the staging folder it leaves

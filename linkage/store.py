@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS exports (  -- the last export read, for the same byte
 CREATE TABLE IF NOT EXISTS sheets (  -- every review sheet a run handed out, in order
     seq INTEGER PRIMARY KEY AUTOINCREMENT, sheet_id TEXT NOT NULL UNIQUE, written_at TEXT,
     file TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS control_draws (  -- automatic links drawn for the control sample
+    record_id TEXT NOT NULL, study_instance_uid TEXT NOT NULL, stratum TEXT NOT NULL,
+    drawn_at TEXT NOT NULL, sheet_id TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (record_id, study_instance_uid));
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT, finished_at TEXT,
     images TEXT, export TEXT, summary TEXT, stages TEXT NOT NULL DEFAULT '');
@@ -480,6 +484,28 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- the control sample -------------------------------------------------------
+    def control_seed(self) -> int:
+        """The state's own seed of the control draws (made once: reproducible draws)."""
+        value = self.get_meta("control seed")
+        if value is None:
+            value = str(uuid.uuid4().int % 2**31)
+            self.set_meta("control seed", value)
+        return int(value)
+
+    def control_draws(self) -> list[tuple[str, str, str]]:
+        """(record_id, study_instance_uid, stratum) of every link ever drawn."""
+        return self.db.execute("SELECT record_id, study_instance_uid, stratum "
+                               "FROM control_draws").fetchall()
+
+    def add_control_draws(self, rows: Iterable[tuple[str, str, str]], sheet_id: str) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO control_draws VALUES (?, ?, ?, ?, ?)",
+                           [(r, s, stratum, now(), sheet_id) for r, s, stratum in rows])
+
+    def run_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM runs").fetchone()[0]
 
     # --- runs -------------------------------------------------------------------
     def record_run(self, started_at: str, images: str, export: str, summary: str,

@@ -21,6 +21,11 @@ LABELS = {
     "ru": {
         "sheet_review": "На проверку", "sheet_auto": "Авто", "sheet_lonely": "Снимки без пары",
         "sheet_unmatched": "Записи без снимков", "sheet_summary": "Сводка",
+        "sheet_control": "Выборочная проверка",
+        "control_note": "Случайная выборка автоматических связей: ответы показывают, как "
+                        "часто автомат ошибается. Отвечайте так же, как на листе «На "
+                        "проверку».",
+        "control_estimate": "Точность автоматических связей (выборочная проверка)",
         "decision": DECISION_HEADER, "comment": "Комментарий", "score": "Вероятность",
         "reason": "Почему", "attention": "Внимание",
         "rec_name": "ФИО (регистр)", "rec_birth": "Д.р. (регистр)", "rec_sex": "Пол (регистр)",
@@ -43,6 +48,10 @@ LABELS = {
     "en": {
         "sheet_review": "To review", "sheet_auto": "Auto", "sheet_lonely": "Studies unmatched",
         "sheet_unmatched": "Records unmatched", "sheet_summary": "Summary",
+        "sheet_control": "Control sample",
+        "control_note": "A random sample of automatic links: the answers show how often the "
+                        "automatic links are wrong. Answer as on «To review».",
+        "control_estimate": "Precision of automatic links (control sample)",
         "decision": DECISION_HEADER, "comment": "Comment", "score": "Probability",
         "reason": "Why", "attention": "Attention",
         "rec_name": "Name (registry)", "rec_birth": "Birth (registry)", "rec_sex": "Sex (registry)",

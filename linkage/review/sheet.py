@@ -49,9 +49,11 @@ def _days(study_date: str, admission: str) -> str:
 def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
                  studies: pd.DataFrame, study_info: dict, thresholds: Thresholds,
                  lang: str = "ru", stamp: SheetStamp | None = None,
-                 comparisons: tuple[Comparison, ...] = COMPARISONS) -> None:
+                 comparisons: tuple[Comparison, ...] = COMPARISONS,
+                 control: pd.DataFrame | None = None, quality: str = "") -> None:
     """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study;
-    `stamp` says which run wrote it (see review.stamp)."""
+    `stamp` says which run wrote it (see review.stamp); `control`: the automatic links
+    drawn for the control sample (review.control), `quality` its estimate so far."""
     t = labels(lang)
     # write-only: rows go to the file as they come (the normal mode keeps every cell as
     # an object and took seconds more at 10,000 persons)
@@ -59,6 +61,9 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     shown = pairs[(pairs["status"] != "").to_numpy()]     # a few percent of the pairs
     _review_sheet(wb, t["sheet_review"], shown[shown["status"] == REVIEW], records, studies,
                   study_info, t, lang, comparisons)
+    if control is not None and len(control):
+        _review_sheet(wb, t["sheet_control"], control, records, studies, study_info, t, lang,
+                      comparisons, note=t["control_note"])
     _auto_sheet(wb, t["sheet_auto"], shown[shown["status"].isin([AUTO, CONFIRMED])],
                 records, study_info, t)
     linked_studies = set(shown["study_instance_uid"])
@@ -66,14 +71,17 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     _lonely_studies(wb, t["sheet_lonely"],
                     [s for uid, s in study_info.items() if uid not in linked_studies], t)
     _lonely_records(wb, t["sheet_unmatched"], records[~records.index.isin(linked_records)], t)
-    _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t)
+    _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t,
+             quality)
     write_stamp(wb, stamp or SheetStamp())
     with atomic_path(path) as tmp:
         save(wb, tmp)
 
 
-def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, comparisons
-                  ) -> None:
+def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, comparisons,
+                  note: str = "") -> None:
+    """The pairs to answer; `note`, when given, is a first row saying why they are here
+    (without a key: the import passes it by)."""
     columns = [
         (t["study_group"], 5), (t["score"], 7), (t["rec_name"], 24), (t["img_name"], 24),
         (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
@@ -86,8 +94,11 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
         (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
     ]
     col = {name: i for i, (name, _) in enumerate(columns, start=1)}
-    sheet = StreamedSheet(wb, title, columns, len(pairs), hidden_from=col[KEY_COLUMNS[0]])
+    sheet = StreamedSheet(wb, title, columns, len(pairs) + bool(note),
+                          hidden_from=col[KEY_COLUMNS[0]])
     ws = sheet.ws
+    if note:
+        sheet.append([sheet.cell(note, alignment=TOP)], height=15)
 
     def fills(row) -> dict[int, PatternFill]:
         """Each comparison colours its own cells, as its level's kind says."""
@@ -203,7 +214,7 @@ def _lonely_records(wb, title, records, t) -> None:
     sheet.finish()
 
 
-def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
+def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "") -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 12
     ws.page_setup.orientation = "landscape"
@@ -215,7 +226,10 @@ def _summary(ws, pairs, records, study_info, thresholds, t) -> None:
             [t["n_records"], len(records)]]
     rows += [[t[status], int(counts.get(status, 0))]
              for status in ("auto", "review", "confirmed", "rejected")]
-    rows += [[t["thr_auto"], thresholds.auto], [t["thr_review"], thresholds.review], []]
+    rows += [[t["thr_auto"], thresholds.auto], [t["thr_review"], thresholds.review]]
+    if quality:
+        rows.append([t["control_estimate"], quality])
+    rows.append([])
     start = len(rows) + 1
     rows.append([t["bin"], t["pairs"]])
     edges = np.round(np.arange(0, 1.0001, 0.05), 2)
