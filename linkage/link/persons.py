@@ -27,9 +27,8 @@ def person_key(records: pd.DataFrame) -> pd.Series:
     - records with a given name written out and a birth date are one person when the
       birth dates are equal and the names are compatible;
     - records with the same case number and surname are one person;
-    - a record with only an initial and a birth date joins the one person it fits;
-      when two fit (twins, namesakes) it stays alone. A record without a birth date
-      stays alone: its name is all it has, and a name is shared by namesakes.
+    - a record with only an initial, or without a birth date, stays alone: an initial
+      and a birth date are shared by twins, a name alone by namesakes.
 
     Two records whose birth dates differ by one digit, one year or a swap of day and
     month stay two persons,
@@ -68,30 +67,8 @@ def person_key(records: pd.DataFrame) -> pd.Series:
     for i in range(n):
         if case[i] and rows[i][0]:
             union(i, by_case.setdefault((case[i], rows[i][0]), i))
-    _join_the_one_that_fits(rows, birth, spelt, find, union)
     ids = records.index.to_numpy()
     return pd.Series([f"p:{ids[find(i)]}" for i in range(n)], index=records.index)
-
-
-def _join_the_one_that_fits(rows, birth, spelt, find, union) -> None:
-    """Records with an initial only and a birth date join a person formed from
-    spelt-out records only when exactly one such person fits: twins (one initial, one
-    birth date) are never merged through them."""
-    n = len(rows)
-    by_date: dict[str, list[int]] = {}
-    for i in range(n):
-        if spelt[i] and rows[i][0]:
-            by_date.setdefault(_date_key(birth[i]), []).append(i)
-    joins = []
-    for i in range(n):
-        if spelt[i] or not rows[i][0] or not birth[i]:
-            continue
-        candidates = set(by_date.get(_date_key(birth[i]), ()))
-        persons = {find(j) for j in candidates if _compatible(rows[i], rows[j])}
-        if len(persons) == 1:
-            joins.append((i, persons.pop()))
-    for i, person in joins:            # after all are found: the order does not matter
-        union(i, person)
 
 
 def _date_key(date: str) -> str:

@@ -222,9 +222,9 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     people apart. (a) The birth date is the same, or the PatientID is the record's case
     number (day and month swapped is asked: namesakes are born so too). (b) Surname and
     given name agree: exactly, by transliteration, or by a slip that does not turn one
-    name into another (Сергнй is Сергей; Алёна is not Елена), or by an initial that
-    nobody else of that surname and birth date shares; beside an agreeing case number,
-    a name not written at all is no objection (the number identifies). (c) No other
+    name into another (Сергнй is Сергей; Алёна is not Елена); an initial tells no twins
+    apart. Beside an agreeing case number, an initial or a name not written at all is
+    no objection (the number identifies). (c) No other
     person comes close for the study (`two_people`, before this). However high the
     score, a pair that fails one of them is held for a person; a link that passes
     names its evidence in `decided_by`."""
@@ -244,10 +244,9 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     v.hold(~surname, "auto_evidence", "фамилия не совпадает")
     initial = ctx.at("given_name", "initial_match")
     given = ctx.at("given_name", "exact", "similar") | \
-        (by_case & ctx.at("given_name", "missing", "initial_match")) | \
-        (initial & ~_initial_shared(ctx))
+        (by_case & ctx.at("given_name", "missing", "initial_match"))
     v.hold(initial & ~given, "auto_evidence",
-           "имя только инициалом, а этот инициал у двух людей (близнецы, тёзки)")
+           "имя только инициалом: один человек или двое (близнецы, тёзки)?")
     v.hold(~given, "auto_evidence", "имени нет или оно другое")
     v.hold(_undated_namesake(ctx), "auto_evidence",
            "в регистре есть тёзка без даты рождения: он или этот человек?")
@@ -356,36 +355,6 @@ def _undated_namesake(ctx: Context) -> np.ndarray:
     for i in np.flatnonzero(pd.Series(pair_keys).isin(owners.index).to_numpy()):
         out[i] = bool(owners[pair_keys[i]] - {pair_persons[i]})
     return out
-
-
-def _initial_shared(ctx: Context) -> np.ndarray:
-    """Pairs whose surname, birth date and given initial belong to two given names
-    written out somewhere, in the registry or in the images (twins Александр and
-    Алексей): there an initial tells nobody apart."""
-    def people(frame: pd.DataFrame) -> pd.DataFrame:
-        given = frame["given_canon"].fillna("")
-        return pd.DataFrame({"key": frame["surname_key"].fillna("") + "|"
-                             + frame["birth_date"].fillna("") + "|" + given.str[:1],
-                             "given": given})[(given.str.len() > 1).to_numpy()
-                                              & (frame["birth_date"].fillna("") != "")
-                                              .to_numpy()]
-
-    known = pd.concat([people(ctx.records), people(ctx.studies)])
-    names = known.drop_duplicates().groupby("key").size()
-    shared = set(names.index[names > 1])
-    if not shared:
-        return np.zeros(len(ctx.scored), dtype=bool)
-
-    def key(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-        initial = frame["given_canon"].fillna("").str[:1].where(
-            frame["given_canon"].fillna("") != "", frame["given_initial"].fillna("").map(
-                lambda i: canonical_token(i)[:1]))
-        keys = (frame["surname_key"].fillna("") + "|" + frame["birth_date"].fillna("")
-                + "|" + initial).to_numpy()
-        return keys[rows]
-
-    return pd.Series(key(ctx.records, ctx.record_rows)).isin(shared).to_numpy() | \
-        pd.Series(key(ctx.studies, ctx.study_rows)).isin(shared).to_numpy()
 
 
 def follows_auto(ctx: Context, v: Verdict) -> None:

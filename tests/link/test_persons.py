@@ -1,7 +1,7 @@
 """Records grouped into persons (docs/architecture.md, "Persons"): only on what tells
 two people apart. Repeat admissions with one birth date are one person; namesakes born
-apart (even one digit, one year or a day/month swap apart) are two; an initial joins
-the one person it fits; a record without a birth date stays alone."""
+apart (even one digit, one year or a day/month swap apart) are two; a record with only
+initials, or without a birth date, stays alone."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def _records(rows: list[tuple[str, str]]):
 
 
 CASES = [  # rows, groups (record numbers of one person share a letter)
-    ([("Иванов Сергей Петрович", "1960-01-02"), ("ИВАНОВ С.П.", "1960-01-02")], "AA"),
+    # an initial and a birth date are what twins share: such a record stays alone
+    ([("Иванов Сергей Петрович", "1960-01-02"), ("ИВАНОВ С.П.", "1960-01-02")], "AB"),
     ([("Иванов Сергей Петрович", "1960-01-02"), ("Иванов Сергей", "1960-01-02")], "AA"),
     ([("Иванов Сергей Петрович", "1960-01-02"), ("Ивнов Сергей Петрович", "1960-01-02")],
      "AA"),                                              # a slip in the surname
