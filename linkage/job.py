@@ -245,7 +245,13 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
             # it works while this one packs (0.2 s at 10,000 persons). (Kept by that
             # process, it cost 0.1 s less and 230 MB more at the peak, over 1 GB.)
             keep = partial(_keep_result, state, inputs or "-", linked)
-    from linkage.review.control import control_check, remember_draw, write_quality
+    from linkage.review.control import (
+        control_check,
+        remember_draw,
+        unmatched_by_year,
+        unmatched_line,
+        write_quality,
+    )
 
     with Store(state) as store:
         quality, control = control_check(store, linked.pairs, settings.control_sample)
@@ -297,10 +303,14 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         with Store(state) as store:
             store.update_memo_outputs(inputs or "-", stamps)
             remember_counts(store, len(studies), len(export.records))
-        outputs["quality"] = write_quality(out, quality, state)
+        unmatched = unmatched_by_year(
+            linked.pairs, {s.study_instance_uid: s.study_date for s in studies},
+            {str(r["record_id"]): r.get("admission_date", "") for r in export.records})
+        outputs["quality"] = write_quality(out, quality, state, unmatched)
     remember_state(out, state)
     result = JobResult(scanned, studies, export, linked, out, state, outputs, carried,
-                       stages=stages.seconds, reused=reused, quality=quality.line())
+                       stages=stages.seconds, reused=reused,
+                       quality=f"{quality.line()}\n{unmatched_line(unmatched)}")
     if placed is not None:
         result.sheet_note = placed.note
         if placed.carried is not None:

@@ -157,27 +157,54 @@ def remember_draw(store: Store, sample: pd.DataFrame, sheet_id: str) -> None:
                                 sample["stratum"], strict=True), sheet_id)
 
 
+def unmatched_by_year(pairs: pd.DataFrame, study_dates: dict[str, str],
+                      admissions: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Recall's side, cheaply: studies without any pair (auto, asked or answered) by the
+    year of the study, and records without any study by the year of admission; a drop
+    from one export to the next shows here."""
+    shown = pairs[(pairs["status"] != "").to_numpy()]
+    paired_studies, paired_records = set(shown["study_instance_uid"]), set(shown["record_id"])
+
+    def by_year(dates: dict[str, str], paired: set) -> dict[str, int]:
+        years = pd.Series([d[:4] or "?" for key, d in dates.items() if key not in paired],
+                          dtype=object)
+        return {str(k): int(v) for k, v in years.value_counts().sort_index().items()}
+
+    return {"studies_without_pair": by_year(study_dates, paired_studies),
+            "records_without_study": by_year(admissions, paired_records)}
+
+
+def unmatched_line(unmatched: dict[str, dict[str, int]]) -> str:
+    def part(counts: dict[str, int]) -> str:
+        years = ", ".join(f"{y}: {n}" for y, n in counts.items())
+        return f"{sum(counts.values())}" + (f" ({years})" if years else "")
+
+    return (f"without any pair: studies {part(unmatched['studies_without_pair'])}; records "
+            f"{part(unmatched['records_without_study'])}")
+
+
 QUALITY_NAME = "linkage_quality.json"
 _LAST = "control estimate"
 
 
-def write_quality(folder: Path, found: Estimate | None, state: Path | None = None) -> Path:
+def write_quality(folder: Path, found: Estimate | None, state: Path | None = None,
+                  unmatched: dict | None = None) -> Path:
     """linkage_quality.json beside the research files: the precision estimate a paper
     can quote. The run also keeps it in the state, for `linkage links` to write again
     (`found` None: the state's last one)."""
     from linkage.files import atomic_path
 
-    if found is not None and state is not None:
-        with Store(state) as store:
-            store.set_meta(_LAST, json.dumps(found.as_dict()))
-    if found is None:
+    if found is not None:
+        data = {"automatic_links": found.as_dict(), "unmatched": unmatched or {}}
+        if state is not None:
+            with Store(state) as store:
+                store.set_meta(_LAST, json.dumps(data))
+    else:
         with Store(state) as store:
             text = store.get_meta(_LAST)
-        data = json.loads(text) if text else Estimate(None, 0.0, 1.0, 0, 0).as_dict()
-    else:
-        data = found.as_dict()
+        data = json.loads(text) if text else \
+            {"automatic_links": Estimate(None, 0.0, 1.0, 0, 0).as_dict(), "unmatched": {}}
     path = folder / QUALITY_NAME
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps({"automatic_links": data}, ensure_ascii=False, indent=2),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return path

@@ -110,6 +110,12 @@ def test_the_control_sheet_is_answered_like_any_other_and_estimates_precision(
     quality = json.loads((out / "linkage_quality.json").read_text(encoding="utf-8"))
     assert quality["automatic_links"]["checked"] == len(rows)
     assert 0 < quality["automatic_links"]["precision"] < 1
+    # recall's side: studies and records left without any pair, by year
+    unmatched = quality["unmatched"]
+    assert set(unmatched) == {"studies_without_pair", "records_without_study"}
+    assert sum(unmatched["records_without_study"].values()) == len(dataset_records_unpaired(
+        second))
+    assert "without any pair: studies" in second.summary()
     again = load_workbook(out / "review.xlsx")
     if "Выборочная проверка" in again.sheetnames:           # none left to draw is fine too
         ws = again["Выборочная проверка"]
@@ -120,3 +126,8 @@ def test_the_control_sheet_is_answered_like_any_other_and_estimates_precision(
         assert not redrawn & set(drawn)                      # never asked twice
     summary = [[c.value for c in row] for row in again["Сводка"].iter_rows()]
     assert any(str(r[0]).startswith("Точность автоматических связей") for r in summary)
+
+
+def dataset_records_unpaired(result) -> set[str]:
+    shown = result.linked.pairs[result.linked.pairs["status"] != ""]
+    return {str(r["record_id"]) for r in result.export.records} - set(shown["record_id"])
