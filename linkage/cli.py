@@ -9,6 +9,7 @@ import sys
 from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
+from linkage import terminal
 from linkage.errors import JobError, LinkageError
 
 
@@ -372,85 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _safe_console() -> None:
-    """Never fail on printing: a path with a character outside the console's code page
-    (cp866, cp1251 when redirected) is shown escaped instead of ending the job."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
-
-
-def _terminate_like_interrupt() -> None:
-    """SIGTERM (a service stop, `kill`) ends the job as Ctrl-C does: workers stopped,
-    the state consistent (and on Windows, closing the console sends SIGBREAK)."""
-    import signal
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    for name in ("SIGTERM", "SIGBREAK"):
-        if hasattr(signal, name):
-            try:
-                signal.signal(getattr(signal, name), stop)
-            except (ValueError, OSError):      # not the main thread
-                pass
-
-
-class _WatchedStdout:
-    """sys.stdout, noting a broken pipe on writing to it: only that is `| head` closing
-    early (any other BrokenPipeError is a failure and must not exit 0)."""
-
-    def __init__(self) -> None:
-        self.stream, self.broken = None, False
-
-    def install(self) -> None:
-        if sys.stdout is None or isinstance(sys.stdout, _Proxy):
-            return
-        self.stream = sys.stdout
-        sys.stdout = _Proxy(self)
-
-
-class _Proxy:
-    def __init__(self, watch: _WatchedStdout) -> None:
-        self._watch = watch
-
-    def write(self, text: str) -> int:
-        return self._guard(self._watch.stream.write, text)
-
-    def flush(self) -> None:
-        self._guard(self._watch.stream.flush)
-
-    def _guard(self, call, *args):
-        try:
-            return call(*args)
-        except BrokenPipeError:
-            self._watch.broken = True
-            raise
-
-    def __getattr__(self, name: str):
-        return getattr(self._watch.stream, name)
-
-
-_STDOUT = _WatchedStdout()
-
-
-def _console_streams() -> None:
-    """pythonw or a scheduled task may start us with no stdout or stderr (None): what
-    would be printed goes nowhere instead of ending a finished run in a traceback."""
-    import os
-
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
-
-
 def main(argv: list[str] | None = None) -> int:
-    _console_streams()
-    _safe_console()
-    _STDOUT.install()
-    _terminate_like_interrupt()
+    terminal.console_streams()
+    terminal.safe_console()
+    terminal.STDOUT.install()
+    terminal.terminate_like_interrupt()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -459,8 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.DatabaseError as exc:
         print(f"linkage: the state file cannot be used ({exc})", file=sys.stderr)
     except BrokenPipeError as exc:
-        if _STDOUT.broken:      # output piped into `head`: stop quietly
-            _quiet_broken_pipe()
+        if terminal.STDOUT.broken:      # output piped into `head`: stop quietly
+            terminal.quiet_broken_pipe()
             return 0
         print(f"linkage: a pipe to another process broke ({exc}); if worker processes "
               "cannot start, run as the user who installed linkage", file=sys.stderr)
@@ -477,17 +404,6 @@ def main(argv: list[str] | None = None) -> int:
         print("linkage: interrupted; the state file keeps what was finished", file=sys.stderr)
         return 130
     return 2
-
-
-def _quiet_broken_pipe() -> None:
-    """Output piped into `head`: stop quietly (Python would complain at exit)."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def console() -> None:

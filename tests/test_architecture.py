@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "linkage"
 
 LEAVES = {"errors", "config", "names", "store", "lock", "text", "files", "background",
-          "checkpoint", "progress", "caching", "collector", "workers", "run_guards"}
+          "checkpoint", "progress", "caching", "collector", "workers", "run_guards", "terminal"}
 # Each rank may import the ranks before it; images and records, the two inputs, are
 # one rank and import neither each other.
 RANKS = [{"images", "records"}, {"link"}, {"review"}, {"outputs"}, {"inventory"}, {"meanwhile"},

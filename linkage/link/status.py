@@ -25,15 +25,19 @@ import pandas as pd
 
 from linkage.config import Thresholds
 from linkage.link.coded import positions
+from linkage.link.margin import (
+    SIMILAR_NAME,
+    folder_names_another,
+    namesake_born_near,
+    undated_namesake,
+)
 from linkage.link.persons import namesakes_without_birth, person_key
-from linkage.names.canon import canonical_token
 from linkage.names.conventions import translated_given
 from linkage.names.morph import two_given_names
 from linkage.names.similarity import similarity_many
 
 AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
 AMBIGUITY_BITS = 6.0   # two people within 2**6 = 64x of each other: too close to call
-SIMILAR_NAME = 0.9     # as link.comparisons.SIMILAR: at or above, one name
 
 
 @dataclass
@@ -248,11 +252,11 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     v.hold(initial & ~given, "auto_evidence",
            "имя только инициалом: один человек или двое (близнецы, тёзки)?")
     v.hold(~given, "auto_evidence", "имени нет или оно другое")
-    v.hold(_undated_namesake(ctx), "auto_evidence",
+    v.hold(undated_namesake(ctx), "auto_evidence",
            "в регистре есть тёзка без даты рождения: он или этот человек?")
-    v.hold(_namesake_born_near(ctx, v.status == AUTO), "auto_evidence",
+    v.hold(namesake_born_near(ctx, v.status == AUTO), "auto_evidence",
            "в регистре есть тёзка с похожей датой рождения: он или этот человек?")
-    v.hold(_folder_names_another(ctx, v.status == AUTO), "auto_evidence",
+    v.hold(folder_names_another(ctx, v.status == AUTO), "auto_evidence",
            "в названии папки другое имя")
     similar = np.flatnonzero((v.status == AUTO) & ctx.at("given_name", "similar"))
     if similar.size:
@@ -265,96 +269,6 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
     passed = v.status == AUTO
     v.decided_by[passed & by_birth] = "auto_by_birth_date"
     v.decided_by[passed & ~by_birth] = "auto_by_case_number"
-
-
-def _namesake_born_near(ctx: Context, auto: np.ndarray) -> np.ndarray:
-    """Pairs whose study's name also fits another registry person born one digit, one
-    year or a day/month swap away from the study's birth date: such a date tells the
-    two apart no better than a typo in either (an exact date may be the typo)."""
-    rows = np.flatnonzero(auto & (ctx.study_values("birth_date") != ""))
-    out = np.zeros(len(ctx.scored), dtype=bool)
-    if not rows.size:
-        return out
-    records = ctx.records
-    key = (records["surname_key"].fillna("") + "|"
-           + _initial_of(records)).to_numpy()
-    people = pd.DataFrame({"key": key, "person": ctx.persons.to_numpy(),
-                           "birth": records["birth_date"].fillna("").to_numpy(),
-                           "given": records["given_canon"].fillna("").to_numpy()})
-    people = people[people["birth"] != ""].drop_duplicates()
-    by_key = {k: g for k, g in people.groupby("key")}
-    studies = ctx.studies.iloc[ctx.study_rows[rows]]
-    study_keys = (studies["surname_key"].fillna("") + "|" + _initial_of(studies)).to_numpy()
-    for row, study_key, birth, given, person in zip(
-            rows.tolist(), study_keys.tolist(), studies["birth_date"].tolist(),
-            studies["given_canon"].fillna("").tolist(), ctx.pair_persons[rows].tolist(),
-            strict=True):
-        others = by_key.get(study_key)
-        if others is None:
-            continue
-        for other_person, other_birth, other_given in zip(
-                others["person"], others["birth"], others["given"], strict=True):
-            if other_person != person and _born_near(birth, other_birth) and \
-                    (len(given) < 2 or len(other_given) < 2 or given == other_given):
-                out[row] = True
-                break
-    return out
-
-
-def _initial_of(frame: pd.DataFrame) -> pd.Series:
-    given = frame["given_canon"].fillna("")
-    return given.str[:1].where(given != "", frame["given_initial"].fillna("").map(
-        lambda i: canonical_token(i)[:1]))
-
-
-def _born_near(a: str, b: str) -> bool:
-    """Two ISO dates one digit, one year (same day) or a day/month swap apart."""
-    if a == b or len(a) != 10 or len(b) != 10:
-        return False
-    digits = sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    year = a[4:] == b[4:] and abs(int(a[:4]) - int(b[:4])) == 1
-    swap = a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
-    return digits or year or swap
-
-
-def _folder_names_another(ctx: Context, auto: np.ndarray) -> np.ndarray:
-    """Pairs whose study's folder is named with a given name that is not the record's
-    (the twin's folder «Тамцева Варвара» holding images signed «ТАМЦЕВА^В.Г.»)."""
-    rows = np.flatnonzero(auto & (ctx.study_values("folder_given") != ""))
-    out = np.zeros(len(ctx.scored), dtype=bool)
-    if not rows.size:
-        return out
-    pairs = list(zip(ctx.record_values("given_name")[rows].tolist(),
-                     ctx.study_values("folder_given")[rows].tolist(), strict=True))
-    distinct = sorted({p for p in pairs if p[0]})
-    if not distinct:
-        return out
-    similar = dict(zip(distinct, similarity_many([a for a, _ in distinct],
-                                                 [translated_given(b) for _, b in distinct])
-                       >= SIMILAR_NAME, strict=True))
-    out[rows] = [bool(a) and not similar[(a, b)] for a, b in pairs]
-    return out
-
-
-def _undated_namesake(ctx: Context) -> np.ndarray:
-    """Pairs whose record's surname and given name are also another registry person's
-    who has no birth date: nothing tells which of the two the images show."""
-    records = ctx.records
-    key = (records["surname_key"].fillna("") + "|" + records["given_canon"].fillna("")) \
-        .to_numpy()
-    undated = (records["birth_date"].fillna("") == "").to_numpy() & \
-        (records["given_canon"].fillna("").str.len() > 1).to_numpy()
-    if not undated.any():
-        return np.zeros(len(ctx.scored), dtype=bool)
-    persons = ctx.persons.to_numpy()
-    owners = pd.DataFrame({"key": key[undated], "person": persons[undated]}) \
-        .drop_duplicates().groupby("key")["person"].agg(set)
-    pair_keys = key[ctx.record_rows]
-    pair_persons = ctx.pair_persons
-    out = np.zeros(len(ctx.scored), dtype=bool)
-    for i in np.flatnonzero(pd.Series(pair_keys).isin(owners.index).to_numpy()):
-        out[i] = bool(owners[pair_keys[i]] - {pair_persons[i]})
-    return out
 
 
 def follows_auto(ctx: Context, v: Verdict) -> None:
