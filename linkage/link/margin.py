@@ -18,20 +18,29 @@ SIMILAR_NAME = 0.9     # as link.comparisons.SIMILAR: at or above, one name
 
 
 def namesake_born_near(ctx, auto: np.ndarray) -> np.ndarray:
-    """Pairs whose study's name also fits another registry person born one digit, one
-    year or a day/month swap away from the study's birth date: such a date tells the
-    two apart no better than a typo in either (an exact date may be the typo)."""
+    """Pairs whose study's name also fits another person, in the registry or in the
+    images, born one digit, one year or a day/month swap away from the study's birth
+    date: such a date tells the two apart no better than a typo in either (and the
+    registry's exact date may be the typo: a namesake's, mistyped into this one)."""
     rows = np.flatnonzero(auto & (ctx.study_values("birth_date") != ""))
     out = np.zeros(len(ctx.scored), dtype=bool)
     if not rows.size:
         return out
-    records = ctx.records
-    key = (records["surname_key"].fillna("") + "|"
-           + _initial_of(records)).to_numpy()
-    people = pd.DataFrame({"key": key, "person": ctx.persons.to_numpy(),
-                           "birth": records["birth_date"].fillna("").to_numpy(),
-                           "given": records["given_canon"].fillna("").to_numpy()})
-    people = people[people["birth"] != ""].drop_duplicates()
+    records, studies_all = ctx.records, ctx.studies
+    people = pd.concat([
+        pd.DataFrame({"key": (records["surname_key"].fillna("") + "|"
+                              + _initial_of(records)).to_numpy(),
+                      "person": ctx.persons.to_numpy(),
+                      "birth": records["birth_date"].fillna("").to_numpy(),
+                      "given": records["given_canon"].fillna("").to_numpy()}),
+        # each study a witness of its own (its images may be another person's)
+        pd.DataFrame({"key": (studies_all["surname_key"].fillna("") + "|"
+                              + _initial_of(studies_all)).to_numpy(),
+                      "person": ("image:" + studies_all.index.astype(str)).to_numpy(),
+                      "birth": studies_all["birth_date"].fillna("").to_numpy(),
+                      "given": studies_all["given_canon"].fillna("").to_numpy()})])
+    people = people[(people["birth"] != "") & (people["key"].str.len() > 2)] \
+        .drop_duplicates(["key", "birth", "given"])
     by_key = {k: g for k, g in people.groupby("key")}
     studies = ctx.studies.iloc[ctx.study_rows[rows]]
     study_keys = (studies["surname_key"].fillna("") + "|" + _initial_of(studies)).to_numpy()
