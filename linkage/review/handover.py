@@ -87,9 +87,9 @@ class Carried:
 def carry_answers(out: Path, store: Store, force: bool = False,
                   written: dict[str, list] | None = None) -> Carried:
     """Store the answers of every sheet in `out` that changed since this state wrote
-    or read it. Refuse the run, having stored nothing of that sheet, when a sheet
-    cannot be read or holds answers older than ones given in a later sheet (`force`
-    lets the sheet win, as in `review import --force`)."""
+    or read it. Refuse the run, replacing nothing, when a sheet cannot be read (none of
+    its answers stored) or answers pairs otherwise than a later sheet did (its other
+    answers stored; `force` lets the sheet win, as in `review import --force`)."""
     carried = Carried()
     seen = _seen(store, out)
     for sheet in sheets_in(out):
