@@ -70,3 +70,56 @@ def test_folder_names_in_any_letters_and_code_page(folder, surname, given) -> No
     assert name_similarity(parsed.surname, surname) >= SIMILAR
     if given:
         assert name_similarity(parsed.given, given) >= SIMILAR
+
+
+def test_one_person_per_convention_is_found_end_to_end(tmp_path) -> None:
+    """Real DICOM files (pydicom) named in each convention, «Given Patronymic Surname»
+    as a foreign clinic writes it, with the birth date; a real export in Windows-1251;
+    the job: every one of them is linked (automatically or asked), none to another."""
+    from linkage.config import load_settings
+    from linkage.job import run_job
+    from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
+
+    firsts: dict[str, tuple[list[str], list[str]]] = {}
+    for convention, latin, cyrillic in rows():
+        firsts.setdefault(convention, (latin, cyrillic))
+    images = tmp_path / "Снимки"
+    lines = ["ID;ФИО;Дата рождения;Дата поступления"]
+    for n, (convention, (latin, cyrillic)) in enumerate(sorted(firsts.items()), start=1):
+        birth = f"19{50 + n}0{n % 9 + 1}1{n % 9}"
+        folder = images / f"{latin[-1]} {convention}"
+        folder.mkdir(parents=True)
+        for i in range(2):
+            (folder / f"IM{i}.dcm").write_bytes(instance_bytes(InstanceSpec(
+                patient_name=" ".join(latin).encode("utf-8"), charset="ISO_IR 192",
+                patient_id=f"X{n}", birth_date=birth, sex="", study_uid=f"1.2.9.{n}",
+                series_uid=f"1.2.9.{n}.1", sop_uid=f"1.2.9.{n}.1.{i}", study_date="20240110",
+                modality="MR", study_description="MRI", series_description="T2",
+                body_part="", institution="", instance_number=i + 1)))
+        lines.append(f"{n};{' '.join(cyrillic)};{birth[6:]}.{birth[4:6]}.{birth[:4]};"
+                     "12.01.2024")
+    import random
+
+    from linkage.synth.people import PeopleFactory
+
+    factory = PeopleFactory(random.Random(4))
+    for n in range(100, 160):     # people the model learns from, written the usual way
+        p = factory.person()
+        folder = images / f"{p.surname} {n}"
+        folder.mkdir(parents=True)
+        (folder / "IM0.dcm").write_bytes(instance_bytes(InstanceSpec(
+            patient_name=f"{p.surname}^{p.given}^{p.patronymic}".encode(), charset="ISO_IR 192",
+            patient_id=f"X{n}", birth_date=p.birth_date.strftime("%Y%m%d"), sex=p.sex,
+            study_uid=f"1.2.8.{n}", series_uid=f"1.2.8.{n}.1", sop_uid=f"1.2.8.{n}.1.1",
+            study_date="20240110", modality="MR", study_description="MRI",
+            series_description="T2", body_part="", institution="", instance_number=1)))
+        lines.append(f"{n};{p.surname} {p.given} {p.patronymic};"
+                     f"{p.birth_date.strftime('%d.%m.%Y')};12.01.2024")
+    export = tmp_path / "export.csv"
+    export.write_bytes("\r\n".join(lines).encode("cp1251"))
+    result = run_job(images, export, tmp_path / "out", load_settings(), progress=False)
+    shown = result.linked.pairs[result.linked.pairs["status"] != ""]
+    found = {(r, s) for r, s in zip(shown["record_id"], shown["study_instance_uid"],
+                                    strict=True) if s.startswith("1.2.9.")}
+    expected = {(str(n), f"1.2.9.{n}") for n in range(1, len(firsts) + 1)}
+    assert found == expected, sorted(found ^ expected)
