@@ -250,6 +250,9 @@ def cmd_evaluate(args) -> int:
                        {s.study_instance_uid for s in result.studies})
     print(result.summary())
     print(format_metrics(metrics))
+    from linkage.review.control import check_estimator
+
+    print(check_estimator(result.linked.pairs, Truth.read(truth_dir).true_pairs()))
     return 0
 
 

@@ -75,7 +75,8 @@ def test_synth_and_evaluate(tmp_path) -> None:
     result = run_cli("evaluate", "--truth", str(tmp_path / "s" / "truth"))
     assert result.returncode == 0, result.stderr
     for words in ("pair completeness", "auto precision", "recall auto+review", "review load",
-                  "by class: recall (auto+review)", "charset:", "reg:"):
+                  "by class: recall (auto+review)", "charset:", "reg:",
+                  "control sample check: 100 repeats", "the 95% interval held"):
         assert words in result.stdout
 
 
