@@ -44,11 +44,17 @@ def _many_copies(images: Path) -> None:
         (folder / f"IM{n}.dcm").write_bytes(content)
 
 
+def _as_in_a_console() -> None:
+    """Ctrl-C as a console delivers it: a test run in the background (a CI job, `&`)
+    would otherwise pass on an ignored SIGINT, which the job would never see."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _scan_with_workers(command: list[str]) -> tuple[subprocess.Popen, set[int]]:
     """A scan started in a session of its own (as a console starts it), once two of
     its worker processes are seen."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_as_in_a_console)
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while time.monotonic() < deadline and len(workers) < 2 and process.poll() is None:
