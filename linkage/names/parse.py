@@ -324,6 +324,14 @@ def parse_dicom_name(text: str) -> ParsedName:
     if parsed.surname and _tidy(_clean_word(family)) != parsed.surname \
             and not given_name_sex(family):
         parsed = replace(parsed, surname=_tidy(_clean_word(family)))
+    middle_word = _clean_word(middle)
+    if middle_word and not parsed.patronymic and " " not in middle_word \
+            and not _is_initials(middle) \
+            and _tidy(middle_word) not in (parsed.surname, *parsed.given.split()):
+        # the middle component is the patronymic by position, even in a spelling no
+        # convention reads (Gontsjar^Nikolay^Nikolaevitsj kept its patronymic)
+        parsed = replace(parsed, patronymic=_tidy(middle_word),
+                         patronymic_initial=middle_word[:1].upper())
     given_words = given.split()
     if not middle and len(given_words) == 2 and not parsed.patronymic \
             and "." not in given and len(given_words[1]) >= 2 \

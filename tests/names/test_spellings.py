@@ -123,3 +123,13 @@ def test_one_person_per_convention_is_found_end_to_end(tmp_path) -> None:
                                     strict=True) if s.startswith("1.2.9.")}
     expected = {(str(n), f"1.2.9.{n}") for n in range(1, len(firsts) + 1)}
     assert found == expected, sorted(found ^ expected)
+
+
+@pytest.mark.parametrize(("pn", "patronymic"), [
+    ("Gontsjar^Nikolay^Nikolaevitsj", "Nikolaevitsj"),
+    ("Schukow^Alexander^Dmitrijewitsch", "Dmitrijewitsch"),
+    ("Qwerty^Ivan^Zyxwvut", "Zyxwvut"),       # no convention reads it: kept by position
+    ("KIM^MIN^SU", ""),                       # a given name of two words, no patronymic
+])
+def test_the_middle_component_is_the_patronymic(pn, patronymic) -> None:
+    assert parse_dicom_name(pn).patronymic == patronymic
