@@ -83,7 +83,7 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
     """The pairs to answer; `note`, when given, is a first row saying why they are here
     (without a key: the import passes it by)."""
     columns = [
-        (t["study_group"], 5), (t["score"], 7), (t["rec_name"], 24), (t["img_name"], 24),
+        (t["study_group"], 5), (t["score"], 10), (t["rec_name"], 24), (t["img_name"], 24),
         (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
         (t["rec_case"], 9), (t["img_id"], 9), (t["img_folder"], 16), (t["img_decoding"], 12),
         (t["img_date"], 10), (t["rec_admission"], 10), (t["rec_surgery"], 10),
@@ -178,7 +178,7 @@ def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, 
 
 def _auto_sheet(wb, title, pairs, records, study_info, t) -> None:
     record_rows = _rows(records, ("full_name", "birth_date"))
-    sheet = StreamedSheet(wb, title, [(t["score"], 9), (t["rec_name"], 30), (t["img_name"], 30),
+    sheet = StreamedSheet(wb, title, [(t["score"], 10), (t["rec_name"], 30), (t["img_name"], 30),
                                (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
                                (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
                                (KEY_COLUMNS[1], 30)], len(pairs))
