@@ -68,17 +68,19 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               progress: bool | None = None, allow_shrink: bool = False,
               locked: bool = False, background: Background | None = None,
               after_batch: Callable[[], None] | None = None,
-              files_saved: Callable[[ScanResult], None] | None = None
+              files_saved: Callable[[ScanResult], None] | None = None,
+              check: Callable[[ScanResult], None] | None = None
               ) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list. With `background`,
     revision.xlsx is made and written there once the studies are grouped, with the
     folder names parsed meanwhile, and studies.csv after it (the caller waits for
-    them). `after_batch` and `files_saved` as in `images.scan.ScanHooks`."""
+    them). `after_batch` and `files_saved` as in `images.scan.ScanHooks`; `check` may
+    refuse the scanned folder before any output is written."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
             return scan_only(images, out, state, settings, progress, allow_shrink, True,
-                             background, after_batch, files_saved)
+                             background, after_batch, files_saved, check)
     revision = out / "revision.xlsx"
     started: list[str] = []
 
@@ -96,6 +98,8 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink,
                        hooks=ScanHooks(after_batch=after_batch, files_saved=files_saved))
+    if check is not None:
+        check(scanned)
     # the same tree as last time: the same report, not written again
     report_due = not (scanned.unchanged and revision.is_file())
     if report_due:

@@ -47,7 +47,12 @@ from linkage.review.handover import (
     place_sheet,
     remember_seen,
 )
-from linkage.run_guards import check_counts, pause_for_tests, remember_counts
+from linkage.run_guards import (
+    check_records,
+    check_studies,
+    pause_for_tests,
+    remember_counts,
+)
 from linkage.store import STATE_NAME, Store, now, readable, remember_state
 
 # pandas, openpyxl and the linker are imported where they are used: the scan starts
@@ -193,12 +198,13 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         names = NamesMeanwhile(background)
         scanned, studies = scan_only(images, out, state, settings, progress, allowed.shrink,
                                      locked=True, background=background,
-                                     after_batch=reading.check, files_saved=names.start)
+                                     after_batch=reading.check, files_saved=names.start,
+                                     check=partial(_check_studies, state, images,
+                                                   allowed.shrink))
     with stages.stage("export"):
         export = reading.result()
     with Store(state) as store:
-        check_counts(store, images, export_path, len(studies), len(export.records),
-                     allowed.shrink)
+        check_records(store, export_path, len(export.records), allowed.shrink)
     # the scan's writes (and the export's) go into the state file while the job links;
     # started after the export is kept, which would wait for the disk otherwise
     checkpoint.start()
@@ -378,6 +384,12 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
 def _replace(new: Path, target: Path) -> Path:
     move_into_place(new, target)
     return target
+
+
+def _check_studies(state: Path, images: Path, allow_shrink: bool, scanned: ScanResult
+                   ) -> None:
+    with Store(state) as store:
+        check_studies(store, images, len(scanned.studies), allow_shrink)
 
 
 def _keep_result(state: Path, inputs: str, linked: LinkResult) -> None:

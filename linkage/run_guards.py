@@ -18,22 +18,28 @@ SHRINK_SHARE, SHRINK_MIN = 0.5, 10
 _LAST = "last run counts"
 
 
-def check_counts(store: Store, images: Path, export: Path, studies: int, records: int,
-                 allow_shrink: bool) -> None:
-    """Raise FolderShrunk (one line, `--allow-shrink` to go on) before anything is
-    linked or replaced."""
+def check_studies(store: Store, images: Path, studies: int, allow_shrink: bool) -> None:
+    """Raise FolderShrunk (one line, `--allow-shrink` to go on) before the scan's own
+    outputs are written."""
+    _check(store, 0, f"studies in the images folder {images}", studies, allow_shrink,
+           "is it the right folder, is the disk connected?")
+
+
+def check_records(store: Store, export: Path, records: int, allow_shrink: bool) -> None:
+    """The same for the export, before anything is linked or replaced."""
+    _check(store, 1, f"records in the export {export}", records, allow_shrink,
+           "is it the right file, was it saved whole?")
+
+
+def _check(store: Store, which: int, what: str, now: int, allow_shrink: bool,
+           ask: str) -> None:
     if allow_shrink:
         return
-    last_studies, last_records = _last(store)
-    for what, path, now, last, ask in (
-            ("studies in the images folder", images, studies, last_studies,
-             "is it the right folder, is the disk connected?"),
-            ("records in the export", export, records, last_records,
-             "is it the right file, was it saved whole?")):
-        if now == 0 or (last - now >= SHRINK_MIN and now < SHRINK_SHARE * last):
-            before = f" (the last run had {last})" if last else ""
-            raise FolderShrunk(f"{now} {what} {path}{before}: {ask} Nothing was changed (run "
-                               "again with --allow-shrink if this is really so)")
+    last = _last(store)[which]
+    if now == 0 or (last - now >= SHRINK_MIN and now < SHRINK_SHARE * last):
+        before = f" (the last run had {last})" if last else ""
+        raise FolderShrunk(f"{now} {what}{before}: {ask} Nothing was changed (run again "
+                           "with --allow-shrink if this is really so)")
 
 
 def remember_counts(store: Store, studies: int, records: int) -> None:

@@ -119,9 +119,14 @@ def test_a_state_pointed_at_an_empty_folder_elsewhere_is_refused(mini) -> None:
     elsewhere.mkdir()
     args = run_args(mini)
     args[args.index("--images") + 1] = str(elsewhere)
+    before = {p.name: p.read_bytes() for p in mini["out"].iterdir()
+              if p.is_file() and not p.name.startswith(("linkage_state", "."))}
     error = one_line_error(run_cli(*args))
     assert "0 studies in the images folder" in error and "(the last run had 4)" in error
     assert (mini["out"] / "matches.csv").read_bytes() == matches
+    after = {p.name: p.read_bytes() for p in mini["out"].iterdir()
+             if p.is_file() and not p.name.startswith(("linkage_state", "."))}
+    assert after == before              # studies.csv and revision.xlsx too
 
 
 def test_a_review_file_that_is_not_a_workbook_is_one_line(mini) -> None:
