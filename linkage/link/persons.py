@@ -86,13 +86,6 @@ def _name_rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     return [tuple(row) for row in values]
 
 
-def _initials(row: tuple[str, ...]) -> str:
-    """Surname, given name and patronymic initials (canonical): where a record whose
-    surname has a slip looks for its person."""
-    return "".join(canonical_token((word or initial)[:1])
-                   for word, initial in ((row[1], ""), (row[2], row[3]), (row[4], row[5])))
-
-
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Could these two name rows be one person's (see person_key)?"""
     if a[0] != b[0] and not _same_word(a[1], b[1]):
