@@ -247,7 +247,8 @@ def cmd_evaluate(args) -> int:
     result = run_job(data / "Снимки", data / EXPORT_NAME, out, _settings(args),
                      _state(args, out))
     metrics = evaluate(result.linked.pairs, Truth.read(truth_dir),
-                       {s.study_instance_uid for s in result.studies})
+                       {s.study_instance_uid for s in result.studies},
+                       result.linked.blocking.pairs)
     print(result.summary())
     print(format_metrics(metrics))
     from linkage.review.control import check_estimator
@@ -267,7 +268,8 @@ def cmd_demo(args) -> int:
     out = base / "out"
     result = run_job(data.images, data.export, out, load_settings(None))
     metrics = evaluate(result.linked.pairs, Truth.read(data.truth),
-                       {s.study_instance_uid for s in result.studies})
+                       {s.study_instance_uid for s in result.studies},
+                       result.linked.blocking.pairs)
     print(result.summary())
     print(f"against the truth: auto precision {metrics['auto_precision']:.3f}, recall "
           f"(auto + review) {metrics['recall_auto_review']:.3f}, review load "

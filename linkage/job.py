@@ -363,7 +363,7 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
             new_sheet = staging.path / f".{sheet.name}"   # (a dot: commit leaves it)
             write_review(new_sheet, linked.pairs, tables.records, tables.studies, study_info,
                          settings.thresholds, settings.lang, stamp, control=control[0],
-                         quality=control[1])
+                         quality=control[1], histogram=linked.histogram)
         except BaseException:
             with contextlib.suppress(Exception):
                 background.wait()       # nothing may write into the staging folder it leaves

@@ -39,8 +39,10 @@ def write_export_problems(path: Path, export: Export) -> None:
 
 def write_matches(path: Path, pairs) -> None:
     """Pairs above the review threshold and every remembered decision."""
-    shown = pairs[pairs["status"] != ""].sort_values(["record_id", "score"],
-                                                     ascending=[True, False])
+    # a whole order (ties by study): the same file whatever order the pairs came in
+    shown = pairs[pairs["status"] != ""].sort_values(
+        ["record_id", "score", "study_instance_uid"], ascending=[True, False, True],
+        kind="stable")
     write_csv(path, MATCH_COLUMNS,
               ([r.record_id, r.study_instance_uid, f"{r.score:.6f}", r.status, r.reason,
                 r.attention, r.decision, r.decided_by] for r in shown.itertuples()))

@@ -62,12 +62,17 @@ class Truth:
                 if studies is None or s in studies for r in by_person.get(p, [])}
 
 
-def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str]) -> dict:
-    """Metrics of one run; `pairs` holds every scored candidate with its status."""
+def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str],
+             candidates: set[tuple[str, str]] | int | None = None) -> dict:
+    """Metrics of one run. `pairs`: the pairs with a status (a LinkResult's), or every
+    candidate; `candidates`: every candidate pair, or their number (a LinkResult's
+    `blocking.pairs`), when `pairs` are not all of them (pair completeness is then None
+    unless they are given as pairs)."""
     true = truth.true_pairs(scanned_studies)
     keys = list(zip(pairs["record_id"], pairs["study_instance_uid"], strict=True))
     status = dict(zip(keys, pairs["status"], strict=True))
-    candidates = set(keys)
+    candidates = set(keys) if candidates is None else candidates
+    n_candidates = candidates if isinstance(candidates, int) else len(candidates)
     auto = {k for k, s in status.items() if s in LINKED}
     proposed = {k for k, s in status.items() if s in PROPOSED}
     review = {k for k, s in status.items() if s == "review"}
@@ -76,10 +81,11 @@ def evaluate(pairs: pd.DataFrame, truth: Truth, scanned_studies: set[str]) -> di
     recall_auto = len(auto & true) / n_true
     metrics = {
         "true_pairs": len(true),
-        "candidate_pairs": len(candidates),
-        "reduction_ratio": 1 - len(candidates) / max(
+        "candidate_pairs": n_candidates,
+        "reduction_ratio": 1 - n_candidates / max(
             len(set(truth.record_person)) * len(scanned_studies), 1),
-        "pair_completeness": len(candidates & true) / n_true,
+        "pair_completeness": None if isinstance(candidates, int)
+        else len(candidates & true) / n_true,
         "auto_pairs": len(auto),
         "auto_precision": precision,
         "auto_false": len(auto - true),
@@ -115,7 +121,8 @@ def format_metrics(metrics: dict) -> str:
     lines = [
         f"true pairs: {metrics['true_pairs']}, candidate pairs: {metrics['candidate_pairs']} "
         f"(reduction ratio {metrics['reduction_ratio']:.6f})",
-        f"pair completeness: {metrics['pair_completeness']:.4f}",
+        "pair completeness: " + ("not measured" if metrics["pair_completeness"] is None
+                                 else f"{metrics['pair_completeness']:.4f}"),
         f"auto precision: {metrics['auto_precision']:.4f} "
         f"({metrics['auto_false']} false of {metrics['auto_pairs']})",
         f"recall auto+review: {metrics['recall_auto_review']:.4f}",

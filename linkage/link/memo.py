@@ -20,11 +20,13 @@ from linkage.link.comparisons import COMPARISONS
 from linkage.link.pipeline import Guard, LinkResult
 from linkage.link.scoring import Model
 
-FORMAT = 2     # 2: whole-number columns narrowed, their dtypes in the meta
+FORMAT = 3     # 2: whole-number columns narrowed, their dtypes in the meta; 3: only the
+               # pairs with a status, and the histogram of every score
 
 
 def pack(linked: LinkResult) -> bytes:
-    """The whole LinkResult: every scored pair, the model, the blocking and guard counts."""
+    """The whole LinkResult: the pairs with a status, the model, the histogram of every
+    candidate's score, the blocking and guard counts."""
     arrays: dict[str, np.ndarray] = {}
     text_columns = []
     for name in linked.pairs.columns:
@@ -49,6 +51,8 @@ def pack(linked: LinkResult) -> bytes:
             "blocking": [linked.blocking.pairs, linked.blocking.all_pairs],
             "guard": [linked.guard.asked, linked.guard.asked_without_answers,
                       linked.guard.new_questions]}
+    arrays["histogram"] = np.asarray(linked.histogram if linked.histogram is not None
+                                     else np.zeros(0, dtype=np.int64))
     arrays["meta"] = np.array(json.dumps(meta))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -96,10 +100,11 @@ def unpack(blob: bytes) -> LinkResult | None:
                                                               copy=False)
             m = [arrays[f"m:{i}"] for i in range(meta["levels"])]
             u = [arrays[f"u:{i}"] for i in range(meta["levels"])]
+            histogram = arrays["histogram"]
             tf = {c: pd.Series(arrays[f"tfval:{c}"], index=arrays[f"tfkey:{c}"].astype(object))
                   for c in meta["tf"]}
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile):
         return None
     pairs = pd.DataFrame(data, columns=meta["columns"])
     return LinkResult(pairs, Model(COMPARISONS, m, u, float(meta["prior"]), tf),
-                      BlockingReport(*meta["blocking"]), Guard(*meta["guard"]))
+                      BlockingReport(*meta["blocking"]), Guard(*meta["guard"]), histogram)

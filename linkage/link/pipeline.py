@@ -9,10 +9,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkage.link.blocking import BlockingReport, candidate_pairs
+from linkage.link.blocking import Blocker, BlockingReport, pair_index
 from linkage.link.comparisons import COMPARISONS, Comparison
-from linkage.link.scoring import Model, compare_levels, fit, harmonise_groups, score
-from linkage.link.status import Context, Thresholds, decide
+from linkage.link.persons import person_key
+from linkage.link.scoring import (
+    Comparer,
+    Model,
+    fit,
+    harmonise_groups,
+    merge_patterns,
+    pattern_keys,
+    score,
+)
+from linkage.link.status import Context, Thresholds, answered_groups, decide, within_reach
 from linkage.names.similarity import matched_scheme, one_slip
 
 
@@ -27,12 +36,23 @@ class Guard:
                                 # «не знаю» pair asked again counts here)
 
 
+SCORE_BINS = np.round(np.arange(0, 1.0001, 0.05), 2)     # the sheet's histogram
+
+
 @dataclass
 class LinkResult:
-    pairs: pd.DataFrame            # every scored pair, with status ("" = non-match)
+    pairs: pd.DataFrame            # the pairs with a status (auto, review, confirmed,
+                                   # rejected): what every output shows
     model: Model
     blocking: BlockingReport
     guard: Guard = Guard(0, 0, 0)
+    histogram: np.ndarray | None = None     # every candidate pair's score, by SCORE_BINS
+
+
+# How many candidate pairs (as the blocker estimates them) one chunk of studies holds:
+# the link stage's memory is about this many pairs' work at a time, plus ~19 bytes for
+# each pair's levels, kept between the two passes, plus the pairs within reach.
+PAIRS_PER_CHUNK = 300_000
 
 
 def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
@@ -40,7 +60,8 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
          stale: set[tuple[str, str]] | None = None,
          comparisons: tuple[Comparison, ...] = COMPARISONS,
          progress: Callable[[float, str], None] | None = None,
-         persons: pd.Series | None = None) -> LinkResult:
+         persons: pd.Series | None = None, pairs_per_chunk: int = PAIRS_PER_CHUNK
+         ) -> LinkResult:
     """Score all candidate pairs and decide their status.
 
     `decisions` maps (record_id, study_uid) to "yes" / "no" / "unsure"; decided
@@ -48,74 +69,163 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     and take the status people gave them, unless `stale` says the record or the
     study changed since, in which case they are asked again. `persons`:
     `person_key(records)`, if already built.
+
+    The candidate pairs are compared a chunk of studies at a time (docs/architecture.md,
+    "Memory that does not grow"): their levels are kept, small, for the model; then each
+    chunk is scored and only the pairs some rule could give a status (`within_reach`)
+    are decided, all together. The result is the same for any chunk size.
     """
     decisions = decisions or {}
     stale = stale or set()
     step = progress or (lambda share, doing: None)
-    pairs, report = candidate_pairs(records, studies)
-    step(STEPS["blocking"], f"{len(pairs):,} candidate pairs")
-    decided = [k for k in decisions if k[0] in records.index and k[1] in studies.index]
-    if decided:
-        extra = pd.MultiIndex.from_tuples(decided, names=pairs.names)
-        pairs = pairs.union(extra) if len(pairs) else extra
-    compare_share = STEPS["compare"] / max(sum(_cost(c) for c in comparisons), 1)
-    levels = compare_levels(pairs, records, studies, comparisons,
-                            lambda c: step(_cost(c) * compare_share, c.name))
-    model = fit(records, studies, levels, comparisons=comparisons)
+    if persons is None:
+        persons = person_key(records)
+    blocker = Blocker(records, studies)
+    chunks = study_chunks(studies, blocker.pairs_per_study(), pairs_per_chunk)
+    decided = _decided_numbers(decisions, records, studies)
+    compared, blocked = [], 0
+    compare_share = STEPS["compare"] / max(len(chunks), 1)
+    comparer = Comparer(records, studies, comparisons)
+    for chunk in chunks:
+        numbers = blocker.pairs(chunk)
+        blocked += len(numbers)
+        numbers = np.union1d(numbers, decided[np.isin(decided % len(studies), chunk)])
+        compared.append((numbers, comparer.levels(numbers)))
+        step(compare_share, f"{blocked:,} candidate pairs")
+    report = blocker.report(blocked)
+    model = fit(records, studies, merge_patterns(
+        [pattern_keys(list(levels.T), comparisons) for _, levels in compared if len(levels)]),
+        comparisons=comparisons)
     step(STEPS["fit"], "m and u")
-    scored = harmonise_groups(score(model, levels, records), studies)
+    reach = _Reach(records, studies, thresholds, comparisons, decisions, stale, persons,
+                   decided)
+    histogram = np.zeros(len(SCORE_BINS) - 1, dtype=np.int64)
+    kept = []
+    while compared:
+        numbers, levels = compared.pop(0)       # (each chunk's levels freed once scored)
+        scored = harmonise_groups(score(model, _levels_frame(numbers, levels, records,
+                                                             studies, comparisons),
+                                        records), studies)
+        histogram += np.histogram(scored["score"].clip(0, 1), bins=SCORE_BINS)[0]
+        kept.append(scored[reach(scored, numbers)])
+    step(STEPS["score"], "scores")
+    scored = pd.concat(kept) if kept else harmonise_groups(score(
+        model, _levels_frame(np.zeros(0, dtype=np.int64), np.zeros((0, len(comparisons)),
+                             dtype=np.int8), records, studies, comparisons), records), studies)
+    order = np.argsort(scored.index.codes[0].astype(np.int64) * len(studies)
+                       + scored.index.codes[1], kind="stable")
+    scored = scored.iloc[order]
+    result, guard = _decide(scored, records, studies, thresholds, comparisons, decisions,
+                            stale, persons)
+    step(STEPS["decide"], "statuses")
+    result = result[(result["status"] != "").to_numpy()]
+    reasons = np.array(explain(result, records, studies, comparisons), dtype=object)
+    result["reason"] = _with_admissions(reasons, result, persons)
+    # named before the reset: a rename afterwards copies every column
+    result.index = result.index.set_names(["record_id", "study_instance_uid"])
+    result = result.reset_index()
+    step(STEPS["explain"], "reasons")
+    return LinkResult(result, model, report, guard, histogram)
+
+
+def _decide(scored: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,
+            thresholds: Thresholds, comparisons: tuple[Comparison, ...],
+            decisions: dict[tuple[str, str], str], stale: set[tuple[str, str]],
+            persons: pd.Series) -> tuple[pd.DataFrame, Guard]:
+    """The statuses, and the guard: answers may only ever lower the questions. The same
+    pairs decided as if nobody had answered yet must not ask fewer (answered pairs
+    aside)."""
     context = Context(scored, records, studies, thresholds, comparisons, decisions, stale,
                       persons)
     result = decide(context)
-    step(STEPS["decide"], "statuses")
-    # The guard: answers may only ever lower the questions. The same pairs decided as
-    # if nobody had answered yet must not ask fewer (answered pairs aside).
     asked_now = (result["status"] == "review").to_numpy()
     asked_anyway = asked_now
     if decisions:
         unanswered = decide(Context(scored, records, studies, thresholds, comparisons,
-                                    persons=context.persons))
+                                    persons=persons))
         asked_anyway = (unanswered["status"] == "review").to_numpy()
     answered = np.array([k in decisions for k in result.index], dtype=bool) if decisions \
-        else np.zeros(len(result), dtype=bool)     # (the index as tuples costs 0.3 s)
-    guard = Guard(int(asked_now.sum()), int((asked_anyway & ~answered).sum()),
-                  int((asked_now & ~asked_anyway).sum()))
-    shown = (result["status"] != "").to_numpy()
-    reasons = np.full(len(result), "", dtype=object)
-    reasons[shown] = explain(result[shown], records, studies, comparisons)
-    result["reason"] = _with_admissions(reasons, result, context.persons, shown)
-    # named before the reset: a rename afterwards copies every column (0.2 s at 10k)
-    result.index = result.index.set_names(["record_id", "study_instance_uid"])
-    result = result.reset_index()
-    step(STEPS["explain"], "reasons")
-    return LinkResult(result, model, report, guard)
+        else np.zeros(len(result), dtype=bool)
+    return result, Guard(int(asked_now.sum()), int((asked_anyway & ~answered).sum()),
+                         int((asked_now & ~asked_anyway).sum()))
 
 
-# The link stage's steps as shares of its time (measured at 10,000 persons), so that a
-# progress bar moves evenly; within "compare", each comparison by its cost.
-STEPS = {"blocking": 5, "compare": 41, "fit": 21, "decide": 14, "explain": 19}
-_COSTS = {"surname": 20, "given_name": 7, "patronymic": 6}
+def study_chunks(studies: pd.DataFrame, pairs_per_study: np.ndarray, budget: int
+                 ) -> list[np.ndarray]:
+    """Study positions in chunks of about `budget` pairs. Studies are taken in the order
+    of their surname, and one surname is never split: `harmonise_groups` gives a record
+    one score for all studies of a PatientID and surname, so they must be scored
+    together (and a chunk's names are mostly its own, compared once)."""
+    if not len(studies):
+        return []
+    surname = studies["surname_canon"].fillna("").to_numpy(dtype=object)
+    order = np.argsort(surname, kind="stable")
+    ordered = surname[order]
+    before = np.concatenate([[0], np.cumsum(pairs_per_study[order])[:-1]])
+    wanted = before // max(budget, 1)
+    # a study starts a run unless it has the surname of the one before it
+    starts = np.concatenate([[True], (ordered[1:] != ordered[:-1]) | (ordered[1:] == "")])
+    run = np.cumsum(starts) - 1
+    chunk = wanted[starts][run]
+    cuts = np.flatnonzero(np.diff(chunk)) + 1
+    return [np.sort(part) for part in np.split(order, cuts)]
 
 
-def _cost(comparison: Comparison) -> float:
-    return _COSTS.get(comparison.name, 1.5)
+def _decided_numbers(decisions: dict[tuple[str, str], str], records: pd.DataFrame,
+                     studies: pd.DataFrame) -> np.ndarray:
+    """The answered pairs whose record and study are both here, as pair numbers."""
+    if not decisions:
+        return np.zeros(0, dtype=np.int64)
+    r = records.index.get_indexer([k[0] for k in decisions]).astype(np.int64)
+    s = studies.index.get_indexer([k[1] for k in decisions]).astype(np.int64)
+    both = (r >= 0) & (s >= 0)
+    return np.unique(r[both] * len(studies) + s[both])
 
 
+def _levels_frame(numbers: np.ndarray, levels: np.ndarray, records: pd.DataFrame,
+                  studies: pd.DataFrame, comparisons: tuple[Comparison, ...]) -> pd.DataFrame:
+    return pd.DataFrame(levels, columns=[c.name for c in comparisons],
+                        index=pair_index(numbers, records.index, studies.index))
+
+
+class _Reach:
+    """`within_reach` for one chunk's scored pairs (status.within_reach says which)."""
+
+    def __init__(self, records, studies, thresholds, comparisons, decisions, stale, persons,
+                 decided: np.ndarray) -> None:
+        self.records, self.studies, self.persons = records, studies, persons
+        self.thresholds, self.comparisons, self.decided = thresholds, comparisons, decided
+        self.person_codes, self.image_codes, self.groups = answered_groups(
+            decisions, stale, records, studies, persons)
+        self.images = int(self.image_codes.max()) + 1 if len(self.image_codes) else 0
+
+    def __call__(self, scored: pd.DataFrame, numbers: np.ndarray) -> np.ndarray:
+        in_group = np.zeros(len(numbers), dtype=bool)
+        if self.groups:
+            record, study = numbers // len(self.studies), numbers % len(self.studies)
+            image = self.image_codes[study]
+            group = self.person_codes[record] * self.images + image
+            in_group = (image >= 0) & np.isin(group, list(self.groups))
+        context = Context(scored, self.records, self.studies, self.thresholds,
+                          self.comparisons, persons=self.persons)
+        return within_reach(context, np.isin(numbers, self.decided), in_group)
+
+
+# The link stage's steps as shares of its time, so that a progress bar moves evenly.
+STEPS = {"compare": 46, "fit": 15, "score": 6, "decide": 14, "explain": 19}
 _ADMISSIONS = {2: "две госпитализации", 3: "три госпитализации", 4: "четыре госпитализации"}
 
 
-def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Series,
-                     shown: np.ndarray) -> np.ndarray:
+def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Series
+                     ) -> np.ndarray:
     """A study shown with several records of one person (repeat admissions) says so:
     «та же персона, две госпитализации», so that a person answers once, knowingly."""
     frame = pd.DataFrame({
-        "study": result.index.get_level_values(1)[shown],
-        "person": persons.reindex(result.index.get_level_values(0)[shown]).fillna("")
-        .to_numpy()})
-    n = np.zeros(len(result), dtype=np.int64)
-    n[shown] = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
+        "study": result.index.get_level_values(1),
+        "person": persons.reindex(result.index.get_level_values(0)).fillna("").to_numpy()})
+    n = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
     out = reasons.copy()
-    for i in np.flatnonzero(shown & (n >= 2)):
+    for i in np.flatnonzero(n >= 2):
         what = _ADMISSIONS.get(int(n[i]), f"{int(n[i])} госпитализаций")
         out[i] = f"{out[i]}, та же персона, {what}" if out[i] else f"та же персона, {what}"
     return out

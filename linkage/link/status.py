@@ -153,10 +153,13 @@ def folder_evidence(ctx: Context, v: Verdict) -> None:
     """An anonymised study known only by its folder: the folder's surname, its given
     name or initial, and a study date near the record's stay are evidence enough to
     ask, whatever the score (with many people, such pairs score low)."""
-    enough = ctx.at("surname", "exact_folder") & \
-        ctx.at("given_name", "exact", "similar", "initial_match") & \
-        ctx.at("study_date", "fits") & (v.status == "")
+    enough = _folder_evidence(ctx) & (v.status == "")
     v.set(enough, REVIEW, "folder_evidence", "имя только в названии папки")
+
+
+def _folder_evidence(ctx: Context) -> np.ndarray:
+    return ctx.at("surname", "exact_folder") & \
+        ctx.at("given_name", "exact", "similar", "initial_match") & ctx.at("study_date", "fits")
 
 
 def contradiction(ctx: Context, v: Verdict) -> None:
@@ -380,8 +383,7 @@ def other_word_order(ctx: Context, v: Verdict) -> None:
     """The same birth date, and the image's surname and given name are the record's
     given name and surname: a name read in the other order (a foreign clinic's «Given
     Surname» taken for «Surname Given»). Asked, never automatic: a recall rescue."""
-    rows = np.flatnonzero((v.status == "") & ctx.at("birth_date", "exact")
-                          & ctx.at("surname", "different") & ctx.at("given_name", "different"))
+    rows = np.flatnonzero((v.status == "") & _names_crossed(ctx))
     if not rows.size:
         return
     surname = similarity_many(ctx.record_values("surname")[rows].tolist(),
@@ -393,6 +395,11 @@ def other_word_order(ctx: Context, v: Verdict) -> None:
     swapped[rows[(surname >= SIMILAR_NAME) & (given >= SIMILAR_NAME)]] = True
     v.set(swapped, REVIEW, "other_word_order",
           "в снимке имя и фамилия, похоже, переставлены")
+
+
+def _names_crossed(ctx: Context) -> np.ndarray:
+    return ctx.at("birth_date", "exact") & ctx.at("surname", "different") & \
+        ctx.at("given_name", "different")
 
 
 def _personal_holds(ctx: Context) -> set[str]:
@@ -425,7 +432,7 @@ def follows_decision(ctx: Context, v: Verdict) -> None:
     if not ctx.decisions or "image_person" not in ctx.studies:
         return
     image = ctx.study_values("image_person")
-    group = ctx.pair_persons + "#" + image
+    group = ctx.pair_persons + "#" + image      # (as `answered_groups` numbers them)
     has_image_person = image != ""
     own = (v.answer != "") & np.array([k not in ctx.stale for k in ctx.scored.index], dtype=bool)
     yes = set(group[own & (v.answer == "yes") & has_image_person])
@@ -469,3 +476,38 @@ def decide(ctx: Context, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
     out["status"], out["attention"] = verdict.status, verdict.attention
     out["decided_by"], out["decision"] = verdict.decided_by, verdict.answer
     return out
+
+
+def within_reach(ctx: Context, decided: np.ndarray, in_answered_group: np.ndarray
+                 ) -> np.ndarray:
+    """The pairs some rule could give a status, whatever the other pairs are: every other
+    pair ends with none. A rule that can raise a pair from none names its condition
+    here (threshold, folder_evidence, other_word_order, remembered, follows_decision;
+    the others only hold back or clear), so that the link stage may keep only these
+    pairs of a chunk and decide once over all chunks' (docs/architecture.md, "Memory
+    that does not grow"). `decided`: the pairs people answered; `in_answered_group`:
+    pairs of a record person and an image person someone answered about."""
+    return (ctx.scored["score"].to_numpy() >= ctx.thresholds.review) | _folder_evidence(ctx) \
+        | _names_crossed(ctx) | decided | in_answered_group
+
+
+def answered_groups(decisions: dict[tuple[str, str], str], stale: set[tuple[str, str]],
+                    records: pd.DataFrame, studies: pd.DataFrame, persons: pd.Series
+                    ) -> tuple[np.ndarray, np.ndarray, set[int]]:
+    """For `within_reach`: each record's person and each study's image person as numbers
+    (-1: none), and the (person x image persons + image person) numbers of the fresh
+    «да» and «нет» answers, whose pairs follow_decision may decide."""
+    person_codes, _ = pd.factorize(persons.reindex(records.index).fillna("").to_numpy())
+    image = studies["image_person"].fillna("").to_numpy(dtype=object) \
+        if "image_person" in studies else np.full(len(studies), "", dtype=object)
+    image_codes, image_words = pd.factorize(image)
+    image_codes[image == ""] = -1
+    groups: set[int] = set()
+    if len(image_words):
+        record_at = records.index.get_indexer([k[0] for k in decisions])
+        study_at = studies.index.get_indexer([k[1] for k in decisions])
+        for (key, answer), r, s in zip(decisions.items(), record_at, study_at, strict=True):
+            if answer in ("yes", "no") and key not in stale and r >= 0 and s >= 0 \
+                    and image_codes[s] >= 0:
+                groups.add(int(person_codes[r]) * len(image_words) + int(image_codes[s]))
+    return person_codes.astype(np.int64), image_codes.astype(np.int64), groups

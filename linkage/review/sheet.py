@@ -50,15 +50,18 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
                  studies: pd.DataFrame, study_info: dict, thresholds: Thresholds,
                  lang: str = "ru", stamp: SheetStamp | None = None,
                  comparisons: tuple[Comparison, ...] = COMPARISONS,
-                 control: pd.DataFrame | None = None, quality: str = "") -> None:
+                 control: pd.DataFrame | None = None, quality: str = "",
+                 histogram: np.ndarray | None = None) -> None:
     """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study;
     `stamp` says which run wrote it (see review.stamp); `control`: the automatic links
-    drawn for the control sample (review.control), `quality` its estimate so far."""
+    drawn for the control sample (review.control), `quality` its estimate so far;
+    `histogram`: every candidate pair's score in bins of 0.05 (`LinkResult.histogram`;
+    else those of `pairs`)."""
     t = labels(lang)
     # write-only: rows go to the file as they come (the normal mode keeps every cell as
     # an object and took seconds more at 10,000 persons)
     wb = Workbook(write_only=True)
-    shown = pairs[(pairs["status"] != "").to_numpy()]     # a few percent of the pairs
+    shown = pairs[(pairs["status"] != "").to_numpy()]
     _review_sheet(wb, t["sheet_review"], shown[shown["status"] == REVIEW], records, studies,
                   study_info, t, lang, comparisons)
     if control is not None and len(control):
@@ -72,7 +75,7 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
                     [s for uid, s in study_info.items() if uid not in linked_studies], t)
     _lonely_records(wb, t["sheet_unmatched"], records[~records.index.isin(linked_records)], t)
     _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t,
-             quality)
+             quality, histogram)
     write_stamp(wb, stamp or SheetStamp())
     with atomic_path(path) as tmp:
         save(wb, tmp)
@@ -122,8 +125,9 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
     rec_fp = record_fingerprints(records)
     img_fp = study_fingerprints(studies)
     ordered = pairs.assign(_best=pairs.groupby("study_instance_uid")["score"].transform("max"))
-    ordered = ordered.sort_values(["_best", "study_instance_uid", "score"],
-                                  ascending=[False, True, False])
+    # a whole order (ties by record): the same sheet whatever order the pairs came in
+    ordered = ordered.sort_values(["_best", "study_instance_uid", "score", "record_id"],
+                                  ascending=[False, True, False, True], kind="stable")
     group_numbers = {uid: i + 1 for i, uid in
                      enumerate(dict.fromkeys(ordered["study_instance_uid"]))}
     for row in ordered.itertuples():
@@ -182,7 +186,8 @@ def _auto_sheet(wb, title, pairs, records, study_info, t) -> None:
                                (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
                                (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
                                (KEY_COLUMNS[1], 30)], len(pairs))
-    for row in pairs.sort_values("score", ascending=False).itertuples():
+    for row in pairs.sort_values(["score", "record_id", "study_instance_uid"],
+                                 ascending=[False, True, True], kind="stable").itertuples():
         rec, info = record_rows[row.record_id], study_info[row.study_instance_uid]
         sheet.append([sheet.cell(float(row.score), number_format=PERCENT), rec["full_name"],
                       info.patient_name, rec["birth_date"], _iso(info.birth_date),
@@ -214,7 +219,8 @@ def _lonely_records(wb, title, records, t) -> None:
     sheet.finish()
 
 
-def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "") -> None:
+def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "",
+             histogram: np.ndarray | None = None) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 12
     ws.page_setup.orientation = "landscape"
@@ -233,7 +239,8 @@ def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "") -
     start = len(rows) + 1
     rows.append([t["bin"], t["pairs"]])
     edges = np.round(np.arange(0, 1.0001, 0.05), 2)
-    hist, _ = np.histogram(pairs["score"].clip(0, 1), bins=edges)
+    hist = histogram if histogram is not None else \
+        np.histogram(pairs["score"].clip(0, 1), bins=edges)[0]
     for edge, n in zip(edges[:-1], hist, strict=True):
         rows.append([f"{edge:.2f}" + (" ▲" if edge <= thresholds.review < edge + 0.05 or
                                       edge <= thresholds.auto < edge + 0.05 else ""), int(n)])

@@ -72,10 +72,10 @@ def play_two_exports(data: SynthResult, work: Path, settings: Settings) -> Play:
     asked = _asked(second.linked.pairs)
     linked = _linked(second.linked.pairs)
     scanned = {s.study_instance_uid for s in second.studies}
-    metrics = evaluate(second.linked.pairs, truth, scanned)
+    metrics = evaluate(second.linked.pairs, truth, scanned, second.linked.blocking.pairs)
     answer_sheet(out / "review.xlsx", truth)
     third = run_job(data.images, data.export, out, settings, progress=False)
-    final = evaluate(third.linked.pairs, truth, scanned)
+    final = evaluate(third.linked.pairs, truth, scanned, third.linked.blocking.pairs)
     precision, recall = final["auto_precision"], final["recall_auto"]
     return Play(
         fresh_asked=len(_asked(fresh.linked.pairs)),
