@@ -88,14 +88,16 @@ def test_an_answer_links_again(dataset, first) -> None:
 
 
 def test_another_export_or_other_settings_link_again(dataset, first, tmp_path) -> None:
-    out, _ = first
+    out, before = first
     export = tmp_path / "export.csv"
     export.write_bytes(dataset.export.read_bytes().rstrip(b"\r\n") +
                        "\r\n900001;Новиков Пётр Ильич;01.02.1960;М;;10.01.2024;;\r\n"
                        .encode("cp1251"))
     again = run_job(dataset.images, export, out, load_settings(), progress=False)
     assert again.reused == ""
-    assert "900001" in set(again.linked.pairs["record_id"])
+    # the new record was linked: every study is a possible pair of it
+    assert again.linked.blocking.all_pairs == \
+        before.linked.blocking.all_pairs + len(before.studies)
     settings = replace(load_settings(), auto=0.995)
     assert run_job(dataset.images, export, out, settings, progress=False).reused == ""
 

@@ -21,11 +21,11 @@ from linkage.link.pipeline import Guard, LinkResult
 from linkage.link.scoring import Model
 
 FORMAT = 3     # 2: whole-number columns narrowed, their dtypes in the meta; 3: only the
-               # pairs with a status, and the histogram of every score
+               # pairs within reach of a rule, and the histogram of every score
 
 
 def pack(linked: LinkResult) -> bytes:
-    """The whole LinkResult: the pairs with a status, the model, the histogram of every
+    """The whole LinkResult: the pairs within reach of a rule, the model, the histogram of every
     candidate's score, the blocking and guard counts."""
     arrays: dict[str, np.ndarray] = {}
     text_columns = []

@@ -41,8 +41,8 @@ SCORE_BINS = np.round(np.arange(0, 1.0001, 0.05), 2)     # the sheet's histogram
 
 @dataclass
 class LinkResult:
-    pairs: pd.DataFrame            # the pairs with a status (auto, review, confirmed,
-                                   # rejected): what every output shows
+    pairs: pd.DataFrame            # the pairs some rule could give a status (within
+                                   # reach), with the status they got ("" = none)
     model: Model
     blocking: BlockingReport
     guard: Guard = Guard(0, 0, 0)
@@ -118,9 +118,10 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     result, guard = _decide(scored, records, studies, thresholds, comparisons, decisions,
                             stale, persons)
     step(STEPS["decide"], "statuses")
-    result = result[(result["status"] != "").to_numpy()]
-    reasons = np.array(explain(result, records, studies, comparisons), dtype=object)
-    result["reason"] = _with_admissions(reasons, result, persons)
+    shown = (result["status"] != "").to_numpy()
+    reasons = np.full(len(result), "", dtype=object)
+    reasons[shown] = explain(result[shown], records, studies, comparisons)
+    result["reason"] = _with_admissions(reasons, result, persons, shown)
     # named before the reset: a rename afterwards copies every column
     result.index = result.index.set_names(["record_id", "study_instance_uid"])
     result = result.reset_index()
@@ -216,16 +217,18 @@ STEPS = {"compare": 46, "fit": 15, "score": 6, "decide": 14, "explain": 19}
 _ADMISSIONS = {2: "две госпитализации", 3: "три госпитализации", 4: "четыре госпитализации"}
 
 
-def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Series
-                     ) -> np.ndarray:
+def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Series,
+                     shown: np.ndarray) -> np.ndarray:
     """A study shown with several records of one person (repeat admissions) says so:
     «та же персона, две госпитализации», so that a person answers once, knowingly."""
     frame = pd.DataFrame({
-        "study": result.index.get_level_values(1),
-        "person": persons.reindex(result.index.get_level_values(0)).fillna("").to_numpy()})
-    n = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
+        "study": result.index.get_level_values(1)[shown],
+        "person": persons.reindex(result.index.get_level_values(0)[shown]).fillna("")
+        .to_numpy()})
+    n = np.zeros(len(result), dtype=np.int64)
+    n[shown] = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
     out = reasons.copy()
-    for i in np.flatnonzero(n >= 2):
+    for i in np.flatnonzero(shown & (n >= 2)):
         what = _ADMISSIONS.get(int(n[i]), f"{int(n[i])} госпитализаций")
         out[i] = f"{out[i]}, та же персона, {what}" if out[i] else f"та же персона, {what}"
     return out
