@@ -20,33 +20,24 @@ from linkage.link.comparisons import COMPARISONS
 from linkage.link.pipeline import Guard, LinkResult
 from linkage.link.scoring import Model
 
-FORMAT = 3     # 2: whole-number columns narrowed, their dtypes in the meta; 3: only the
-               # pairs within reach of a rule, and the histogram of every score
+FORMAT = 4     # 2: whole-number columns narrowed, their dtypes in the meta; 3: only the
+               # pairs within reach of a rule, and the histogram of every score; 4: the
+               # pairs a rule cleared apart, with their levels and the rule only
 
 
 def pack(linked: LinkResult) -> bytes:
-    """The whole LinkResult: the pairs within reach of a rule, the model, the histogram of every
-    candidate's score, the blocking and guard counts."""
+    """The whole LinkResult: the pairs with a status, those a rule cleared, the model,
+    the histogram of every candidate's score, the blocking and guard counts."""
     arrays: dict[str, np.ndarray] = {}
-    text_columns = []
-    for name in linked.pairs.columns:
-        column = linked.pairs[name]
-        if column.dtype == object:
-            texts, codes = _coded_text(column.to_numpy())
-            arrays[f"text:{name}"] = np.array(texts, dtype=str)
-            arrays[f"code:{name}"] = codes.astype(np.min_scalar_type(max(len(texts), 1)))
-            text_columns.append(name)
-        else:
-            arrays[f"num:{name}"] = _narrowed(column.to_numpy())
+    frames = {"pairs": _pack_frame(arrays, "", linked.pairs),
+              "cleared": _pack_frame(arrays, "cleared.", linked.cleared)}
     model = linked.model
     for i, (m, u) in enumerate(zip(model.m, model.u, strict=True)):
         arrays[f"m:{i}"], arrays[f"u:{i}"] = np.asarray(m), np.asarray(u)
     for column, freq in model.tf.items():
         arrays[f"tfkey:{column}"] = np.array([str(k) for k in freq.index], dtype=str)
         arrays[f"tfval:{column}"] = freq.to_numpy()
-    meta = {"format": FORMAT, "columns": list(linked.pairs.columns), "text": text_columns,
-            "dtypes": {name: str(linked.pairs[name].dtype) for name in linked.pairs.columns
-                       if name not in text_columns},
+    meta = {"format": FORMAT, "frames": frames,
             "prior": model.prior, "tf": list(model.tf), "levels": len(model.m),
             "blocking": [linked.blocking.pairs, linked.blocking.all_pairs],
             "guard": [linked.guard.asked, linked.guard.asked_without_answers,
@@ -57,6 +48,36 @@ def pack(linked: LinkResult) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _pack_frame(arrays: dict[str, np.ndarray], prefix: str, frame: pd.DataFrame) -> dict:
+    """A frame's columns into `arrays` (names after `prefix`); its layout, for the meta."""
+    text_columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            texts, codes = _coded_text(column.to_numpy())
+            arrays[f"{prefix}text:{name}"] = np.array(texts, dtype=str)
+            arrays[f"{prefix}code:{name}"] = codes.astype(np.min_scalar_type(max(len(texts), 1)))
+            text_columns.append(name)
+        else:
+            arrays[f"{prefix}num:{name}"] = _narrowed(column.to_numpy())
+    return {"prefix": prefix, "columns": list(frame.columns), "text": text_columns,
+            "dtypes": {name: str(frame[name].dtype) for name in frame.columns
+                       if name not in text_columns}}
+
+
+def _unpack_frame(arrays, layout: dict) -> pd.DataFrame:
+    prefix, data = layout["prefix"], {}
+    for name in layout["columns"]:
+        if name in layout["text"]:
+            values = arrays[f"{prefix}text:{name}"].astype(object)
+            data[name] = values[arrays[f"{prefix}code:{name}"]] if len(values) else \
+                np.array([], dtype=object)
+        else:
+            data[name] = arrays[f"{prefix}num:{name}"].astype(layout["dtypes"][name],
+                                                              copy=False)
+    return pd.DataFrame(data, columns=layout["columns"])
 
 
 def _coded_text(values: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -89,15 +110,8 @@ def unpack(blob: bytes) -> LinkResult | None:
             meta = json.loads(str(arrays["meta"]))
             if meta.get("format") != FORMAT or meta["levels"] != len(COMPARISONS):
                 return None
-            data = {}
-            for name in meta["columns"]:
-                if name in meta["text"]:
-                    values = arrays[f"text:{name}"].astype(object)
-                    data[name] = values[arrays[f"code:{name}"]] if len(values) else \
-                        np.array([], dtype=object)
-                else:
-                    data[name] = arrays[f"num:{name}"].astype(meta["dtypes"][name],
-                                                              copy=False)
+            pairs = _unpack_frame(arrays, meta["frames"]["pairs"])
+            cleared = _unpack_frame(arrays, meta["frames"]["cleared"])
             m = [arrays[f"m:{i}"] for i in range(meta["levels"])]
             u = [arrays[f"u:{i}"] for i in range(meta["levels"])]
             histogram = arrays["histogram"]
@@ -105,6 +119,6 @@ def unpack(blob: bytes) -> LinkResult | None:
                   for c in meta["tf"]}
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile):
         return None
-    pairs = pd.DataFrame(data, columns=meta["columns"])
     return LinkResult(pairs, Model(COMPARISONS, m, u, float(meta["prior"]), tf),
-                      BlockingReport(*meta["blocking"]), Guard(*meta["guard"]), histogram)
+                      BlockingReport(*meta["blocking"]), Guard(*meta["guard"]), histogram,
+                      cleared)

@@ -4,7 +4,7 @@ benchmarks call it; each step below it is testable alone."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,12 +41,20 @@ SCORE_BINS = np.round(np.arange(0, 1.0001, 0.05), 2)     # the sheet's histogram
 
 @dataclass
 class LinkResult:
-    pairs: pd.DataFrame            # the pairs some rule could give a status (within
-                                   # reach), with the status they got ("" = none)
+    pairs: pd.DataFrame            # the pairs with a status: what the outputs show
     model: Model
     blocking: BlockingReport
     guard: Guard = Guard(0, 0, 0)
     histogram: np.ndarray | None = None     # every candidate pair's score, by SCORE_BINS
+    # the pairs a rule could have shown but cleared (their levels, score and rule)
+    cleared: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=_cleared_columns(COMPARISONS)))
+
+
+def _cleared_columns(comparisons: tuple[Comparison, ...]) -> list[str]:
+    return ["record_id", "study_instance_uid", *[c.name for c in comparisons], "score",
+            "status",
+            "attention", "decided_by", "decision"]
 
 
 # How many candidate pairs (as the blocker estimates them) one chunk of studies holds:
@@ -107,7 +115,8 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
                                                              studies, comparisons),
                                         records), studies)
         histogram += np.histogram(scored["score"].clip(0, 1), bins=SCORE_BINS)[0]
-        kept.append(scored[reach(scored, numbers)])
+        # each comparison's weight only for the pairs shown, later (explain)
+        kept.append(scored.loc[reach(scored, numbers), _DECIDED_ON(comparisons)])
     step(STEPS["score"], "scores")
     scored = pd.concat(kept) if kept else harmonise_groups(score(
         model, _levels_frame(np.zeros(0, dtype=np.int64), np.zeros((0, len(comparisons)),
@@ -119,6 +128,7 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
                             stale, persons)
     step(STEPS["decide"], "statuses")
     shown = (result["status"] != "").to_numpy()
+    result = _with_weights(result, shown, model, records)
     reasons = np.full(len(result), "", dtype=object)
     reasons[shown] = explain(result[shown], records, studies, comparisons)
     result["reason"] = _with_admissions(reasons, result, persons, shown)
@@ -126,7 +136,28 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     result.index = result.index.set_names(["record_id", "study_instance_uid"])
     result = result.reset_index()
     step(STEPS["explain"], "reasons")
-    return LinkResult(result, model, report, guard, histogram)
+    cleared = result.loc[~shown, _cleared_columns(comparisons)].reset_index(drop=True)
+    return LinkResult(result[shown].reset_index(drop=True), model, report, guard, histogram,
+                      cleared)
+
+
+def _DECIDED_ON(comparisons: tuple[Comparison, ...]) -> list[str]:  # noqa: N802
+    """What the rules read of a scored pair: its levels, score and weight."""
+    return [*[c.name for c in comparisons], "weight", "score"]
+
+
+def _with_weights(result: pd.DataFrame, shown: np.ndarray, model: Model,
+                  records: pd.DataFrame) -> pd.DataFrame:
+    """Each comparison's weight (`w_<name>`, what the reason and the sheet show) for the
+    pairs shown, and 0 for the others: the rules never read them, and for every pair
+    within reach they were most of the link stage's memory."""
+    weights = score(model, result.loc[shown, [c.name for c in model.comparisons]], records)
+    out = result.copy(deep=False)
+    for comparison in model.comparisons:
+        column = np.zeros(len(result))
+        column[shown] = weights[f"w_{comparison.name}"].to_numpy()
+        out[f"w_{comparison.name}"] = column
+    return out
 
 
 def _decide(scored: pd.DataFrame, records: pd.DataFrame, studies: pd.DataFrame,

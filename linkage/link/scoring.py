@@ -304,7 +304,7 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
         if comp.tf_column in model.tf and any(level.tf for level in comp.levels):
             contribution = _tf_adjust(comp, col, contribution, model, records, record_rows)
         columns[f"w_{comp.name}"] = contribution
-        columns[comp.name] = col
+        columns[comp.name] = levels[comp.name].to_numpy(dtype=np.int8)   # (a level is 0-5)
         total += contribution
     columns["weight"] = total
     columns["score"] = 1.0 / (1.0 + np.power(2.0, -np.clip(total, -200, 200)))

@@ -383,23 +383,25 @@ def other_word_order(ctx: Context, v: Verdict) -> None:
     """The same birth date, and the image's surname and given name are the record's
     given name and surname: a name read in the other order (a foreign clinic's «Given
     Surname» taken for «Surname Given»). Asked, never automatic: a recall rescue."""
-    rows = np.flatnonzero((v.status == "") & _names_crossed(ctx))
+    v.set(_names_crossed(ctx, v.status == ""), REVIEW, "other_word_order",
+          "в снимке имя и фамилия, похоже, переставлены")
+
+
+def _names_crossed(ctx: Context, among: np.ndarray) -> np.ndarray:
+    """Pairs (of those marked in `among`) born the same day whose image surname is the
+    record's given name and image given name the record's surname."""
+    rows = np.flatnonzero(among & ctx.at("birth_date", "exact") & ctx.at("surname", "different")
+                          & ctx.at("given_name", "different"))
+    crossed = np.zeros(len(ctx.scored), dtype=bool)
     if not rows.size:
-        return
+        return crossed
     surname = similarity_many(ctx.record_values("surname")[rows].tolist(),
                               ctx.study_values("given_name")[rows].tolist())
     given = similarity_many(ctx.record_values("given_name")[rows].tolist(),
                             [translated_given(w) for w in
                              ctx.study_values("surname")[rows].tolist()])
-    swapped = np.zeros(len(ctx.scored), dtype=bool)
-    swapped[rows[(surname >= SIMILAR_NAME) & (given >= SIMILAR_NAME)]] = True
-    v.set(swapped, REVIEW, "other_word_order",
-          "в снимке имя и фамилия, похоже, переставлены")
-
-
-def _names_crossed(ctx: Context) -> np.ndarray:
-    return ctx.at("birth_date", "exact") & ctx.at("surname", "different") & \
-        ctx.at("given_name", "different")
+    crossed[rows[(surname >= SIMILAR_NAME) & (given >= SIMILAR_NAME)]] = True
+    return crossed
 
 
 def _personal_holds(ctx: Context) -> set[str]:
@@ -472,7 +474,7 @@ def decide(ctx: Context, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
                       decided_by=np.full(n, "", dtype=object), answer=np.full(n, "", dtype=object))
     for rule in rules:
         rule(ctx, verdict)
-    out = ctx.scored.copy()
+    out = ctx.scored.copy(deep=False)      # (the columns below are its own)
     out["status"], out["attention"] = verdict.status, verdict.attention
     out["decided_by"], out["decision"] = verdict.decided_by, verdict.answer
     return out
@@ -487,8 +489,9 @@ def within_reach(ctx: Context, decided: np.ndarray, in_answered_group: np.ndarra
     pairs of a chunk and decide once over all chunks' (docs/architecture.md, "Memory
     that does not grow"). `decided`: the pairs people answered; `in_answered_group`:
     pairs of a record person and an image person someone answered about."""
-    return (ctx.scored["score"].to_numpy() >= ctx.thresholds.review) | _folder_evidence(ctx) \
-        | _names_crossed(ctx) | decided | in_answered_group
+    reach = (ctx.scored["score"].to_numpy() >= ctx.thresholds.review) | \
+        _folder_evidence(ctx) | decided | in_answered_group
+    return reach | _names_crossed(ctx, ~reach)
 
 
 def answered_groups(decisions: dict[tuple[str, str], str], stale: set[tuple[str, str]],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 from linkage.config import load_settings
@@ -106,7 +107,9 @@ def cases(dataset, tmp_path_factory):
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
-    return result.linked.pairs.set_index(["record_id", "study_instance_uid"])
+    # the pairs shown, and those a rule cleared (with the rule that did)
+    return pd.concat([result.linked.pairs, result.linked.cleared]) \
+        .set_index(["record_id", "study_instance_uid"])
 
 
 def _level(pairs, key, comparison: str) -> str:

@@ -75,9 +75,14 @@ def _record(rid, surname, given, patronymic, birth, sex="M", case=""):
 
 
 def _linked(records, studies, decisions=None) -> pd.DataFrame:
-    """Scored pairs indexed by (record_id, study_instance_uid)."""
-    return link(records, studies, THRESHOLDS, decisions).pairs.set_index(
-        ["record_id", "study_instance_uid"])
+    """Every candidate pair indexed by (record_id, study_instance_uid), with its status:
+    those shown, those a rule cleared, and the others (no status, no rule)."""
+    result = link(records, studies, THRESHOLDS, decisions)
+    pairs, _ = candidate_pairs(records, studies)
+    return pd.concat([result.pairs, result.cleared]).set_index(
+        ["record_id", "study_instance_uid"]).reindex(pairs.union(
+            result.pairs.set_index(["record_id", "study_instance_uid"]).index)) \
+        .fillna({"status": "", "decided_by": "", "attention": "", "reason": ""})
 
 
 def _population(extra_records, extra_studies):
