@@ -1,6 +1,6 @@
-"""Ten times the folder: the whole job as a user runs it, at 2,000 and 10,000 persons.
+"""Ten and fifty times the folder: the whole job as a user runs it, at 2k, 10k and 50k persons.
 
-For each size, a synthetic «Снимки» and export made by linkage.synth (kept in
+For each size, a synthetic «Снимки» and export made by `linkage synth` (kept in
 benchmarks/_work/scale_N), then, in this one script:
 
 - a naive baseline: one process, `pydicom.dcmread(stop_before_pixels=True)` over every
@@ -15,7 +15,7 @@ benchmarks/_work/scale_N), then, in this one script:
 - the link stage alone, in this process, against Splink (DuckDB) on the same two
   tables with its usual settings, when Splink is installed (`pip install -e ".[bench]"`).
 
-Run: python benchmarks/scale.py [--sizes 2000 10000]
+Run: python benchmarks/scale.py [--persons 2000 10000 50000] [--seed 5]
 """
 
 from __future__ import annotations
@@ -149,10 +149,13 @@ def link_stage(records, studies, truth) -> tuple[float, int, float]:
     started = time.perf_counter()
     result = link(records, studies, load_settings().thresholds)
     seconds = time.perf_counter() - started
-    candidates = set(zip(result.pairs["record_id"], result.pairs["study_instance_uid"],
-                         strict=True))
+    # (the result keeps only the pairs within reach of a rule: the candidates are the
+    # blocker's, asked for again)
+    from linkage.link.blocking import candidate_pairs
+
+    candidates = set(candidate_pairs(records, studies)[0])
     true = truth.true_pairs(set(studies.index))
-    return seconds, len(candidates), len(candidates & true) / max(len(true), 1)
+    return seconds, result.blocking.pairs, len(candidates & true) / max(len(true), 1)
 
 
 def splink_stage(records, studies, truth) -> tuple[float, int, float] | None:
@@ -199,13 +202,15 @@ def splink_stage(records, studies, truth) -> tuple[float, int, float] | None:
     return seconds, len(pairs), len(pairs & true) / max(len(true), 1)
 
 
-def measure(persons: int) -> None:
+def measure(persons: int, seed: int = 5) -> None:
     from linkage.link.evaluate import Truth
-    from linkage.synth import EXPORT_NAME, SynthResult, generate
+    from linkage.synth import EXPORT_NAME, SynthResult
 
-    data_dir = WORK / f"scale_{persons}"
+    data_dir = WORK / (f"scale_{persons}" if seed == 5 else f"scale_{persons}_s{seed}")
     if not (data_dir / "truth").is_dir() or not (data_dir / "stmz3_early.csv").is_file():
-        generate(data_dir, persons=persons, seed=5)
+        # as a user makes one (50,000 persons: about half an hour)
+        subprocess.run([console_script(), "synth", "--out", str(data_dir), "--persons",
+                        str(persons), "--seed", str(seed)], check=True)
     data = SynthResult(data_dir, data_dir / "Снимки", data_dir / EXPORT_NAME,
                        data_dir / "truth", persons, 0, 0)
     files = sum(len(f) for _, _, f in os.walk(data.images))
@@ -238,11 +243,13 @@ def measure(persons: int) -> None:
     print(f"\n### {persons:,} persons: {files:,} files\n")
     print(f"naive header loop (one process, pydicom): {naive:.1f} s; bare os.walk + stat: "
           f"{walk:.2f} s; a bare `python -c pass`: {interpreter:.2f} s\n")
-    print("| command | wall s | vs naive loop | peak RSS MB (with workers) | stages (s) |")
-    print("| --- | ---: | ---: | ---: | --- |")
+    print("| command | wall s | vs naive loop | peak RSS MB (with workers) | MB per 1,000 "
+          "persons | stages (s) |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
     for name, (seconds, peak, _), stages in rows:
         staged = ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
-        print(f"| {name} | {seconds:.1f} | {seconds / naive:.2f} | {peak:,.0f} | {staged} |")
+        print(f"| {name} | {seconds:.1f} | {seconds / naive:.2f} | {peak:,.0f} | "
+              f"{peak / persons * 1000:,.0f} | {staged} |")
     print(f"\n`linkage scan` of the unchanged tree minus interpreter start-up: "
           f"{scan[0] - interpreter:.2f} s = {(scan[0] - interpreter) / walk:.1f}x the bare walk")
 
@@ -268,10 +275,12 @@ def _bare_start() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--sizes", "--persons", type=int, nargs="+", default=[2000, 10000],
+                        help="persons of each synthetic folder (e.g. --persons 50000)")
+    parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     for persons in args.sizes:
-        measure(persons)
+        measure(persons, args.seed)
 
 
 if __name__ == "__main__":
