@@ -115,6 +115,12 @@ def _last_run_pairs(matches: Path) -> set[tuple[str, str]] | None:
         return {(r["record_id"], r["study_instance_uid"]) for r in csv.DictReader(handle)}
 
 
+def _command_without_key(key_path: str) -> str:
+    """The command line as typed, the key file's path replaced (release.txt)."""
+    words = ["KEYFILE" if word == key_path else word for word in sys.argv[1:]]
+    return " ".join(["linkage", *words])
+
+
 def cmd_links(args) -> int:
     from linkage.lock import exclusive
     from linkage.records.read import read_export
@@ -133,7 +139,15 @@ def cmd_links(args) -> int:
             key = read_key(args.pseudonymise)
         except (OSError, ValueError) as exc:
             raise JobError(f"key file: {exc}") from None
+    elif args.dates != "shifted":
+        raise JobError("--dates relative is for a release: give --pseudonymise KEYFILE too")
     settings = _settings(args)
+    release = None
+    if key is not None:
+        from linkage.review.release import Release
+
+        release = Release(key, settings.date_shift_days, args.dates == "relative",
+                          settings.keep_columns, _command_without_key(args.pseudonymise))
     with exclusive(None, state), Store(state) as store:
         pairs, study_info = links_from_state(matches, store)
         runs = store.runs(1)
@@ -147,7 +161,10 @@ def cmd_links(args) -> int:
                        "cohort.csv needs it: run `linkage run` again")
     export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns,
                          names=False)
-    written = write_research_tables(out, pairs, study_info, export, settings.windows, key)
+    from linkage.review.report import link_quality
+
+    written = write_research_tables(out, pairs, study_info, export, settings.windows, release,
+                                    link_quality(pairs, settings.thresholds))
     from linkage.review.control import write_quality
 
     written["quality"] = write_quality(out, None, state)
@@ -328,8 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", help="state file of the run (default: OUT/linkage_state.sqlite)")
     p.add_argument("--config", help="the settings the run used")
     p.add_argument("--pseudonymise", metavar="KEYFILE",
-                   help="replace identifiers by keyed hashes made with this secret key; no "
-                        "path, name, birth date or case number is written")
+                   help="a release that may leave the team: identifiers replaced by keyed "
+                        "hashes made with this secret key, every date of a record shifted "
+                        "by its own offset, free-text columns dropped (release.txt says "
+                        "what); no path, name, birth date or case number is written")
+    p.add_argument("--dates", choices=["shifted", "relative"], default="shifted",
+                   help="with --pseudonymise: dates shifted per record (default), or no "
+                        "calendar date at all, only days from the surgery")
     p.set_defaults(func=cmd_links)
 
     p = sub.add_parser("records", help="export (registry CSV) commands")

@@ -41,6 +41,8 @@ class Settings:
     lang: str
     control_sample: int
     windows: Windows
+    date_shift_days: int            # [release]: how far a release shifts a record's dates
+    keep_columns: tuple[str, ...]   # [release]: export columns a release passes as they are
 
     @property
     def thresholds(self) -> Thresholds:
@@ -92,7 +94,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
                     auto=auto, review=review, workers=int(data["scan"]["workers"]),
                     lang=str(data["review"]["lang"]),
                     control_sample=int(data["review"]["control_sample"]),
-                    windows=Windows(**data["outcomes"]))
+                    windows=Windows(**data["outcomes"]),
+                    date_shift_days=int(data["release"]["date_shift_days"]),
+                    keep_columns=tuple(str(c) for c in data["release"]["keep_columns"]))
 
 
 def _check(data: dict[str, Any]) -> list[str]:
@@ -130,6 +134,12 @@ def _check(data: dict[str, Any]) -> list[str]:
     sample = data["review"]["control_sample"]
     need(isinstance(sample, int) and not isinstance(sample, bool) and 0 <= sample <= 1000,
          "review.control_sample", "a whole number of links from 0 to 1000", sample)
+    shift = data["release"]["date_shift_days"]
+    need(isinstance(shift, int) and not isinstance(shift, bool) and 1 <= shift <= 3650,
+         "release.date_shift_days", "a whole number of days from 1 to 3650", shift)
+    keep = data["release"]["keep_columns"]
+    need(isinstance(keep, list) and all(isinstance(c, str) for c in keep),
+         "release.keep_columns", "a list of column headers", keep)
     for key, value in data["outcomes"].items():
         need(isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3650,
              f"outcomes.{key}", "a whole number of days from 0 to 3650", value)

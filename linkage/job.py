@@ -68,7 +68,8 @@ if TYPE_CHECKING:
 SHEET_STAMP = ".stamp"    # in the memo's outputs: the stamp of the review.xlsx written
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
                 "review.xlsx", "links.csv", "cohort.csv", "image_occurrence.csv",
-                "study_files.csv", "revision.xlsx", "linkage_quality.json")
+                "study_files.csv", "revision.xlsx", "linkage_quality.json",
+                "datapackage.json", "report.html")
 
 
 @dataclass
@@ -269,7 +270,8 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
     }
     research = {"links": out / "links.csv", "cohort": out / "cohort.csv",
                 "image occurrence": out / "image_occurrence.csv",
-                "study files": out / "study_files.csv"}
+                "study files": out / "study_files.csv", "codebook": out / "datapackage.json",
+                "report": out / "report.html"}
     with stages.stage("outputs", "writing the outputs"):
         try:
             background.wait()
@@ -349,14 +351,16 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
     puts it where it belongs (see review.handover) before the others are moved."""
     from linkage.review.links import linked as linked_pairs
     from linkage.review.links import write_research_tables
+    from linkage.review.report import link_quality
     from linkage.review.sheet import write_review
 
     sheet = outputs["review sheet"]
     links = linked_pairs(linked.pairs)
+    quality = link_quality(linked.pairs, settings.thresholds, control[1])
     with staged(sheet.parent) as staging:
         meanwhile = None if research_inputs is None else background.submit(
             write_research_tables_from_state, staging.path, links, research_inputs,
-            settings.windows, linked.pairs[linked.pairs["status"] != ""])
+            settings.windows, linked.pairs[linked.pairs["status"] != ""], quality)
         try:
             if keep is not None:
                 keep()
@@ -374,7 +378,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
         else:
             background.wait()
         if meanwhile is None or not meanwhile.result():
-            write_research_tables(staging.path, links, study_info, export, settings.windows)
+            write_research_tables(staging.path, links, study_info, export, settings.windows,
+                                  quality=quality)
         placed = place(new_sheet) if place is not None else _replace(new_sheet, sheet)
         moved = {path.name for path in staging.commit()}
     return {"review sheet": placed} | {label: path for label, path in research.items()

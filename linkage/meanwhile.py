@@ -226,11 +226,12 @@ def prepare_research_tables(inputs: ResearchInputs | None = None) -> None:
 
 
 def write_research_tables_from_state(out: Path, links, inputs: ResearchInputs,
-                                     windows, shown=None) -> bool:
+                                     windows, shown=None, quality=None) -> bool:
     """The research tables, from the inputs read ahead (or now); False, writing
     nothing more, when the state file lacks them (the job then writes them itself).
     `shown`: the pairs matches.csv lists, written there first (0.15 s at 10,000
-    persons, while the job writes review.xlsx)."""
+    persons, while the job writes review.xlsx); `quality`: the report's
+    (`review.report.LinkQuality`)."""
     from linkage.review.links import write_research_tables
 
     if shown is not None:
@@ -239,5 +240,5 @@ def write_research_tables_from_state(out: Path, links, inputs: ResearchInputs,
     if loaded is None:
         return False
     study_info, export = loaded
-    write_research_tables(out, links, study_info, export, windows)
+    write_research_tables(out, links, study_info, export, windows, quality=quality)
     return True

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.files import write_csv
-from linkage.review.links import RecordDates, linked, pseudonym
+from linkage.review.links import RecordDates, linked
+from linkage.review.release import Release
 from linkage.review.timeline import (
     EARLY_POST_OPERATIVE,
     FOLLOW_UP,
@@ -49,7 +50,8 @@ def cohort_columns(passthrough_headers: list[str]) -> list[str]:
 
 def cohort_rows(record_ids: list[str], dates: dict[str, RecordDates],
                 passthrough: dict[str, list[str]], n_passthrough: int, pairs: pd.DataFrame,
-                study_info: dict, windows: Windows, key: bytes | None = None) -> list[list]:
+                study_info: dict, windows: Windows, release: Release | None = None
+                ) -> list[list]:
     studies_of: dict[str, list] = defaultdict(list)
     for row in linked(pairs).itertuples():
         info = study_info.get(row.study_instance_uid)
@@ -75,14 +77,17 @@ def cohort_rows(record_ids: list[str], dates: dict[str, RecordDates],
                 if off <= FOLLOW_UP_SLACK_DAYS and (months not in targets
                                                    or off < targets[months][0]):
                     targets[months] = (off, when, group)
-        out = [pseudonym(key, "record", record_id) if key else record_id, d.admission,
-               d.surgery, *(passthrough.get(record_id) or [""] * n_passthrough),
+        def shown(when: str, record_id: str = record_id, anchor: str = anchor) -> str:
+            return release.date(record_id, when, anchor) if release and when else when
+
+        out = [release.record(record_id) if release else record_id, shown(d.admission),
+               shown(d.surgery), *(passthrough.get(record_id) or [""] * n_passthrough),
                len(studies_of.get(record_id, []))]
         for modality in MODALITIES:
             for short in PHASES.values():
                 when = found.get((modality, short), [])
-                out += [len(when), _nearest(when, anchor)]
-        out += [targets[m][1] if m in targets else "" for m in FOLLOW_UP_MONTHS]
+                out += [len(when), shown(_nearest(when, anchor))]
+        out += [shown(targets[m][1]) if m in targets else "" for m in FOLLOW_UP_MONTHS]
         out += [targets[m][2] if m in targets else "" for m in FOLLOW_UP_MONTHS]
         rows.append(out)
     return rows
@@ -99,9 +104,9 @@ def _nearest(when: list[str], anchor: str) -> str:
 def write_cohort(path: Path, record_ids: list[str], dates: dict[str, RecordDates],
                  passthrough_headers: list[str], passthrough: dict[str, list[str]],
                  pairs: pd.DataFrame, study_info: dict, windows: Windows,
-                 key: bytes | None = None) -> int:
+                 release: Release | None = None) -> int:
     rows = cohort_rows(record_ids, dates, passthrough, len(passthrough_headers), pairs,
-                       study_info, windows, key)
+                       study_info, windows, release)
     write_csv(path, cohort_columns(passthrough_headers), rows)
     return len(rows)
 
@@ -116,17 +121,22 @@ IMAGE_OCCURRENCE_COLUMNS = [
 
 
 def write_image_occurrence(path: Path, pairs: pd.DataFrame, study_info: dict,
-                           key: bytes | None = None) -> int:
+                           dates: dict[str, RecordDates] | None = None,
+                           release: Release | None = None) -> int:
     rows = []
     for number, row in enumerate(linked(pairs).itertuples(), start=1):
         info = study_info.get(row.study_instance_uid)
         if info is None:
             continue
-        person = pseudonym(key, "record", row.record_id) if key else row.record_id
-        study = pseudonym(key, "study", row.study_instance_uid) if key else \
-            row.study_instance_uid
+        when = iso_date(info.study_date)
+        if release is None:
+            person, study = row.record_id, row.study_instance_uid
+            where = info.name_folder or info.folder
+        else:
+            d = (dates or {}).get(row.record_id, RecordDates())
+            person, study = release.record(row.record_id), release.study(row.study_instance_uid)
+            when, where = release.date(row.record_id, when, d.surgery or d.admission), ""
         rows.append([number, person, "", person, 0, region(info.description, info.body_parts),
-                     "", "" if key else (info.name_folder or info.folder),
-                     iso_date(info.study_date), study, "", 0, info.modalities])
+                     "", where, when, study, "", 0, info.modalities])
     write_csv(path, IMAGE_OCCURRENCE_COLUMNS, rows)
     return len(rows)

@@ -1,17 +1,17 @@
 """links.csv for outcome studies: auto and confirmed links with their place in the
 record's timeline, optionally pseudonymised; study_files.csv with every file.
 
-With a key file, record and study identifiers are replaced by keyed hashes
-(HMAC-SHA256), so a table can leave the team without the IDs that lead back to
-a patient; whoever holds the key can still join it with the next export.
+With a key file (a `release.Release`), record and study identifiers are replaced by
+keyed hashes (HMAC-SHA256) and every date of a record is shifted by its own offset, so a
+table can leave the team without what leads back to a patient; whoever holds the key
+can still join it with the next export.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,7 +20,16 @@ from linkage.images.instance import instances_from_rows
 from linkage.images.studies import Study, group_studies, study_from_row
 from linkage.images.summary import unpack_studies
 from linkage.link.status import AUTO, CONFIRMED, REJECTED, REVIEW
+from linkage.review.release import (
+    Release,
+    classify_columns,
+    release_value,
+    write_release_notes,
+)
 from linkage.review.timeline import Windows, days_between, phase, region
+
+if TYPE_CHECKING:
+    from linkage.review.report import LinkQuality
 from linkage.store import Store
 from linkage.text import iso_date as _iso
 
@@ -63,10 +72,6 @@ def read_key(path: str | Path) -> bytes:
     return key
 
 
-def pseudonym(key: bytes, kind: str, value: str) -> str:
-    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def linked(pairs: pd.DataFrame) -> pd.DataFrame:
     """Auto and confirmed links, one row per (record, study)."""
     return pairs[pairs["status"].isin([AUTO, CONFIRMED])].sort_values(
@@ -74,7 +79,7 @@ def linked(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def link_rows(pairs: pd.DataFrame, study_info: dict, dates: dict[str, RecordDates],
-              windows: Windows, key: bytes | None = None) -> list[list]:
+              windows: Windows, release: Release | None = None) -> list[list]:
     """One row per linked study: when it was made relative to the record's stay, which
     phase, which part of the spine, which modality, its folder and its size."""
     rows = []
@@ -84,18 +89,21 @@ def link_rows(pairs: pd.DataFrame, study_info: dict, dates: dict[str, RecordDate
         study_date = _iso(info.study_date) if info else ""
         record_id, study_uid = row.record_id, row.study_instance_uid
         folder = info.name_folder or info.folder if info else ""
-        if key is not None:
-            record_id = pseudonym(key, "record", record_id)
-            study_uid = pseudonym(key, "study", study_uid)
-            folder = ""                    # paths carry names
+        description = info.description if info else ""
+        shown_date = study_date
+        if release is not None:
+            record_id, study_uid = release.record(record_id), release.study(study_uid)
+            shown_date = release.date(row.record_id, study_date,
+                                      record_dates.surgery or record_dates.admission)
+            folder = description = ""     # paths carry names; a description is free text
         rows.append([
             record_id, study_uid, "confirmed" if row.status == CONFIRMED else "auto",
-            f"{row.score:.6f}", study_date,
+            f"{row.score:.6f}", shown_date,
             _blank(days_between(study_date, record_dates.admission)),
             _blank(days_between(study_date, record_dates.surgery)),
             phase(study_date, record_dates.admission, record_dates.surgery, windows),
             region(info.description, info.body_parts) if info else "",
-            info.modalities if info else "", info.description if info else "", folder,
+            info.modalities if info else "", description, folder,
             info.instances if info else ""])
     return rows
 
@@ -106,8 +114,8 @@ def _blank(value) -> str:
 
 def write_links(path: Path, pairs: pd.DataFrame, study_info: dict,
                 dates: dict[str, RecordDates] | None = None, windows: Windows | None = None,
-                key: bytes | None = None) -> int:
-    rows = link_rows(pairs, study_info, dates or {}, windows or Windows(), key)
+                release: Release | None = None) -> int:
+    rows = link_rows(pairs, study_info, dates or {}, windows or Windows(), release)
     write_csv(path, LINK_COLUMNS, rows)
     return len(rows)
 
@@ -122,22 +130,44 @@ def record_dates(records) -> dict[str, RecordDates]:
 
 
 def write_research_tables(out: Path, pairs: pd.DataFrame, study_info: dict, export,
-                          windows: Windows, key: bytes | None = None) -> dict[str, Path]:
+                          windows: Windows, release: Release | None = None,
+                          quality: LinkQuality | None = None) -> dict[str, Path]:
     """links.csv, cohort.csv, image_occurrence.csv (and study_files.csv, which holds
-    paths, unless pseudonymised) into the folder `out`."""
+    paths, unless a release) into the folder `out`, with their codebook
+    (datapackage.json), the cohort at a glance (report.html, with `quality` when given)
+    and, for a release, release.txt."""
+    from linkage.review.codebook import write_datapackage
     from linkage.review.cohort import write_cohort, write_image_occurrence
+    from linkage.review.report import write_report
 
     dates = record_dates(export.records)
     written = {"links": out / "links.csv", "cohort": out / "cohort.csv",
                "image occurrence": out / "image_occurrence.csv"}
-    write_links(written["links"], pairs, study_info, dates, windows, key)
+    write_links(written["links"], pairs, study_info, dates, windows, release)
+    headers, passthrough = export.passthrough_headers, export.passthrough
+    if release is not None:
+        kept = classify_columns(release, headers, list(passthrough.values()))
+        headers = [h for h, k in zip(headers, kept, strict=True) if k]
+        passthrough = {record: [release_value(release, h, record, v,
+                                              dates.get(record, RecordDates()).surgery
+                                              or dates.get(record, RecordDates()).admission)
+                                for h, v, k in zip(export.passthrough_headers, values, kept,
+                                                   strict=False) if k]
+                       for record, values in passthrough.items()}
     write_cohort(written["cohort"], [r["record_id"] for r in export.records], dates,
-                 export.passthrough_headers, export.passthrough, pairs, study_info, windows,
-                 key)
-    write_image_occurrence(written["image occurrence"], pairs, study_info, key)
-    if key is None:
+                 headers, passthrough, pairs, study_info, windows, release)
+    write_image_occurrence(written["image occurrence"], pairs, study_info, dates, release)
+    if release is None:
         written["study files"] = out / "study_files.csv"
         write_study_files(written["study files"], study_info)
+    else:
+        written["release notes"] = out / "release.txt"
+        write_release_notes(written["release notes"], release,
+                            [p.name for p in written.values() if p.suffix == ".csv"])
+    written["codebook"] = out / "datapackage.json"
+    write_datapackage(written["codebook"], written, headers, release)
+    written["report"] = out / "report.html"
+    write_report(written["report"], out, study_info, quality, release is not None)
     return written
 
 
