@@ -304,7 +304,7 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
 
             outputs |= _write_outputs(outputs, research, linked, tables, study_info, export,
                                       settings, stamp, background, research_inputs, keep,
-                                      place, (control, quality.line()))
+                                      place, (control, quality.line(), quality.line_ru()))
         stamps: dict[str, list] = {p.name: _stamp(p) for p in outputs.values() if p.is_file()}
         stamps[SHEET_STAMP] = [stamp.sheet_id, stamp.written_at, stamp.decisions_seen,
                                stamp.state_id, stamp.state_path]
@@ -342,7 +342,8 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
                    research_inputs: ResearchInputs | None = None,
                    keep: Callable[[], None] | None = None,
                    place: Callable[[Path], Path] | None = None,
-                   control: tuple[pd.DataFrame | None, str] = (None, "")) -> dict[str, Path]:
+                   control: tuple[pd.DataFrame | None, str, str] = (None, "", "")
+                   ) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
     research tables (and, there, matches.csv) are written meanwhile into a staging
     folder by the second process, from `research_inputs`, for a large folder, and moved
@@ -356,7 +357,7 @@ def _write_outputs(outputs: dict[str, Path], research: dict[str, Path], linked: 
 
     sheet = outputs["review sheet"]
     links = linked_pairs(linked.pairs)
-    quality = link_quality(linked.pairs, settings.thresholds, control[1])
+    quality = link_quality(linked.pairs, settings.thresholds, control[2])
     with staged(sheet.parent) as staging:
         meanwhile = None if research_inputs is None else background.submit(
             write_research_tables_from_state, staging.path, links, research_inputs,

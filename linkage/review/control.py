@@ -94,6 +94,14 @@ class Estimate:
         return (f"automatic links: precision {self.precision:.3f} (95% CI {self.low:.3f}–"
                 f"{self.high:.3f}), n = {self.checked} checked, {self.wrong} wrong")
 
+    def line_ru(self) -> str:
+        """The same in Russian (report.html)."""
+        if self.precision is None:
+            return "Точность автоматических связей ещё не оценена: нет ответов выборочной " \
+                   "проверки."
+        return (f"Точность автоматических связей {self.precision:.3f} (95% ДИ {self.low:.3f}–"
+                f"{self.high:.3f}), проверено {self.checked}, ошибок {self.wrong}.")
+
     def as_dict(self) -> dict:
         return {"precision": self.precision, "ci95_low": self.low, "ci95_high": self.high,
                 "checked": self.checked, "wrong": self.wrong,

@@ -210,7 +210,8 @@ def _scores(plt, quality: LinkQuality) -> str:
     axes.axvline(auto, color="black", linestyle="-", label=f"автоматически ≥ {auto}")
     axes.axvline(review, color="black", linestyle="--", label=f"на проверку ≥ {review}")
     axes.set_xlabel("вероятность")
-    axes.set_ylabel("пар")
+    axes.set_yscale("log")           # the automatic links would hide every other bin
+    axes.set_ylabel("пар (логарифмическая шкала)")
     axes.legend(frameon=False, fontsize=8, loc="upper center")
     return _svg(plt, figure)
 
