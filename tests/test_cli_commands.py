@@ -44,8 +44,17 @@ def test_links_pseudonymised_with_a_key(dataset, tmp_path) -> None:
     shared = rows(shared_dir / "links.csv")
     assert len(shared) == len(plain) > 0
     assert not (shared_dir / "study_files.csv").exists()         # paths carry names
-    assert sorted((r["how"], r["study_date"], r["modality"], r["phase"]) for r in shared) == \
-        sorted((r["how"], r["study_date"], r["modality"], r["phase"]) for r in plain)
+    # the same links and intervals; calendar dates shifted (tests/review/test_release.py)
+    assert sorted((r["how"], r["days_from_surgery"], r["modality"], r["phase"])
+                  for r in shared) == \
+        sorted((r["how"], r["days_from_surgery"], r["modality"], r["phase"]) for r in plain)
+    from linkage.review.release import Release
+
+    release = Release(key.read_bytes())
+    moved = {(release.record(r["record_id"]), release.study(r["study_instance_uid"])):
+             r["study_date"] for r in plain}
+    assert all(r["study_date"] != moved[(r["record_id"], r["study_instance_uid"])]
+               for r in shared if r["study_date"])
     # No identifying value of the export, no ID, no path in any shared file.
     from linkage.records.read import read_export
 

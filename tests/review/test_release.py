@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -168,6 +169,11 @@ def test_the_codebook_validates_and_describes_every_column(run, tmp_path, which)
     folder = run[1] if which == "run" else _release(run, tmp_path)
     report = frictionless.validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    # as the statistician runs it: `frictionless validate DIR/datapackage.json`
+    done = subprocess.run([sys.executable, "-m", "frictionless", "validate",
+                           str(folder / "datapackage.json")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     for resource in package["resources"]:
         header = list(_rows(folder / resource["path"])[0])
