@@ -449,14 +449,19 @@ def _file_digest(path: Path) -> str:
 
 
 def _code_digest() -> str:
-    """linkage's own files (name, size, mtime): another version never reuses a result."""
-    package = Path(__file__).parent
+    """linkage's own files (name, size, mtime): another version never reuses a result.
+    Its data (the given names, the default settings) are resource packages that an
+    editable install keeps outside the package's folder: they are digested too."""
+    from importlib import resources
+
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".txt", ".toml") and path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n"
-                          .encode("utf-8", "surrogatepass"))
+    for package in ("linkage", "linkage.data", "linkage.configs"):
+        root = Path(str(resources.files(package)))
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".txt", ".toml") and path.is_file():
+                stat = path.stat()
+                digest.update(f"{package}/{path.relative_to(root)}:{stat.st_size}:"
+                              f"{stat.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

@@ -181,3 +181,23 @@ def test_a_result_whose_revision_report_failed_is_kept(dataset, tmp_path, monkey
     again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
     assert again.reused == "link"
     assert (out / "revision.xlsx").is_file() and (out / "review.xlsx").is_file()
+
+
+def test_a_changed_given_names_list_links_again() -> None:
+    """The given names and the default settings are part of the code a result depends
+    on, also in an editable install (where they live outside the package's folder)."""
+    import os
+    from importlib import resources
+
+    from linkage.job import _code_digest
+
+    for package, name in (("linkage.data", "given_names.txt"),
+                          ("linkage.configs", "default.toml")):
+        path = resources.files(package).joinpath(name)
+        before, stat = _code_digest(), os.stat(path)
+        try:
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+            assert _code_digest() != before, name
+        finally:
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert _code_digest() == before

@@ -66,8 +66,6 @@ class Comparison:
                 return index
         raise KeyError(f"{self.name} has no level «{label}»")
 
-    level_index = code
-
     def codes(self, *labels: str) -> list[int]:
         return [self.code(label) for label in labels]
 

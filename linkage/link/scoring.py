@@ -45,14 +45,6 @@ class Model:
             out.append(w)
         return out
 
-    def describe(self) -> pd.DataFrame:
-        rows = []
-        for comp, m, u, w in zip(self.comparisons, self.m, self.u, self.weights(), strict=True):
-            for level, mi, ui, wi in zip(comp.levels, m, u, w, strict=True):
-                rows.append({"comparison": comp.name, "level": level.label, "m": mi, "u": ui,
-                             "weight": wi})
-        return pd.DataFrame(rows)
-
 
 def compare_levels(pairs: pd.MultiIndex, records: pd.DataFrame, studies: pd.DataFrame,
                    comparisons: tuple[Comparison, ...] = COMPARISONS,

@@ -96,11 +96,6 @@ def fold_lookalike_initials(word: str) -> str:
     return _all_cyrillic(word)
 
 
-def fold_cyrillic(text: str) -> str:
-    """Lowercase Cyrillic with ё as е: the form registry spellings agree on."""
-    return (text or "").lower().replace("ё", "е").strip()
-
-
 def _cyr_to_plain_latin(text: str) -> str:
     return "".join(_CYR_TO_LAT.get(ch, ch) for ch in text)
 
@@ -128,12 +123,6 @@ def canonical_token(word: str) -> str:
         text = pattern.sub(replacement, text)
     text = _DOUBLE.sub(r"\1", text)
     return text.translate(_FINAL)
-
-
-def canonical_name(text: str) -> str:
-    """Canonical form of a multi-word string, word by word, joined by spaces."""
-    return " ".join(t for t in (canonical_token(w) for w in re.split(r"[\s\-^,.]+", text or ""))
-                    if t)
 
 
 @lru_cache(maxsize=200_000)
