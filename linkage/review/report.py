@@ -99,7 +99,7 @@ def _read(path: Path) -> list[dict]:
 
 def _svg(plt, figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    figure.savefig(buffer, format="svg")       # (laid out when made: drawn once)
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg"):]
@@ -113,15 +113,16 @@ def _coverage(plt, cohort: list[dict]) -> str:
     """Per year of surgery: the share of operated patients with imaging in each phase."""
     phases = [(c, label) for c, label in PHASE_COLUMNS] + \
         [(f"{m}m", f"{m} мес.") for m in FOLLOW_UP_MONTHS]
-    operated = [r for r in cohort if _year(r.get("surgery_date", ""))]
-    years = sorted({_year(r["surgery_date"]) for r in operated})
-    figure, axes = plt.subplots(figsize=(8, 3.2))
+    by_year: dict[str, list[dict]] = defaultdict(list)
+    for row in cohort:
+        if _year(row.get("surgery_date", "")):
+            by_year[_year(row["surgery_date"])].append(row)
+    years = sorted(by_year)
+    figure, axes = plt.subplots(figsize=(8, 3.2), layout="constrained")
     width = 0.8 / len(phases)
     for i, (column, label) in enumerate(phases):
-        shares = []
-        for year in years:
-            group = [r for r in operated if _year(r["surgery_date"]) == year]
-            shares.append(100 * sum(_has(r, column) for r in group) / max(len(group), 1))
+        shares = [100 * sum(_has(r, column) for r in by_year[year]) / len(by_year[year])
+                  for year in years]
         axes.bar([y + i * width for y in range(len(years))], shares, width, label=label,
                  color=GREYS[i % 3], edgecolor="black", hatch=HATCHES[i % len(HATCHES)])
     axes.set_xticks([y + 0.4 - width / 2 for y in range(len(years))], years)
@@ -140,7 +141,7 @@ def _has(row: dict, column: str) -> bool:
 def _by_modality(plt, cohort: list[dict]) -> str:
     operated = [r for r in cohort if _year(r.get("surgery_date", ""))]
     phases = PHASE_COLUMNS + [("followup", "отдалённый период")]
-    figure, axes = plt.subplots(figsize=(8, 2.8))
+    figure, axes = plt.subplots(figsize=(8, 2.8), layout="constrained")
     width = 0.8 / len(MODALITIES)
     for i, modality in enumerate(MODALITIES):
         counts = [sum(int(r.get(f"{modality.lower()}_{c}_n") or 0) > 0 for r in operated)
@@ -160,22 +161,24 @@ def _swimmers(plt, links: list[dict]) -> str:
             by_record[row["record_id"]].append((int(row["days_from_surgery"]),
                                                 row.get("modality", "")))
     chosen = sorted(sorted(by_record, key=lambda r: (-len(by_record[r]), r))[:SWIMMERS])
-    figure, axes = plt.subplots(figsize=(8, max(2.0, 0.14 * len(chosen) + 1)))
-    shown = set()
-    for y, record in enumerate(chosen):
-        days = sorted(by_record[record])
-        axes.hlines(y, days[0][0], days[-1][0], color="#999999", linewidth=0.8)
+    figure, axes = plt.subplots(figsize=(8, max(2.0, 0.14 * len(chosen) + 1)),
+                                layout="constrained")
+    spans = [sorted(by_record[record]) for record in chosen]
+    axes.hlines(range(len(chosen)), [s[0][0] for s in spans], [s[-1][0] for s in spans],
+                color="#999999", linewidth=0.8)
+    points: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for y, days in enumerate(spans):
         for day, modality in days:
             kind = modality_group(modality)
-            label = kind if kind in MARKERS else "другое"
-            axes.scatter(day, y, marker=MARKERS.get(kind, "x"), s=18, color="black",
-                         facecolors="white" if kind == "CT" else "black",
-                         label=None if label in shown else label, zorder=3)
-            shown.add(label)
+            points[kind if kind in MARKERS else "другое"].append((day, y))
+    for label, where in sorted(points.items()):
+        axes.scatter([d for d, _ in where], [y for _, y in where], s=18, zorder=3,
+                     marker=MARKERS.get(label, "x"), color="black", label=label,
+                     facecolors="white" if label == "CT" else "black")
     axes.axvline(0, color="black", linewidth=1)
     axes.set_yticks([])
     axes.set_xlabel("дней от операции")
-    if shown:
+    if points:
         axes.legend(frameon=False, fontsize=8, loc="upper left")
     return _svg(plt, figure)
 
@@ -189,7 +192,7 @@ def _folder(plt, studies: dict) -> str:
         if year:
             counts[(year, modality)] += 1
     years = sorted({y for y, _ in counts})
-    figure, axes = plt.subplots(figsize=(8, 2.8))
+    figure, axes = plt.subplots(figsize=(8, 2.8), layout="constrained")
     bottom = [0] * len(years)
     for i, modality in enumerate([*MODALITIES, "другое"]):
         values = [counts[(y, modality)] for y in years]
@@ -203,7 +206,7 @@ def _folder(plt, studies: dict) -> str:
 
 
 def _scores(plt, quality: LinkQuality) -> str:
-    figure, axes = plt.subplots(figsize=(8, 2.6))
+    figure, axes = plt.subplots(figsize=(8, 2.6), layout="constrained")
     axes.hist(quality.scores, bins=[i / 20 for i in range(21)], color="#bbbbbb",
               edgecolor="black")
     auto, review = quality.thresholds
