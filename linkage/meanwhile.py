@@ -217,9 +217,12 @@ _LOADED: dict[ResearchInputs, tuple[dict[str, Study], Export] | None] = {}
 
 
 def prepare_research_tables(inputs: ResearchInputs | None = None) -> None:
-    """In the research tables' process, ahead of them: their imports (pandas, 0.5 s)
-    and their inputs."""
+    """In the research tables' process, ahead of them: their imports (pandas, 0.5 s),
+    the report's plotting library and fonts, and their inputs."""
     import linkage.review.links  # noqa: F401
+    from linkage.review.report import warm_up
+
+    warm_up()
 
     if inputs is not None:
         _LOADED[inputs] = inputs.load()
