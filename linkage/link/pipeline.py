@@ -89,17 +89,9 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     if persons is None:
         persons = person_key(records)
     blocker = Blocker(records, studies)
-    chunks = study_chunks(studies, blocker.pairs_per_study(), pairs_per_chunk)
     decided = _decided_numbers(decisions, records, studies)
-    compared, blocked = [], 0
-    compare_share = STEPS["compare"] / max(len(chunks), 1)
-    comparer = Comparer(records, studies, comparisons)
-    for chunk in chunks:
-        numbers = blocker.pairs(chunk)
-        blocked += len(numbers)
-        numbers = np.union1d(numbers, decided[np.isin(decided % len(studies), chunk)])
-        compared.append((numbers, comparer.levels(numbers)))
-        step(compare_share, f"{blocked:,} candidate pairs")
+    compared, blocked = _compare(records, studies, comparisons, blocker, decided,
+                                 pairs_per_chunk, step)
     report = blocker.report(blocked)
     model = fit(records, studies, merge_patterns(
         [pattern_keys(list(levels.T), comparisons) for _, levels in compared if len(levels)]),
@@ -107,23 +99,8 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     step(STEPS["fit"], "m and u")
     reach = _Reach(records, studies, thresholds, comparisons, decisions, stale, persons,
                    decided)
-    histogram = np.zeros(len(SCORE_BINS) - 1, dtype=np.int64)
-    kept = []
-    while compared:
-        numbers, levels = compared.pop(0)       # (each chunk's levels freed once scored)
-        scored = harmonise_groups(score(model, _levels_frame(numbers, levels, records,
-                                                             studies, comparisons),
-                                        records), studies)
-        histogram += np.histogram(scored["score"].clip(0, 1), bins=SCORE_BINS)[0]
-        # each comparison's weight only for the pairs shown, later (explain)
-        kept.append(scored.loc[reach(scored, numbers), _DECIDED_ON(comparisons)])
+    scored, histogram = _score(compared, model, reach, records, studies, comparisons)
     step(STEPS["score"], "scores")
-    scored = pd.concat(kept) if kept else harmonise_groups(score(
-        model, _levels_frame(np.zeros(0, dtype=np.int64), np.zeros((0, len(comparisons)),
-                             dtype=np.int8), records, studies, comparisons), records), studies)
-    order = np.argsort(scored.index.codes[0].astype(np.int64) * len(studies)
-                       + scored.index.codes[1], kind="stable")
-    scored = scored.iloc[order]
     result, guard = _decide(scored, records, studies, thresholds, comparisons, decisions,
                             stale, persons)
     step(STEPS["decide"], "statuses")
@@ -141,9 +118,47 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
                       cleared)
 
 
-def _DECIDED_ON(comparisons: tuple[Comparison, ...]) -> list[str]:  # noqa: N802
-    """What the rules read of a scored pair: its levels, score and weight."""
-    return [*[c.name for c in comparisons], "weight", "score"]
+def _compare(records: pd.DataFrame, studies: pd.DataFrame,
+             comparisons: tuple[Comparison, ...], blocker: Blocker, decided: np.ndarray,
+             pairs_per_chunk: int, step: Callable[[float, str], None]
+             ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """Pass one: each chunk's pair numbers (with the answered pairs of its studies) and
+    their levels; and how many pairs the blocking proposed."""
+    chunks = study_chunks(studies, blocker.pairs_per_study(), pairs_per_chunk)
+    comparer = Comparer(records, studies, comparisons)
+    compared, blocked = [], 0
+    for chunk in chunks:
+        numbers = blocker.pairs(chunk)
+        blocked += len(numbers)
+        numbers = np.union1d(numbers, decided[np.isin(decided % len(studies), chunk)])
+        compared.append((numbers, comparer.levels(numbers)))
+        step(STEPS["compare"] / len(chunks), f"{blocked:,} candidate pairs")
+    return compared, blocked
+
+
+def _score(compared: list[tuple[np.ndarray, np.ndarray]], model: Model, reach: _Reach,
+           records: pd.DataFrame, studies: pd.DataFrame, comparisons: tuple[Comparison, ...]
+           ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Pass two: every chunk scored, its scores counted into the histogram, and only its
+    pairs within reach kept, with what the rules read of them (levels, score, weight),
+    in the order of the pair numbers (record position, then study position)."""
+    histogram = np.zeros(len(SCORE_BINS) - 1, dtype=np.int64)
+    read = [*[c.name for c in comparisons], "weight", "score"]
+    kept = []
+    numbers = np.zeros(0, dtype=np.int64)
+    while compared:
+        chunk, levels = compared.pop(0)        # (each chunk's levels freed once scored)
+        scored = harmonise_groups(score(model, _levels_frame(chunk, levels, records, studies,
+                                                             comparisons), records), studies)
+        histogram += np.histogram(scored["score"].clip(0, 1), bins=SCORE_BINS)[0]
+        within = reach(scored, chunk)
+        kept.append(scored.loc[within, read])
+        numbers = np.concatenate([numbers, chunk[within]])
+    if not kept:
+        empty = np.zeros((0, len(comparisons)), dtype=np.int8)
+        kept = [score(model, _levels_frame(numbers, empty, records, studies, comparisons),
+                      records)[read]]
+    return pd.concat(kept).iloc[np.argsort(numbers, kind="stable")], histogram
 
 
 def _with_weights(result: pd.DataFrame, shown: np.ndarray, model: Model,
