@@ -159,8 +159,14 @@ def cmd_links(args) -> int:
     if export_path is None or not export_path.is_file():
         raise JobError(f"the export of the last run is not there any more ({export_path}); "
                        "cohort.csv needs it: run `linkage run` again")
+    # a release shifts a person's dates together: the names group the records into persons
     export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns,
-                         names=False)
+                         names=release is not None)
+    if release is not None:
+        from linkage.link.identity import records_frame
+        from linkage.link.persons import person_key
+
+        release.persons.update(person_key(records_frame(export.records)).to_dict())
     from linkage.review.report import link_quality
 
     written = write_research_tables(out, pairs, study_info, export, settings.windows, release,

@@ -5,10 +5,13 @@ research files (docs/architecture.md, "A research release").
 
 - Record and study identifiers become keyed hashes (`pseudonym`), so whoever holds the
   key joins the next release to this one, and nobody else can go back.
-- Every date of a record (admission, surgery, each linked study's date, the export's
-  date columns) moves by one offset of its own, drawn from the key and the record's
-  pseudonym, within `[release] date_shift_days` either way and never 0: intervals
-  between a record's dates stay exact, calendar dates do not survive. `--dates
+- Every date of a person (admission, surgery, each linked study's date, the export's
+  date columns, in every record of the person) moves by one offset of its own, drawn
+  from the key and the person's pseudonym, within `[release] date_shift_days` either way
+  and never 0: intervals between a person's dates stay exact, calendar dates do not
+  survive. The person is the registry's, as the linker groups records
+  (`link.persons.person_key`: the same birth date and compatible names, or the same
+  case number). `--dates
   relative` writes no calendar date at all: days from the record's surgery (else
   admission) instead.
 - Export columns pass through only when listed in `[release] keep_columns` or when
@@ -58,6 +61,9 @@ class Release:
     keep_columns: tuple[str, ...] = ()
     command: str = ""               # the command line, with the key file's path left out
     columns: dict = field(default_factory=dict)   # export column -> (kept?, why), filled
+    # record_id -> its person (link.persons.person_key): a person's records (repeat
+    # admissions) move together, so intervals between them stay exact too
+    persons: dict = field(default_factory=dict)
 
     def record(self, record_id: str) -> str:
         return pseudonym(self.key, "record", record_id)
@@ -66,8 +72,11 @@ class Release:
         return pseudonym(self.key, "study", study_uid)
 
     def shift(self, record_id: str) -> int:
-        """The record's offset in days: from -shift_days to shift_days, never 0."""
-        digest = hmac.new(self.key, f"date-shift:{self.record(record_id)}".encode(),
+        """The offset in days of the record's person (of the record, when its person is
+        not known): from -shift_days to shift_days, never 0."""
+        person = self.persons.get(record_id)
+        unit = pseudonym(self.key, "person", person) if person else self.record(record_id)
+        digest = hmac.new(self.key, f"date-shift:{unit}".encode(),
                           hashlib.sha256).digest()
         step = int.from_bytes(digest[:8], "big") % (2 * self.shift_days)
         return step - self.shift_days if step < self.shift_days else step - self.shift_days + 1

@@ -16,6 +16,8 @@ import pytest
 
 from linkage.config import load_settings
 from linkage.job import run_job
+from linkage.link.identity import records_frame
+from linkage.link.persons import person_key
 from linkage.records.read import read_export
 from linkage.review.release import Release, as_date
 from linkage.synth import generate
@@ -88,11 +90,20 @@ def test_every_date_of_a_record_moves_by_its_own_offset(run, tmp_path) -> None:
         if real.study_date:
             shifts.setdefault(row["person_id"], set()).add(
                 _days(row["image_occurrence_date"], as_date(real.study_date)))
-    # one offset per record, in every file; records differ; never 0, within the range
+    # one offset per record, in every file; never 0, within the range
     assert all(len(s) == 1 for s in shifts.values())
-    offsets = [next(iter(s)) for s in shifts.values()]
-    assert len(set(offsets)) > len(offsets) / 2
-    assert all(0 < abs(o) <= 180 for o in offsets)
+    offsets = {record: next(iter(s)) for record, s in shifts.items()}
+    assert all(0 < abs(o) <= 180 for o in offsets.values())
+    # the same for every record of one person (repeat admissions), another per person
+    persons = person_key(records_frame(read_export(data.export).records))
+    by_person: dict[str, set[int]] = {}
+    for record, person in persons.items():
+        if plain.record(record) in offsets:
+            by_person.setdefault(person, set()).add(offsets[plain.record(record)])
+    assert all(len(s) == 1 for s in by_person.values())
+    assert sum(len([r for r in persons.index if persons[r] == p and plain.record(r)
+                    in offsets]) > 1 for p in by_person) >= 3
+    assert len({next(iter(s)) for s in by_person.values()}) > len(by_person) / 2
 
 
 def test_no_raw_date_name_or_path_leaves(run, tmp_path) -> None:
