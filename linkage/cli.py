@@ -115,6 +115,18 @@ def _last_run_pairs(matches: Path) -> set[tuple[str, str]] | None:
         return {(r["record_id"], r["study_instance_uid"]) for r in csv.DictReader(handle)}
 
 
+def _last_output_folder(state: Path) -> Path:
+    """The --out of the last run with this state file (a state kept elsewhere)."""
+    from linkage.job import OUTPUT_FOLDER_KEY
+    from linkage.store import Store
+
+    try:
+        with Store(state) as store:
+            return Path(store.get_meta(OUTPUT_FOLDER_KEY) or state.parent)
+    except Exception:           # (any trouble with the file is said by the command itself)
+        return state.parent
+
+
 def _command_without_key(key_path: str) -> str:
     """The command line as typed, the key file's path replaced (release.txt)."""
     words = ["KEYFILE" if word == key_path else word for word in sys.argv[1:]]
@@ -130,6 +142,8 @@ def cmd_links(args) -> int:
     out = Path(args.out)
     state = _state(args, out)
     matches = state.parent / "matches.csv"
+    if state.is_file() and not matches.is_file():
+        matches = _last_output_folder(state) / "matches.csv"
     if not state.is_file() or not matches.is_file():
         raise JobError(f"no state file and matches.csv in {state.parent}; run `linkage run` "
                        "first (or give --state of that run)")

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from linkage.review.stamp import SheetStamp
 
 SHEET_STAMP = ".stamp"    # in the memo's outputs: the stamp of the review.xlsx written
+OUTPUT_FOLDER_KEY = "output folder"     # in the state's meta: the last run's --out
 OUTPUT_NAMES = ("studies.csv", "scan_problems.csv", "export_problems.csv", "matches.csv",
                 "review.xlsx", "links.csv", "cohort.csv", "image_occurrence.csv",
                 "study_files.csv", "revision.xlsx", "linkage_quality.json",
@@ -311,6 +312,9 @@ def _run(images: Path, export_path: Path, out: Path, settings: Settings, state: 
         with Store(state) as store:
             store.update_memo_outputs(inputs or "-", stamps)
             remember_counts(store, len(studies), len(export.records))
+            # where this state's outputs are: `linkage links --state` finds matches.csv
+            # there when the state file lives elsewhere
+            store.set_meta(OUTPUT_FOLDER_KEY, readable(str(out.resolve())))
         unmatched = unmatched_by_year(
             linked.pairs, {s.study_instance_uid: s.study_date for s in studies},
             {str(r["record_id"]): r.get("admission_date", "") for r in export.records})

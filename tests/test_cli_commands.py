@@ -118,3 +118,19 @@ def test_the_console_exit_delivers_every_line_a_command_printed(tmp_path, capsys
     assert result.returncode == 0, result.stderr
     assert result.stdout == printed
     assert len(printed.splitlines()) > 3000
+
+
+def test_links_finds_the_outputs_of_a_state_kept_elsewhere(dataset, tmp_path) -> None:
+    """A state file kept apart from the outputs (`run --state`): `links --state` finds
+    the run's matches.csv in the run's --out, which the state remembers."""
+    out, state = tmp_path / "out", tmp_path / "elsewhere" / "state.sqlite"
+    state.parent.mkdir()
+    assert run_cli("run", "--images", str(dataset.images), "--export", str(dataset.export),
+                   "--out", str(out), "--state", str(state)).returncode == 0
+    again = tmp_path / "again"
+    done = run_cli("links", "--state", str(state), "--out", str(again))
+    assert done.returncode == 0, done.stderr
+    assert rows(again / "links.csv") == rows(out / "links.csv")
+    (out / "matches.csv").unlink()           # without the run's outputs: said plainly
+    refused = run_cli("links", "--state", str(state), "--out", str(tmp_path / "third"))
+    assert refused.returncode == 2 and "matches.csv" in refused.stderr
