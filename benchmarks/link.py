@@ -8,7 +8,7 @@ classes: seeds 7, 9 and 13 (every noise class of linkage.synth.noise on), recall
   false automatic links per class, summed over the seeds.
 play: the job as it is used, on seeds 7, 9 and 13: a run on the early export, every
   question answered by the truth, then the full export, against a fresh run on the
-  full export (linkage.synth.play).
+  full export (linkage.run.play).
 speed: 20,000 records and 50,000 studies (identities as the scanner would decode
   them, without writing 50,000 DICOM studies to disk), timed stage by stage.
 
@@ -30,8 +30,8 @@ WORK = Path(__file__).parent / "_work"
 
 def accuracy(persons: int, seed: int) -> None:
     from linkage.config import load_settings
-    from linkage.job import run_job
     from linkage.link.evaluate import Truth, evaluate, format_metrics
+    from linkage.run.job import run_job
 
     data = _dataset(persons, seed).root
     out = Path(tempfile.mkdtemp())
@@ -77,8 +77,8 @@ def _dataset(persons: int, seed: int):
 
 def classes(persons: int) -> None:
     from linkage.config import load_settings
-    from linkage.job import run_job
     from linkage.link.evaluate import Truth, evaluate
+    from linkage.run.job import run_job
 
     totals: dict[str, list[float]] = {}
     print("| seed | auto precision | false auto | recall auto+review | review load |")
@@ -110,7 +110,7 @@ def classes(persons: int) -> None:
 
 def play(persons: int) -> None:
     from linkage.config import load_settings
-    from linkage.synth.play import play_two_exports
+    from linkage.run.play import play_two_exports
 
     print("| seed | fresh run: asked | of them not answered after the early export | "
           "early export: asked | full export after the answers: asked | asked again | "

@@ -7,6 +7,7 @@ import argparse
 import sqlite3
 import sys
 from concurrent.futures import BrokenExecutor
+from functools import partial
 from pathlib import Path
 
 from linkage import terminal
@@ -36,14 +37,14 @@ def _state(args, out: Path | None) -> Path:
 def cmd_run(args) -> int:
     from dataclasses import replace
 
-    from linkage.job import run_job
+    from linkage.run.job import run_job
 
     out = Path(args.out)
     settings = _settings(args)
     if args.lang:
         settings = replace(settings, lang=args.lang)
-    from linkage.inventory import check_inputs_are_not_outputs
-    from linkage.job import OUTPUT_NAMES, Allowed
+    from linkage.run.inventory import check_inputs_are_not_outputs
+    from linkage.run.job import OUTPUT_NAMES, Allowed
 
     config = Path(args.config) if args.config else None
     check_inputs_are_not_outputs(out, (config,), OUTPUT_NAMES)
@@ -54,7 +55,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_scan(args) -> int:
-    from linkage.inventory import scan_only
+    from linkage.run.inventory import scan_only
 
     out = Path(args.out)
     scanned, studies = scan_only(Path(args.images), out, _state(args, out), _settings(args),
@@ -76,8 +77,8 @@ def cmd_scan(args) -> int:
 
 
 def cmd_review_import(args) -> int:
-    from linkage.lock import exclusive
     from linkage.review.importer import import_review
+    from linkage.run.lock import exclusive
     from linkage.store import Store
 
     path = Path(args.file)
@@ -115,18 +116,6 @@ def _last_run_pairs(matches: Path) -> set[tuple[str, str]] | None:
         return {(r["record_id"], r["study_instance_uid"]) for r in csv.DictReader(handle)}
 
 
-def _last_output_folder(state: Path) -> Path:
-    """The --out of the last run with this state file (a state kept elsewhere)."""
-    from linkage.job import OUTPUT_FOLDER_KEY
-    from linkage.store import Store
-
-    try:
-        with Store(state) as store:
-            return Path(store.get_meta(OUTPUT_FOLDER_KEY) or state.parent)
-    except Exception:           # (any trouble with the file is said by the command itself)
-        return state.parent
-
-
 def _command_without_key(key_path: str) -> str:
     """The command line as typed, the key file's path replaced (release.txt)."""
     words = ["KEYFILE" if word == key_path else word for word in sys.argv[1:]]
@@ -134,19 +123,15 @@ def _command_without_key(key_path: str) -> str:
 
 
 def cmd_links(args) -> int:
-    from linkage.lock import exclusive
-    from linkage.records.read import read_export
-    from linkage.review.links import links_from_state, read_key, write_research_tables
-    from linkage.store import Store
+    from linkage.reports.links import read_key
+    from linkage.run.lock import exclusive
+    from linkage.run.pipeline import links_from_state
 
     out = Path(args.out)
     state = _state(args, out)
-    matches = state.parent / "matches.csv"
-    if state.is_file() and not matches.is_file():
-        matches = _last_output_folder(state) / "matches.csv"
-    if not state.is_file() or not matches.is_file():
-        raise JobError(f"no state file and matches.csv in {state.parent}; run `linkage run` "
-                       "first (or give --state of that run)")
+    if not state.is_file():
+        raise JobError(f"no state file {state}; run `linkage run` first (or give --state "
+                       "of that run)")
     key = None
     if args.pseudonymise:
         try:
@@ -156,43 +141,70 @@ def cmd_links(args) -> int:
     elif args.dates != "shifted":
         raise JobError("--dates relative is for a release: give --pseudonymise KEYFILE too")
     settings = _settings(args)
-    release = None
-    if key is not None:
-        from linkage.review.release import Release
+    with exclusive(None, state):
+        images, export_path = _last_run_paths(state)
+        if images is not None:
+            from linkage.run.inventory import check_outside_images
 
-        release = Release(key, settings.date_shift_days, args.dates == "relative",
-                          settings.keep_columns, _command_without_key(args.pseudonymise))
-    with exclusive(None, state), Store(state) as store:
-        pairs, study_info = links_from_state(matches, store)
-        runs = store.runs(1)
-    if runs and runs[0]["images"]:
-        from linkage.inventory import check_outside_images
-
-        check_outside_images(Path(runs[0]["images"]), out=out)
-    export_path = Path(runs[0]["export"]) if runs else None
-    if export_path is None or not export_path.is_file():
-        raise JobError(f"the export of the last run is not there any more ({export_path}); "
-                       "cohort.csv needs it: run `linkage run` again")
-    # a release shifts a person's dates together: the names group the records into persons
-    export = read_export(export_path, settings.encoding, settings.delimiter, settings.columns,
-                         names=release is not None)
-    if release is not None:
-        from linkage.link.identity import records_frame
-        from linkage.link.persons import person_key
-
-        release.persons.update(person_key(records_frame(export.records)).to_dict())
-    from linkage.review.report import link_quality
-
-    written = write_research_tables(out, pairs, study_info, export, settings.windows, release,
-                                    link_quality(pairs, settings.thresholds))
-    from linkage.review.control import write_quality
-
-    written["quality"] = write_quality(out, None, state)
+            check_outside_images(images, out=out)
+        try:
+            pairs, study_info, export = links_from_state(
+                state, settings, show=sys.stderr.isatty(),
+                read_export=partial(_read_last_export, export_path, settings))
+        except LookupError:
+            raise JobError(f"the state file {state} holds no finished run; run `linkage "
+                           "run` first") from None
+    written = _write_links(out, state, pairs, study_info, export, settings, key, args)
     linked = (pairs["status"].isin(["auto", "confirmed"])).sum()
     print(f"{linked} links" + (" (pseudonymised)" if key else ""))
     for name, path in written.items():
         print(f"{name}: {path}")
     return 0
+
+
+def _last_run_paths(state: Path) -> tuple[Path | None, Path | None]:
+    """The images folder and the export of the last run with this state file."""
+    from linkage.store import Store
+
+    with Store(state) as store:
+        runs = store.runs(1)
+    if not runs:
+        return None, None
+    return (Path(runs[0]["images"]) if runs[0]["images"] else None,
+            Path(runs[0]["export"]) if runs[0]["export"] else None)
+
+
+def _read_last_export(export_path: Path | None, settings):
+    """The export read again, for a state file written before it kept the export."""
+    from linkage.records.read import read_export
+
+    if export_path is None or not export_path.is_file():
+        raise JobError(f"the export of the last run is not there any more ({export_path}); "
+                       "run `linkage run` again")
+    return read_export(export_path, settings.encoding, settings.delimiter, settings.columns)
+
+
+def _write_links(out: Path, state: Path, pairs, study_info, export, settings, key,
+                 args) -> dict[str, Path]:
+    """The research tables, as a release when a key is given."""
+    from linkage.reports.report import link_quality
+    from linkage.reports.research import write_research_tables
+    from linkage.review.control import write_quality
+
+    release = None
+    if key is not None:
+        from linkage.link.identity import records_frame
+        from linkage.link.persons import person_key
+        from linkage.reports.release import Release
+
+        release = Release(key, settings.date_shift_days, args.dates == "relative",
+                          settings.keep_columns, _command_without_key(args.pseudonymise))
+        # a release shifts a person's dates together: the names group records into persons
+        release.persons.update(person_key(records_frame(export.records)).to_dict())
+    written = write_research_tables(out, pairs, study_info, export, settings.windows, release,
+                                    link_quality(pairs, settings.thresholds))
+    written["quality"] = write_quality(out, None, state)
+    return written
 
 
 def cmd_records_check(args) -> int:
@@ -271,8 +283,8 @@ def cmd_synth(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from linkage.job import run_job
     from linkage.link.evaluate import Truth, evaluate, format_metrics
+    from linkage.run.job import run_job
     from linkage.synth import EXPORT_NAME
 
     truth_dir = Path(args.truth)
@@ -296,8 +308,8 @@ def cmd_evaluate(args) -> int:
 
 def cmd_demo(args) -> int:
     from linkage.config import load_settings
-    from linkage.job import run_job
     from linkage.link.evaluate import Truth, evaluate
+    from linkage.run.job import run_job
     from linkage.synth import generate
 
     base = Path(args.out)

@@ -1,4 +1,4 @@
-"""Outputs written in a second process while the main one works (linkage.background,
+"""Outputs written in a second process while the main one works (linkage.run.background,
 linkage.files.staged): the same files as when written in place, an error raised where
 the job waits for it, research tables moved beside the review sheet only once the
 sheet is written, and nothing half-written left behind."""
@@ -15,23 +15,22 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import linkage.inventory as inventory
-import linkage.job as job
-import linkage.meanwhile as meanwhile
-from linkage.background import Background
+import linkage.run.schedule as schedule
 from linkage.config import load_settings
 from linkage.errors import ExportError, OutputLocked
 from linkage.files import staged
 from linkage.images.walk import readable
-from linkage.inventory import scan_only, write_report_from_state
-from linkage.job import run_job
-from linkage.meanwhile import (
+from linkage.names.parse import ParsedName, parse_dicom_name
+from linkage.reports.revision import revise, studies_by_year, write_revision
+from linkage.run import reuse
+from linkage.run.background import Background
+from linkage.run.inventory import scan_only, write_report_from_state
+from linkage.run.job import run_job
+from linkage.run.schedule import (
     ResearchInputs,
     prepare_research_tables,
     write_research_tables_from_state,
 )
-from linkage.names.parse import ParsedName, parse_dicom_name
-from linkage.review.revision import revise, studies_by_year, write_revision
 from linkage.store import Store
 
 
@@ -103,10 +102,7 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
     starting: the thresholds are lowered so that this run takes the background path."""
     here, there = tmp_path / "here", tmp_path / "there"
     in_place = run_job(dataset.images, dataset.export, here, load_settings(), progress=False)
-    monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)
-    monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
-    monkeypatch.setattr(meanwhile, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
-    monkeypatch.setattr(meanwhile, "NAMES_IN_BACKGROUND_FROM_INSTANCES", 0)
+    monkeypatch.setattr(schedule, "SIZES", schedule.Sizes(0, 0, 0, 0))
     parse_dicom_name.cache_clear()        # so that the names come from the second process
     result = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert result.export == in_place.export     # read by the second process meanwhile
@@ -115,7 +111,7 @@ def test_the_job_writes_in_the_background_what_it_writes_in_place(dataset, tmp_p
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
     assert all(path.is_file() for path in result.outputs.values())
     assert not [p for p in there.iterdir() if p.name.startswith(".")
-                and p.name not in (".linkage.lock", ".linkage-state")]
+                and p.name not in (".linkage.run.lock", ".linkage-state")]
     # the export as the second process read it is the one kept for the next run
     again = run_job(dataset.images, dataset.export, there, load_settings(), progress=False)
     assert again.reused == "link and outputs"
@@ -131,7 +127,7 @@ def test_a_refused_export_read_meanwhile_stops_the_run_and_replaces_nothing(
               and p.suffix in (".csv", ".xlsx")}
     bad = tmp_path / "no names.csv"
     bad.write_text("Дата рождения;Пол\n01.02.1960;М\n", encoding="utf-8")
-    monkeypatch.setattr(meanwhile, "EXPORT_IN_BACKGROUND_FROM_BYTES", 0)
+    monkeypatch.setattr(schedule, "SIZES", replace(schedule.SIZES, export_from_bytes=0))
     with pytest.raises(ExportError, match="no names.csv"):
         run_job(dataset.images, bad, out, load_settings(), progress=False)
     assert {name: (out / name).read_bytes() for name in before} == before
@@ -170,7 +166,7 @@ def test_research_tables_are_not_replaced_when_the_sheet_cannot_be(dataset, tmp_
     (out / "review.xlsx").unlink()
     (out / "review.xlsx").mkdir()
     (out / "review.xlsx" / "a file").write_text("keeps the folder in place")
-    monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
+    monkeypatch.setattr(schedule, "SIZES", replace(schedule.SIZES, research_from_studies=0))
     with pytest.raises(OutputLocked):
         run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
     assert {name: (out / name).read_bytes() for name in RESEARCH[:5]} == before
@@ -278,14 +274,14 @@ def test_the_research_tables_process_reads_its_inputs_from_the_state(dataset,
     """It reads the studies and the export the state file keeps, ahead of the tables,
     and writes the tables the job writes in place; when the state lacks one, it writes
     nothing and says so (the job then writes them from what it holds)."""
-    from linkage.review.links import linked
+    from linkage.reports.links import linked
 
     out = tmp_path / "out"
     settings = load_settings()
     result = run_job(dataset.images, dataset.export, out, settings, progress=False)
     state = out / "linkage_state.sqlite"
     good = ResearchInputs(state, result.scan.root, result.scan.digest,
-                          job._export_digest(dataset.export, settings))
+                          reuse.export_digest(dataset.export, settings))
     links = linked(result.linked.pairs)
     for inputs in (replace(good, export="no such export"), replace(good, listing="no such")):
         (tmp_path / "none").mkdir(exist_ok=True)
@@ -306,7 +302,7 @@ def test_studies_csv_from_the_state_is_the_one_written_in_place(dataset, tmp_pat
     """The job's second process writes studies.csv from the studies the scan stored;
     a state file without them says so rather than write an empty inventory."""
     from linkage.errors import JobError
-    from linkage.inventory import write_studies_from_state
+    from linkage.run.inventory import write_studies_from_state
 
     out = tmp_path / "out"
     scanned, _ = scan_only(dataset.images, out, out / "s.sqlite", load_settings(),

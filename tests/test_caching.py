@@ -1,6 +1,6 @@
-"""linkage.caching.SeededCache: computed once per key; a seeded key is never computed."""
+"""linkage.names.memo.SeededCache: computed once per key; a seeded key is never computed."""
 
-from linkage.caching import SeededCache
+from linkage.names.memo import SeededCache
 
 
 def test_a_key_is_computed_once_and_a_seeded_key_never() -> None:

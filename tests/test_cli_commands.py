@@ -48,7 +48,7 @@ def test_links_pseudonymised_with_a_key(dataset, tmp_path) -> None:
     assert sorted((r["how"], r["days_from_surgery"], r["modality"], r["phase"])
                   for r in shared) == \
         sorted((r["how"], r["days_from_surgery"], r["modality"], r["phase"]) for r in plain)
-    from linkage.review.release import Release
+    from linkage.reports.release import Release
 
     release = Release(key.read_bytes())
     moved = {(release.record(r["record_id"]), release.study(r["study_instance_uid"])):
@@ -120,17 +120,48 @@ def test_the_console_exit_delivers_every_line_a_command_printed(tmp_path, capsys
     assert len(printed.splitlines()) > 3000
 
 
-def test_links_finds_the_outputs_of_a_state_kept_elsewhere(dataset, tmp_path) -> None:
-    """A state file kept apart from the outputs (`run --state`): `links --state` finds
-    the run's matches.csv in the run's --out, which the state remembers."""
+def test_links_works_from_a_state_kept_elsewhere_alone(dataset, tmp_path) -> None:
+    """A state file kept apart from the outputs (`run --state`): `links --state` needs
+    nothing else, not the run's matches.csv, not even its export."""
     out, state = tmp_path / "out", tmp_path / "elsewhere" / "state.sqlite"
     state.parent.mkdir()
-    assert run_cli("run", "--images", str(dataset.images), "--export", str(dataset.export),
+    export = tmp_path / "export.csv"
+    export.write_bytes(dataset.export.read_bytes())
+    assert run_cli("run", "--images", str(dataset.images), "--export", str(export),
                    "--out", str(out), "--state", str(state)).returncode == 0
+    (out / "matches.csv").unlink()
+    export.unlink()
     again = tmp_path / "again"
     done = run_cli("links", "--state", str(state), "--out", str(again))
     assert done.returncode == 0, done.stderr
+    for name in ("links.csv", "cohort.csv", "image_occurrence.csv"):
+        assert rows(again / name) == rows(out / name), name
+    refused = run_cli("links", "--state", str(tmp_path / "none.sqlite"), "--out", str(again))
+    assert refused.returncode == 2 and "run `linkage run` first" in refused.stderr
+
+
+def test_links_after_an_answer_gives_the_links_the_next_run_gives(dataset, tmp_path) -> None:
+    """One owner of status: an answer «нет» about one of a study's automatic links to a
+    person with several admissions is an answer about that person and that patient of
+    the images, so it spreads to the study's other records of the person. `linkage
+    links` right after the answer says what the next run says, not only the pair."""
+    from collections import Counter
+
+    from linkage.store import Decision, Store
+
+    out, again = tmp_path / "out", tmp_path / "again"
+    run = ("run", "--images", str(dataset.images), "--export", str(dataset.export),
+           "--out", str(out))
+    assert run_cli(*run).returncode == 0
+    auto = [r for r in rows(out / "matches.csv") if r["status"] == "auto"]
+    per_study = Counter(r["study_instance_uid"] for r in auto)
+    study = min(uid for uid, n in per_study.items() if n >= 2)
+    record = min(r["record_id"] for r in auto if r["study_instance_uid"] == study)
+    with Store(out / "linkage_state.sqlite") as store:
+        store.add_decisions([Decision(record, study, "no", source_file="a review sheet")])
+    done = run_cli("links", "--out", str(again), "--state", str(out / "linkage_state.sqlite"))
+    assert done.returncode == 0, done.stderr
+    assert run_cli(*run).returncode == 0
     assert rows(again / "links.csv") == rows(out / "links.csv")
-    (out / "matches.csv").unlink()           # without the run's outputs: said plainly
-    refused = run_cli("links", "--state", str(state), "--out", str(tmp_path / "third"))
-    assert refused.returncode == 2 and "matches.csv" in refused.stderr
+    assert rows(again / "cohort.csv") == rows(out / "cohort.csv")
+    assert not [r for r in rows(again / "links.csv") if r["study_instance_uid"] == study]

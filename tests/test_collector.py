@@ -1,4 +1,4 @@
-"""The collector pause (linkage/collector.py): off inside, as it was after, also when the
+"""The collector pause (linkage/run/collector.py): off inside, as it was after, also when the
 step fails; and the steps that use it give it back."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import gc
 
 import pytest
 
-from linkage.collector import collector_paused
 from linkage.names.parse import parse_dicom_names
 from linkage.records.read import read_export_kept
+from linkage.run.collector import collector_paused, paused_call
 
 
 @pytest.fixture
@@ -47,7 +47,8 @@ def test_the_background_steps_leave_the_collector_on(collector_on, tmp_path) -> 
     export = tmp_path / "export.csv"
     export.write_text("record_id;ФИО;Дата рождения\n1;Иванов Иван Иванович;01.02.1960\n",
                       encoding="utf-8")
-    read, _ = read_export_kept(export)
+    read, _ = paused_call(read_export_kept, export)
     assert [r["surname"] for r in read.records] == ["Иванов"]
-    assert parse_dicom_names(["PETROV^PETR"])["PETROV^PETR"].surname == "Petrov"
+    names = paused_call(parse_dicom_names, ["PETROV^PETR"])
+    assert names["PETROV^PETR"].surname == "Petrov"
     assert gc.isenabled()

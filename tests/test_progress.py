@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from linkage.config import load_settings
-from linkage.job import run_job
 from linkage.progress import Bar
+from linkage.run.job import run_job
 
 
 def test_a_run_shows_the_scan_and_the_link_stage_with_totals(dataset, tmp_path, capsys) -> None:

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-import linkage.job as job
+import linkage.run.schedule as schedule
 from linkage.config import load_settings
 from linkage.errors import OutputLocked
-from linkage.job import run_job
 from linkage.link.memo import pack, unpack
 from linkage.review.stamp import STAMP_SHEET, read_stamp
+from linkage.run.job import run_job
 from tests.conftest import tree_digest
 from tests.review.test_review_loop import decide
 
@@ -155,7 +155,8 @@ def test_a_result_whose_outputs_failed_is_kept_and_they_are_written_next_time(
     (a folder of that name; on Windows, a sheet open in Excel), the next run reuses the
     result and writes every output it did not write."""
     if research_process:            # the synth is small: lowered, the job takes that path
-        monkeypatch.setattr(job, "PARALLEL_OUTPUTS_FROM_STUDIES", 0)
+        monkeypatch.setattr(schedule, "SIZES",
+                            replace(schedule.SIZES, research_from_studies=0))
     out = tmp_path / "out"
     kept, stamps = _run_with_an_output_blocked(dataset, out, "review.xlsx")
     assert unpack(kept) is not None and stamps == []
@@ -170,9 +171,9 @@ def test_a_result_whose_revision_report_failed_is_kept(dataset, tmp_path, monkey
     """revision.xlsx, written by the second process while the job links, fails (a
     folder of that name here; on Windows, the report open in Excel): its error is
     the run's, and the link result is kept all the same, so the next run reuses it."""
-    import linkage.inventory as inventory
 
-    monkeypatch.setattr(inventory, "BACKGROUND_FROM_FILES", 0)   # the small synth too
+    monkeypatch.setattr(schedule, "SIZES",     # the small synth too
+                        replace(schedule.SIZES, revision_from_files=0))
     out = tmp_path / "out"
     kept, _ = _run_with_an_output_blocked(dataset, out, "revision.xlsx")
     assert unpack(kept) is not None
@@ -189,7 +190,7 @@ def test_a_changed_given_names_list_links_again() -> None:
     import os
     from importlib import resources
 
-    from linkage.job import _code_digest
+    from linkage.run.reuse import code_digest as _code_digest
 
     for package, name in (("linkage.data", "given_names.txt"),
                           ("linkage.configs", "default.toml")):

@@ -137,7 +137,7 @@ def test_the_jobs_held_connection_defers_the_copy_of_the_log_to_its_thread(tmp_p
     """While the job holds the state file open, closing another connection leaves the
     write-ahead log for the thread to copy (no wait for the disk there); once the job
     closes it, the log is gone and everything is in the state file itself."""
-    from linkage.checkpoint import StateCheckpoint
+    from linkage.run.checkpoint import StateCheckpoint
 
     state = tmp_path / "state.sqlite"
     log = tmp_path / "state.sqlite-wal"

@@ -5,8 +5,8 @@ more than a fresh run leaves unanswered (docs/architecture.md, "Never losing an 
 from __future__ import annotations
 
 from linkage.config import load_settings
+from linkage.run.play import play_two_exports
 from linkage.synth import generate
-from linkage.synth.play import play_two_exports
 
 
 def test_answers_after_one_export_make_the_next_ask_less(tmp_path) -> None:

@@ -9,17 +9,15 @@ keeps what it finished and the next one resumes from there.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sys
 import time
-from collections import Counter, deque
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from linkage.collector import collector_paused
 from linkage.errors import FolderShrunk
 from linkage.images import summary
 from linkage.images.instance import Instance, instances_from_rows
@@ -43,8 +41,6 @@ from linkage.images.studies import (
 )
 from linkage.images.walk import WalkProblem, readable, walk
 from linkage.progress import Bar
-from linkage.store import Store
-from linkage.workers import worker_started
 
 BATCH = 256                  # files per batch parsed in this process
 # Files per batch sent to a worker. Each round trip needs this process's GIL, which
@@ -56,6 +52,27 @@ SAVE_EVERY_SECONDS = 0.5
 # A folder that lost more than this share of its files since the last scan (and at least
 # SHRINK_MIN_FILES of them) is refused: a disconnected drive looks exactly like that.
 SHRINK_SHARE, SHRINK_MIN_FILES = 0.5, 20
+
+
+class FileCache(Protocol):
+    """What a scan reads and writes of the per-file cache (the state file's,
+    `store.Store`): the scan takes it from its caller and opens nothing itself."""
+
+    def has_files(self, root: str) -> bool: ...
+    def file_stamps(self, root: str) -> dict[str, tuple[int, int]]: ...
+    def cached_kinds(self, root: str) -> Counter: ...
+    def cached_reasons(self, root: str) -> list[tuple[str, str, str]]: ...
+    def cached_instance_rows(self, root: str) -> list[list[list]]: ...
+    def scan_summary(self, root: str, digest: str) -> bytes | None: ...
+    def save_scan_summary(self, root: str, digest: str, result: bytes) -> None: ...
+    def save_files(self, root: str, rows: list[CacheRow]) -> None: ...
+    def forget_files(self, root: str, relpaths: Iterable[str]) -> None: ...
+
+
+# How batches are parsed by several processes: (function, each batch's arguments,
+# processes) -> the results in the order of the batches. The job gives
+# `run.workers.in_order`; without one, a scan parses in its own process.
+ParallelMap = Callable[[Callable, Iterable[tuple], int], Iterator]
 
 
 @dataclass(frozen=True)
@@ -91,10 +108,11 @@ class ScanResult:
     digest: str = ""           # of the listing (every path, size, mtime)
 
 
-def scan(root: str | Path, store: Store, workers: int | None = None,
+def scan(root: str | Path, store: FileCache, workers: int | None = None,
          progress: bool | None = None, allow_shrink: bool = False,
-         hooks: ScanHooks | None = None) -> ScanResult:
-    """Scan `root` (read-only) and return instances, problems and counts.
+         hooks: ScanHooks | None = None, parallel: ParallelMap | None = None) -> ScanResult:
+    """Scan `root` (read-only) and return instances, problems and counts; `parallel`
+    parses the batches in `workers` processes (one process without it).
 
     Raise FolderShrunk, before the cache is touched, when the folder is empty or lost
     most of its files since the last scan, unless `allow_shrink`."""
@@ -103,16 +121,14 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
         raise FileNotFoundError(f"images folder not found: {root}")
     root_key = str(root_path)
     started = time.perf_counter()
-    workers = workers or os.cpu_count() or 1
+    workers = (workers or os.cpu_count() or 1) if parallel is not None else 1
     show = sys.stderr.isatty() if progress is None else progress
     walk_problems: list[WalkProblem] = []
-    with collector_paused():
-        if store.has_files(root_key):
-            result = _rescan(root_key, store, workers, show, walk_problems, allow_shrink,
-                             hooks or ScanHooks())
-        else:
-            result = _first_scan(root_key, store, workers, show, walk_problems,
-                                 hooks or ScanHooks())
+    pass_ = _Pass(store, workers, show, walk_problems, hooks or ScanHooks(), parallel)
+    if store.has_files(root_key):
+        result = _rescan(root_key, pass_, allow_shrink)
+    else:
+        result = _first_scan(root_key, pass_)
     for problem in walk_problems:
         result.counts[UNREADABLE] += 1
         result.problems.append(Problem(readable(problem.relpath), UNREADABLE, problem.reason))
@@ -120,8 +136,19 @@ def scan(root: str | Path, store: Store, workers: int | None = None,
     return result
 
 
-def _first_scan(root: str, store: Store, workers: int, show: bool,
-                walk_problems: list[WalkProblem], hooks: ScanHooks) -> ScanResult:
+@dataclass(frozen=True)
+class _Pass:
+    """What one scan works with, passed down as one."""
+
+    store: FileCache
+    workers: int
+    show: bool
+    walk_problems: list[WalkProblem]
+    hooks: ScanHooks
+    parallel: ParallelMap | None
+
+
+def _first_scan(root: str, pass_: _Pass) -> ScanResult:
     """Workers start at once and parse batches while the walk goes on, and the result
     is built from what the batches brought back, not read from the cache.
 
@@ -129,23 +156,22 @@ def _first_scan(root: str, store: Store, workers: int, show: bool,
     open file. On Windows the listing brings them for free, and a rescan compares
     with exactly what its own listing will say.
     """
-    todo = walk(root, walk_problems, with_stat=os.name == "nt")
-    parsed = _parse_all(root, todo, store, workers, show, after_batch=hooks.after_batch)
+    todo = walk(root, pass_.walk_problems, with_stat=os.name == "nt")
+    parsed = _parse_all(root, todo, pass_)
     problems = [p for relpath, kind, reason in sorted(parsed.reported)
                 for p in _file_problems(relpath, kind, reason)]
     return _finish(root, parsed.files, parsed.instances, parsed.chunks, problems,
-                   parsed.kinds, store, parsed.digest.hexdigest(), hooks)
+                   parsed.kinds, pass_, parsed.digest.hexdigest())
 
 
-def _rescan(root: str, store: Store, workers: int, show: bool,
-            walk_problems: list[WalkProblem], allow_shrink: bool,
-            hooks: ScanHooks) -> ScanResult:
+def _rescan(root: str, pass_: _Pass, allow_shrink: bool) -> ScanResult:
     """Parse only new or changed files (by size and mtime) and forget deleted ones.
 
     When the listing is exactly the one of the last scan, that scan's stored
     result is the answer; otherwise the result is read back from the per-file cache.
     """
-    listing = list(walk(root, walk_problems))
+    store = pass_.store
+    listing = list(walk(root, pass_.walk_problems))
     digest = summary.listing_digest(listing)
     blob = store.scan_summary(root, digest)
     stored = summary.unpack(blob) if blob is not None else None
@@ -165,9 +191,9 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
             "really removed, run again with --allow-shrink)")
     changed = [entry for entry in listing if stamps.get(entry[0]) != entry[1:]]
     # Usually few files changed, and a pool costs more than it saves.
-    parallel = workers > 1 and len(changed) >= PARALLEL_FROM
-    parsed = _parse_all(root, changed, store, workers if parallel else 1, show,
-                        total=len(changed), after_batch=hooks.after_batch)
+    parallel = pass_.workers > 1 and len(changed) >= PARALLEL_FROM
+    parsed = _parse_all(root, changed, pass_ if parallel else
+                        _Pass(store, 1, pass_.show, [], pass_.hooks, None), total=len(changed))
     gone = stamps.keys() - {entry[0] for entry in listing}
     if gone:
         store.forget_files(root, gone)
@@ -175,23 +201,23 @@ def _rescan(root: str, store: Store, workers: int, show: bool,
                 for p in _file_problems(relpath, kind, reason)]
     instances = instances_from_rows(store.cached_instance_rows(root))
     return _finish(root, parsed.files, instances, [summary.pack_instances(instances)],
-                   problems, store.cached_kinds(root), store, digest, hooks)
+                   problems, store.cached_kinds(root), pass_, digest)
 
 
 def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[bytes],
-            problems: list[Problem], counts: Counter, store: Store, digest: str,
-            hooks: ScanHooks) -> ScanResult:
+            problems: list[Problem], counts: Counter, pass_: _Pass, digest: str
+            ) -> ScanResult:
     """The result of the files' part of a scan (walk problems are added after), also
     stored as the summary of this listing for the next rescan."""
     result = ScanResult(root, instances, problems, Counter(counts), parsed, digest=digest)
     result.counts["instances"] = len(instances)
     result.counts["in_zip"] = sum(1 for i in instances if "::" in i.location)
     result.counts["files"] = sum(n for kind, n in counts.items() if kind in FILE_KINDS)
-    if hooks.files_saved is not None:
-        hooks.files_saved(result)
+    if pass_.hooks.files_saved is not None:
+        pass_.hooks.files_saved(result)
     result.studies = group_studies(instances)
     problem_rows = [(p.location, p.kind, p.reason) for p in problems]
-    store.save_scan_summary(root, digest, summary.pack(
+    pass_.store.save_scan_summary(root, digest, summary.pack(
         chunks, problem_rows, dict(result.counts), [study_row(s) for s in result.studies]))
     return result
 
@@ -251,13 +277,12 @@ class _Parsed:
             name_folder(instance.location)
 
 
-def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
-               total: int | None = None, after_batch: Callable[[], None] | None = None
-               ) -> _Parsed:
+def _parse_all(root: str, todo, pass_: _Pass, total: int | None = None) -> _Parsed:
     """Parse in batches and save what is parsed about every half second, each save
     one transaction: an interrupted scan keeps all but the last moments of work, and
     the state file is not committed (and checkpointed) for every batch."""
-    meter = Bar(show, "  reading headers", total, unit=" files")
+    store, workers, after_batch = pass_.store, pass_.workers, pass_.hooks.after_batch
+    meter = Bar(pass_.show, "  reading headers", total, unit=" files")
     if total is None:       # a first scan: the total is known once the walk ends
         todo = _counted(todo, meter)
     parsed = _Parsed()
@@ -286,7 +311,10 @@ def _parse_all(root: str, todo, store: Store, workers: int, show: bool,
             for batch in _batches(todo, BATCH):
                 take(parse_batch(root, batch))
         else:
-            _parse_in_pool(root, todo, workers, take, _pool_batch(total, workers))
+            batches = ((root, batch) for batch in _batches(todo, _pool_batch(total, workers)))
+            with contextlib.closing(pass_.parallel(parse_batch, batches, workers)) as results:
+                for result in results:
+                    take(result)
     except BaseException:
         # stopped (Ctrl-C, a refused export): what was parsed is kept all the same
         with contextlib.suppress(Exception):      # (unless the state file is what failed)
@@ -304,27 +332,6 @@ def _pool_batch(total: int | None, workers: int) -> int:
     return max(BATCH, min(POOL_BATCH, -(-total // (2 * workers))))
 
 
-def _parse_in_pool(root: str, todo, workers: int,
-                   take: Callable[[tuple[list[CacheRow], bytes]], None], size: int) -> None:
-    """Batches to worker processes, at most 4 per worker ahead, taken back in order
-    (the listing's digest is fed in walk order). Spawn: what Windows does, and safe
-    beside SQLite connections and threads."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=worker_started, initargs=(os.getpid(),)) as pool:
-        pending: deque = deque()
-        try:
-            for batch in _batches(todo, size):
-                pending.append(pool.submit(parse_batch, root, batch))
-                while pending and (len(pending) > 4 * workers or pending[0].done()):
-                    take(pending.popleft().result())
-            while pending:
-                take(pending.popleft().result())
-        except BaseException:
-            _stop_workers(pool)
-            raise
-
-
 def _counted(items, meter: Bar):
     """The items, and the bar's total set to their number once the last was given."""
     n = 0
@@ -332,13 +339,3 @@ def _counted(items, meter: Bar):
         n += 1
         yield item
     meter.set_total(n)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Ctrl-C or SIGTERM: end the workers now instead of letting them finish every
-    queued batch (or outlive us, holding gigabytes). What was saved stays saved.
-    The processes are taken first: `shutdown` forgets them."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()

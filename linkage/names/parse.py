@@ -13,14 +13,13 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from linkage.caching import SeededCache
-from linkage.collector import collector_paused
 from linkage.names.canon import (
     canonical_token,
     fold_lookalike_initials,
     fold_lookalikes,
     has_cyrillic,
 )
+from linkage.names.memo import SeededCache
 from linkage.names.morph import known_given_name, nominative, role
 from linkage.text import repair_misread, russian_plausibility
 
@@ -344,10 +343,8 @@ def parse_dicom_name(text: str) -> ParsedName:
 
 def parse_dicom_names(texts: list[str]) -> dict[str, ParsedName]:
     """`parse_dicom_name` of each: what the job's second process runs while the main
-    one groups the studies (the main process then `seed`s its cache with them). The
-    collector is paused: 0.06 s of 0.46 at 10,000 persons, waited for by the job."""
-    with collector_paused():
-        return {text: parse_dicom_name(text) for text in texts}
+    one groups the studies (the main process then `seed`s its cache with them)."""
+    return {text: parse_dicom_name(text) for text in texts}
 
 
 _NOT_NAMES = re.compile(

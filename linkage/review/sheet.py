@@ -28,8 +28,8 @@ from linkage.link.status import AUTO, CONFIRMED, REVIEW
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, write_stamp
-from linkage.review.streamed import TOP_WRAP, StreamedSheet, dimension, save
 from linkage.text import iso_date as _iso
+from linkage.xlsx.streamed import TOP_WRAP, StreamedSheet, dimension, save
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
 RED = PatternFill("solid", fgColor="FFC7CE")

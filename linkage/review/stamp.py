@@ -7,7 +7,6 @@ which sheet this is and how many decisions the state held when it was written.
 
 from __future__ import annotations
 
-import re
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from pathlib import Path
 from openpyxl import Workbook
 
 STAMP_SHEET = "linkage"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -85,9 +83,3 @@ def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
     return True
 
 
-def cell_text(value):
-    """A value a spreadsheet accepts: control characters (a \\x02 in an export cell, a
-    \\x01 in a DICOM name) are shown as escapes instead of making the file unwritable."""
-    if isinstance(value, str) and _ILLEGAL.search(value):
-        return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-    return value

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from linkage.synth.dicom_writer import InstanceSpec
 from linkage.synth.export import admissions, write_export
+from linkage.synth.hard import plant
 from linkage.synth.identity import dicom_identity, folder_name
 from linkage.synth.people import PeopleFactory, Person
 from linkage.synth.tree import CONTAINERS, RATES, StudyLayout, truncate_one, write_study
@@ -93,7 +94,9 @@ def _generate(out: Path, persons: int, seed: int, encoding: str, delimiter: str,
     images, truth = out / "Снимки", out / "truth"
     images.mkdir(parents=True)
     truth.mkdir()
-    people = PeopleFactory(rng).population(persons, hard)
+    factory = PeopleFactory(rng)
+    planted = plant(factory, factory.rng, round(persons * hard)) if hard else []
+    people = factory.population(persons, planted)
     rows = admissions(people, rng)
     by_person: dict[str, list] = {}
     for adm in rows:

@@ -218,13 +218,11 @@ class PeopleFactory:
         return Person(self._id(), surname, given, patronymic, sex, birth or self.birth_date(),
                       tags={f"name:{group}"})
 
-    def population(self, n: int, hard: float = 0.0) -> list[Person]:
-        """n persons with the special groups planted among them; a share `hard` of them
-        from linkage.synth.hard (namesakes a linker must not merge)."""
-        from linkage.synth.hard import plant
-
+    def population(self, n: int, planted: list[Person] | None = None) -> list[Person]:
+        """n persons with the special groups among them, after those `planted` first
+        (linkage.synth.hard: namesakes a linker must not merge)."""
         rng = self.rng
-        people: list[Person] = plant(self, rng, round(n * hard)) if hard else []
+        people: list[Person] = list(planted or [])
         while len(people) < n:
             roll = rng.random()
             p = self.person()

@@ -17,6 +17,7 @@ from linkage.images.scan import BATCH, PARALLEL_FROM, ScanHooks, ScanResult, sca
 from linkage.images.studies import group_studies, study_from_row, study_row
 from linkage.images.summary import listing_digest
 from linkage.images.walk import readable, walk
+from linkage.run.workers import in_order
 from linkage.store import Store
 from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
 from linkage.synth.tree import _cp866_info
@@ -219,7 +220,7 @@ def test_parallel_scan_with_spawn_gives_the_same_result(tmp_path: Path) -> None:
         (root / f"{k}.dcm").write_bytes(instance_bytes(spec(sop=f"1.2.3.4.1.{k}")))
     with Store(tmp_path / "a.sqlite") as a, Store(tmp_path / "b.sqlite") as b:
         serial = scan(root, a, workers=1, progress=False)
-        parallel = scan(root, b, workers=2, progress=False)
+        parallel = scan(root, b, workers=2, progress=False, parallel=in_order)
     assert sorted(i.sop_instance_uid for i in serial.instances) == \
         sorted(i.sop_instance_uid for i in parallel.instances)
     assert len(parallel.instances) == 450
@@ -272,11 +273,11 @@ def test_files_saved_is_called_once_every_file_is_in_the_state_file(
 
     with Store(tmp_path / "s.sqlite") as store:
         result = scan(root, store, workers=workers, progress=False,
-                      hooks=ScanHooks(files_saved=files_saved))
+                      hooks=ScanHooks(files_saved=files_saved), parallel=in_order)
         assert seen == [(result.root, n + 1, n, n + 1, 0)]    # studies: grouped after
         assert len(result.studies) == 1
         scan(root, store, workers=workers, progress=False,
-             hooks=ScanHooks(files_saved=files_saved))
+             hooks=ScanHooks(files_saved=files_saved), parallel=in_order)
     assert len(seen) == 1       # an unchanged tree: the stored result, nothing to start
 
 

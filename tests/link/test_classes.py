@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from linkage.config import load_settings
-from linkage.job import run_job
 from linkage.link.comparisons import COMPARISONS
 from linkage.link.evaluate import Truth, evaluate
+from linkage.run.job import run_job
 from linkage.synth import generate
 from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
 

@@ -212,7 +212,7 @@ def test_name_only_from_a_folder_is_not_enough_for_auto() -> None:
 
 
 def test_the_records_names_are_spelled_ahead_of_the_link_stage(tables) -> None:
-    """What the job does while it scans (linkage/meanwhile.py): the records' Cyrillic
+    """What the job does while it scans (linkage/run/schedule.py): the records' Cyrillic
     name words spelled in every transliteration scheme. The link stage then finds
     nearly every spelling it needs made, and links exactly as without."""
     from linkage.link.comparisons import spell_ahead

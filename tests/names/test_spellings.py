@@ -77,7 +77,7 @@ def test_one_person_per_convention_is_found_end_to_end(tmp_path) -> None:
     as a foreign clinic writes it, with the birth date; a real export in Windows-1251;
     the job: every one of them is linked (automatically or asked), none to another."""
     from linkage.config import load_settings
-    from linkage.job import run_job
+    from linkage.run.job import run_job
     from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
 
     firsts: dict[str, tuple[list[str], list[str]]] = {}

@@ -176,7 +176,7 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_lives(mini) 
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         import socket
-        (mini["out"] / ".linkage.lock").write_text(
+        (mini["out"] / ".linkage.run.lock").write_text(
             f"{holder.pid}\t{socket.gethostname()}\t2026-11-30T10:00:00", encoding="utf-8")
         error = one_line_error(run_cli(*run_args(mini)))
         assert f"another linkage (PID {holder.pid}" in error
@@ -186,7 +186,7 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_lives(mini) 
         holder.wait()
     result = run_cli(*run_args(mini))              # the holder is gone: a stale lock
     assert result.returncode == 0, result.stderr
-    assert not (mini["out"] / ".linkage.lock").exists()
+    assert not (mini["out"] / ".linkage.run.lock").exists()
 
 
 def test_leftovers_of_a_killed_run_are_removed_and_outputs_readable_by_the_team(mini) -> None:

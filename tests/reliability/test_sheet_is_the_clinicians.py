@@ -239,12 +239,12 @@ def test_a_broken_pipe_inside_the_job_is_a_failure_not_success(mini, monkeypatch
                                                                capsys) -> None:
     """Only `| head` closing stdout ends quietly with 0: a pipe to a worker process or the
     resource tracker that breaks is an error."""
-    import linkage.job
+    import linkage.run.job
 
     def broken(*args):
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(linkage.job.gc, "freeze", broken)
+    monkeypatch.setattr(linkage.run.job.gc, "freeze", broken)
     code = main(run_args(mini))
     assert code == 2
     assert "a pipe to another process broke" in capsys.readouterr().err

@@ -82,8 +82,8 @@ def test_the_control_sheet_is_answered_like_any_other_and_estimates_precision(
     from openpyxl import load_workbook
 
     from linkage.config import load_settings
-    from linkage.job import run_job
     from linkage.review.labels import DECISION_HEADER
+    from linkage.run.job import run_job
 
     out = tmp_path / "out"
     first = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)

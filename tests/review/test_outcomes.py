@@ -8,9 +8,9 @@ import csv
 import pytest
 
 from linkage.config import Windows, load_settings
-from linkage.job import run_job
 from linkage.link.evaluate import Truth
-from linkage.review.timeline import days_between, phase, region
+from linkage.reports.timeline import days_between, phase, region
+from linkage.run.job import run_job
 
 W = Windows(pre_operative_days=180, stay_days=21, early_post_operative_days=30)
 
@@ -80,7 +80,7 @@ def test_every_image_appears_exactly_once_in_study_files(ran) -> None:
 
 
 def test_cohort_has_one_row_per_record_and_counts_the_true_links(ran, dataset) -> None:
-    from linkage.synth.play import answer_sheet
+    from linkage.run.play import answer_sheet
     from tests.conftest import run_cli
 
     answer_sheet(ran.out / "review.xlsx", Truth.read(dataset.truth))   # the clinician

@@ -15,11 +15,11 @@ import frictionless
 import pytest
 
 from linkage.config import load_settings
-from linkage.job import run_job
 from linkage.link.identity import records_frame
 from linkage.link.persons import person_key
 from linkage.records.read import read_export
-from linkage.review.release import Release, as_date
+from linkage.reports.release import Release, as_date
+from linkage.run.job import run_job
 from linkage.synth import generate
 from tests.conftest import run_cli
 

@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from linkage.config import load_settings
-from linkage.job import run_job
 from linkage.review.importer import ImportRefused, import_review
 from linkage.review.labels import DECISION_HEADER
+from linkage.run.job import run_job
 from linkage.store import Decision, Store
 from tests.conftest import libreoffice_pdf, run_cli
 

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from linkage.config import load_settings
 from linkage.images.instance import Instance
-from linkage.inventory import scan_only
-from linkage.review.revision import revise, unit
+from linkage.reports.revision import revise, unit
+from linkage.run.inventory import scan_only
 from tests.conftest import libreoffice_pdf
 
 

@@ -1,4 +1,4 @@
-"""review/row_writer.py: a streamed sheet's rows are the very XML openpyxl writes for
+"""xlsx/row_writer.py: a streamed sheet's rows are the very XML openpyxl writes for
 the same values and styles (an empty cell may be written <c/> rather than <c></c>, a
 Cyrillic letter as itself in UTF-8 rather than a character reference),
 and a value our fast path does not take (a formula-like text, an error code, a date,
@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, PatternFill
 
-from linkage.review.streamed import StreamedSheet
+from linkage.xlsx.streamed import StreamedSheet
 
 FILL = PatternFill("solid", fgColor="C6EFCE")
 WRAP = Alignment(wrap_text=True, vertical="top")

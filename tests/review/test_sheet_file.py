@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from linkage.config import load_settings
-from linkage.job import run_job
+from linkage.run.job import run_job
 
 
 @pytest.fixture(scope="module")

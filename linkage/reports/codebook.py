@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 from linkage.files import atomic_path
-from linkage.review.cohort import FOLLOW_UP_MONTHS, MODALITIES, PHASES, cohort_columns
-from linkage.review.links import LINK_COLUMNS
-from linkage.review.release import Release
+from linkage.reports.cohort import FOLLOW_UP_MONTHS, MODALITIES, PHASES, cohort_columns
+from linkage.reports.links import LINK_COLUMNS
+from linkage.reports.release import Release
 
 HOW = ["auto", "confirmed"]
 PHASE_VALUES = ["pre-operative", "stay", "early post-operative", "follow-up", "earlier"]
@@ -100,7 +100,7 @@ FILE_COLUMNS = {
 def write_datapackage(path: Path, written: dict[str, Path], export_headers: list[str],
                       release: Release | None) -> None:
     """datapackage.json beside the CSV files in `written`."""
-    from linkage.review.cohort import IMAGE_OCCURRENCE_COLUMNS
+    from linkage.reports.cohort import IMAGE_OCCURRENCE_COLUMNS
 
     resources = []
     for file in [p for p in written.values() if p.suffix == ".csv"]:

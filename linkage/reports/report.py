@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linkage.files import atomic_path
-from linkage.review.cohort import FOLLOW_UP_MONTHS, MODALITIES
-from linkage.review.timeline import modality_group
+from linkage.reports.cohort import FOLLOW_UP_MONTHS, MODALITIES
+from linkage.reports.timeline import modality_group
 
 SWIMMERS = 40                 # patients in the swimmer plot at most
 GREYS = ["#222222", "#777777", "#bbbbbb", "#ffffff"]

@@ -81,7 +81,7 @@ def exclusive(out: Path | None, state: Path) -> Iterator[None]:
     """Lock the output folder (if any) and the state file."""
     with ExitStack() as stack:
         if out is not None:
-            stack.enter_context(lock_file(out / ".linkage.lock", f"the output folder {out}"))
+            stack.enter_context(lock_file(out / ".linkage.run.lock", f"the output folder {out}"))
         stack.enter_context(lock_file(state.with_name(state.name + ".lock"),
                                       f"the state file {state}"))
         yield

@@ -22,7 +22,7 @@ from linkage.files import atomic_path
 from linkage.images.instance import Instance
 from linkage.names.parse import parse_dicom_name, parse_folder_name
 from linkage.names.similarity import similarity_many
-from linkage.review.streamed import StreamedSheet, dimension, save
+from linkage.xlsx.streamed import StreamedSheet, dimension, save
 
 OLD_SUBFOLDERS = ("амбулаторные снимки", "стационарные снимки")
 ROOT = "(корень папки)"

@@ -7,21 +7,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from linkage.background import Background
-from linkage.collector import collector_paused
 from linkage.config import Settings
 from linkage.errors import JobError
 from linkage.images.scan import ScanHooks, ScanResult, scan
 from linkage.images.studies import Study
 from linkage.images.walk import readable
-from linkage.lock import exclusive
 from linkage.names.parse import ParsedName, parse_folder_name
-from linkage.outputs import write_scan_problems, write_studies
+from linkage.reports.outputs import write_scan_problems, write_studies
+from linkage.run import reuse
+from linkage.run.background import Background
+from linkage.run.collector import collector_paused
+from linkage.run.lock import exclusive
+from linkage.run import schedule
+from linkage.run.workers import in_order
 from linkage.store import Store
-
-# Below this many files the report is made in a fraction of a second, less than
-# starting another process costs.
-BACKGROUND_FROM_FILES = 5000
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -89,15 +88,16 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
         (a large folder only: a process costs ~0.3 s). It takes the folder names
         parsed here when grouping: parsing them again there took 0.5 s at 10,000
         persons."""
-        if background is not None and files >= BACKGROUND_FROM_FILES:
+        if background is not None and files >= schedule.SIZES.revision_from_files:
             background.submit(write_report_from_state, revision, state, root,
                               parse_folder_name.results())
             started.append(root)
 
-    with Store(state) as store:
+    with Store(state) as store, collector_paused():
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink,
-                       hooks=ScanHooks(after_batch=after_batch, files_saved=files_saved))
+                       hooks=ScanHooks(after_batch=after_batch, files_saved=files_saved),
+                       parallel=in_order)
     if check is not None:
         check(scanned)
     # the same tree as last time: the same report, not written again
@@ -116,7 +116,7 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     if report_due and not started:
         with Store(state) as store:
             files = _listing(store, scanned.root)
-        from linkage.review.revision import write_report  # openpyxl: only now
+        from linkage.reports.revision import write_report  # openpyxl: only now
 
         write_report(revision, files, scanned.instances)
     return scanned, studies
@@ -130,7 +130,7 @@ def write_report_from_state(path: Path, state: Path, root: str,
     process (0.8 s at 10,000 persons, holding up the job). `folder_names`: what
     `parse_folder_name` already gave in the main process."""
     from linkage.images.instance import instances_from_rows
-    from linkage.review.revision import write_report
+    from linkage.reports.revision import write_report
 
     parse_folder_name.seed(folder_names or {})
     with collector_paused():
@@ -140,21 +140,9 @@ def write_report_from_state(path: Path, state: Path, root: str,
         write_report(path, files, instances)
 
 
-def stored_studies(state: Path, root: str, digest: str) -> list[Study] | None:
-    """The studies the scan of this listing stored with its result (images.summary),
-    read by another process; None if the state file holds no such result."""
-    from linkage.images.studies import study_from_row
-    from linkage.images.summary import unpack_studies
-
-    with Store.reader(state) as store:
-        blob = store.scan_summary(root, digest)
-    rows = unpack_studies(blob) if blob is not None else None
-    return None if rows is None else [study_from_row(row) for row in rows]
-
-
 def write_studies_from_state(path: Path, state: Path, root: str, digest: str) -> None:
     """studies.csv from the studies the scan stored with its result."""
-    studies = stored_studies(state, root, digest)
+    studies = reuse.stored_studies(state, root, digest)
     if studies is None:
         raise JobError(f"the state file {state} lost the result of the scan it has just "
                        "stored; run again")

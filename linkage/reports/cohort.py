@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.files import write_csv
-from linkage.review.links import RecordDates, linked
-from linkage.review.release import Release
-from linkage.review.timeline import (
+from linkage.reports.links import RecordDates, linked
+from linkage.reports.release import Release
+from linkage.reports.timeline import (
     EARLY_POST_OPERATIVE,
     FOLLOW_UP,
     PRE_OPERATIVE,

@@ -11,10 +11,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from linkage.config import Settings
-from linkage.job import run_job
 from linkage.link.evaluate import Truth, evaluate
 from linkage.review.importer import import_review
 from linkage.review.labels import DECISION_HEADER, KEY_COLUMNS
+from linkage.run.job import run_job
 from linkage.store import Store
 from linkage.synth import SynthResult
 

@@ -16,8 +16,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from linkage.review.row_writer import Styled, install, start_utf8
-from linkage.review.stamp import cell_text
+from linkage.xlsx.cells import cell_text
+from linkage.xlsx.row_writer import Styled, install, start_utf8
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from linkage.workers import worker_started
+from linkage.run.workers import worker_started
 
 
 def _new_pool() -> ProcessPoolExecutor:

@@ -10,8 +10,11 @@ still frees what is dropped; only the cycle search waits until the step ends.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -24,3 +27,10 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def paused_call(function: Callable[..., T], *args) -> T:
+    """`function(*args)` with the collector paused: what the second process is given
+    (the export's reading, the patient names' parsing, each building many objects)."""
+    with collector_paused():
+        return function(*args)
