@@ -29,6 +29,9 @@ APPLICATION_ID = 0x4C4E4B47   # "LNKG": marks a SQLite file as a linkage state f
 CACHE_VERSION = 2
 PAGE_SIZE = 65536      # of a new state file (SQLite's largest): see Store.__init__
 MEMO_PART = 256 * 1024 * 1024   # bytes: a stored link result in parts of at most this
+# in the meta table: the export (its digest) and the tree (root, listing digest) the last
+# run linked, for `linkage links` and the import's check of persons
+LAST_INPUTS_KEY = "last inputs"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (

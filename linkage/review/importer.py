@@ -32,7 +32,7 @@ from linkage.review.labels import (
     normalise_decision,
 )
 from linkage.review.stamp import SheetStamp, read_stamp
-from linkage.store import Decision, Store
+from linkage.store import LAST_INPUTS_KEY, Decision, Store
 
 
 @dataclass
@@ -58,6 +58,8 @@ class SheetAnswers:
     blank: set[tuple[str, str]]        # pairs of the sheet whose «Решение» is empty
     warnings: list[str]
     stamp: SheetStamp
+    # study -> the records confirmed for it here, each with its name as the sheet shows
+    confirmed: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def read_decisions(path: Path) -> SheetAnswers:
@@ -81,7 +83,7 @@ def read_decisions(path: Path) -> SheetAnswers:
     problems: list[str] = []
     decisions: dict[tuple[str, str], Decision] = {}
     blank: set[tuple[str, str]] = set()
-    yes_people: dict[str, set[tuple[str, str]]] = {}
+    confirmed: dict[str, dict[str, str]] = {}
     found_sheet = False
     values = _FormulaValues(path)
     for ws in workbook.worksheets:
@@ -132,9 +134,8 @@ def read_decisions(path: Path) -> SheetAnswers:
                 continue
             decisions[key] = decision
             if value == "yes":
-                person = (" ".join(cell(name_col).lower().replace("ё", "е").split()),
-                          cell(birth_col))
-                yes_people.setdefault(key[1], set()).add(person)
+                confirmed.setdefault(key[1], {})[key[0]] = \
+                    f"{cell(name_col)} {cell(birth_col)}".strip()
     if not found_sheet:
         problems.append(f"no sheet has the columns «{DECISION_HEADER}», record_id and "
                         "study_instance_uid")
@@ -142,10 +143,8 @@ def read_decisions(path: Path) -> SheetAnswers:
     values.close()
     if problems:
         raise ImportRefused(path, problems)
-    warnings = [f"study {uid} is confirmed for records of different people: "
-                f"{'; '.join(' '.join(p).strip() for p in sorted(people))}"
-                for uid, people in yes_people.items() if len(people) > 1]
-    return SheetAnswers(list(decisions.values()), blank - decisions.keys(), warnings, stamp)
+    return SheetAnswers(list(decisions.values()), blank - decisions.keys(), [], stamp,
+                        {uid: records for uid, records in confirmed.items() if len(records) > 1})
 
 
 _NO_VALUE = object()     # a formula whose value the spreadsheet did not save
@@ -188,7 +187,8 @@ def import_review(path: Path, store: Store, force: bool = False,
             f"this sheet was written with another state file{where}, not {store.path}: give "
             "--state of the run that wrote it, or --force to store its answers here"])
     decisions = sheet.decisions
-    report = ImportReport(read=len(decisions), warnings=sheet.warnings)
+    report = ImportReport(read=len(decisions),
+                          warnings=sheet.warnings + _two_people(sheet.confirmed, store))
     if known is not None:
         unknown = [d for d in decisions if (d.record_id, d.study_instance_uid) not in known]
         if unknown:
@@ -220,6 +220,39 @@ def import_review(path: Path, store: Store, force: bool = False,
                         for d in withdrawn]
     report.added = store.add_decisions([*decisions, *withdrawn])
     return report
+
+
+def _two_people(confirmed: dict[str, dict[str, str]], store: Store) -> list[str]:
+    """A study confirmed for records of more than one registry person, as the linker
+    groups the records into persons (repeat admissions, however spelt, are one). A
+    record the last run's export does not know counts as a person of its own."""
+    if not confirmed:
+        return []
+    persons = registry_persons(store)
+    warnings = []
+    for uid, records in sorted(confirmed.items()):
+        people = {persons.get(record, f"record {record}") for record in records}
+        if len(people) > 1:
+            names = "; ".join(sorted(set(records.values())))
+            warnings.append(f"study {uid} is confirmed for records of different people: "
+                            f"{names}")
+    return warnings
+
+
+def registry_persons(store: Store) -> dict[str, str]:
+    """record_id -> person (`link.persons.person_key`) over the last run's export as the
+    state keeps it; empty when it keeps none."""
+    import json
+
+    from linkage.link.identity import records_frame
+    from linkage.link.persons import person_key
+    from linkage.records.read import Export
+
+    facts = json.loads(store.get_meta(LAST_INPUTS_KEY) or "{}")
+    kept = store.kept_export(facts.get("export", ""))
+    if kept is None:
+        return {}
+    return person_key(records_frame(Export.from_json(kept).records)).to_dict()
 
 
 # the comment of an answer withdrawn by clearing its cell: the pair is asked again

@@ -14,11 +14,10 @@ from linkage.images.studies import Study
 from linkage.images.walk import readable
 from linkage.names.parse import ParsedName, parse_folder_name
 from linkage.reports.outputs import write_scan_problems, write_studies
-from linkage.run import reuse
+from linkage.run import reuse, schedule
 from linkage.run.background import Background
 from linkage.run.collector import collector_paused
 from linkage.run.lock import exclusive
-from linkage.run import schedule
 from linkage.run.workers import in_order
 from linkage.store import Store
 

@@ -17,7 +17,7 @@ from linkage.progress import Bar
 from linkage.records.read import Export
 from linkage.review.handover import Carried, carry_answers, fingerprint, lock_files
 from linkage.run import reuse
-from linkage.store import Store, readable
+from linkage.store import LAST_INPUTS_KEY, Store, readable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from linkage.review.stamp import SheetStamp
 
 OUTPUT_FOLDER_KEY = "output folder"     # in the state's meta: the last run's --out
-LAST_INPUTS_KEY = "last inputs"         # in the state's meta: the export and the tree linked
 
 
 @dataclass

@@ -163,6 +163,41 @@ def test_confirming_one_study_for_two_people_is_reported(first_run) -> None:
     assert report.added == report.read        # reported, and still stored as decided
 
 
+def test_confirming_one_study_for_two_admissions_of_one_person_is_not_reported(
+        first_run) -> None:
+    """Repeat admissions of one person, however the registry spelt them (initials on
+    one, the full name on the other), are one person: the import groups the records
+    as the linker does, not by the text of the name."""
+    from collections import defaultdict
+
+    from linkage.review.importer import registry_persons
+
+    out, result = first_run
+    with Store(out / "linkage_state.sqlite") as store:
+        persons = registry_persons(store)
+    by_person = defaultdict(list)
+    for record, person in persons.items():
+        by_person[person].append(record)
+    names = {r["record_id"]: (r["full_name"], r["birth_date"]) for r in result.export.records}
+    twice = next(sorted(records) for records in by_person.values() if len(records) > 1
+                 and len({names[r] for r in records}) > 1)    # spelt differently too
+    study = result.linked.pairs["study_instance_uid"].iloc[0]
+    path = out / "review.xlsx"
+    wb = load_workbook(path)
+    ws = wb[REVIEW_SHEET]
+    col = columns(ws)
+    for n, record in enumerate(twice[:2], start=ws.max_row + 1):
+        ws.cell(row=n, column=col["record_id"]).value = record
+        ws.cell(row=n, column=col["study_instance_uid"]).value = study
+        ws.cell(row=n, column=col[DECISION_HEADER]).value = "да"
+        ws.cell(row=n, column=col["ФИО (регистр)"]).value = names[record][0]
+        ws.cell(row=n, column=col["Д.р. (регистр)"]).value = names[record][1]
+    wb.save(path)
+    with Store(out / "linkage_state.sqlite") as store:
+        report = import_review(path, store)
+    assert not [w for w in report.warnings if "different people" in w]
+
+
 def test_crash_mid_import_leaves_the_state_as_before(tmp_path) -> None:
     def decisions():
         yield Decision("1", "1.2.3", "yes", source_file="x.xlsx")
