@@ -10,7 +10,7 @@ columns by header: sorting, filtering, deleting rows or adding columns is safe.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,15 @@ RED = PatternFill("solid", fgColor="FFC7CE")
 TOP = Alignment(vertical="top")
 
 FILLS = {AGREE: GREEN, AGAINST: RED}
-# Probabilities as percentages with the decimals that tell 99.91 % from 99.99 %.
-PERCENT = "0.000%"
+# A probability as a word and a rounded percentage («почти наверняка 99.9%»): the cell
+# keeps the number itself (sorting, filters), the spreadsheet shows what it means.
+PROBABILITY = {
+    "ru": '[>=0.995]"почти наверняка "0.0%;[>=0.9]"вероятно "0.0%;"сомнительно "0.0%',
+    "en": '[>=0.995]"almost certain "0.0%;[>=0.9]"likely "0.0%;"doubtful "0.0%',
+}
+PROBABILITY_WIDTH = 21
+# HYPERLINK takes a link of at most 255 characters; a longer path stays plain text
+_LONGEST_LINK = 255
 
 
 def _days(study_date: str, admission: str) -> str:
@@ -51,24 +58,26 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
                  lang: str = "ru", stamp: SheetStamp | None = None,
                  comparisons: tuple[Comparison, ...] = COMPARISONS,
                  control: pd.DataFrame | None = None, quality: str = "",
-                 histogram: np.ndarray | None = None) -> None:
+                 histogram: np.ndarray | None = None, images_root: str | None = None
+                 ) -> None:
     """Write the workbook atomically. `study_info` maps study UID -> images.studies.Study;
     `stamp` says which run wrote it (see review.stamp); `control`: the automatic links
     drawn for the control sample (review.control), `quality` its estimate so far;
     `histogram`: every candidate pair's score in bins of 0.05 (`LinkResult.histogram`;
-    else those of `pairs`)."""
+    else those of `pairs`); `images_root`: the scanned folder, to which the paths are
+    relative (a study's path then opens its folder)."""
     t = labels(lang)
     # write-only: rows go to the file as they come (the normal mode keeps every cell as
     # an object and took seconds more at 10,000 persons)
     wb = Workbook(write_only=True)
     shown = pairs[(pairs["status"] != "").to_numpy()]
     _review_sheet(wb, t["sheet_review"], shown[shown["status"] == REVIEW], records, studies,
-                  study_info, t, lang, comparisons)
+                  study_info, t, lang, comparisons, images_root=images_root)
     if control is not None and len(control):
         _review_sheet(wb, t["sheet_control"], control, records, studies, study_info, t, lang,
-                      comparisons, note=t["control_note"])
+                      comparisons, note=t["control_note"], images_root=images_root)
     _auto_sheet(wb, t["sheet_auto"], shown[shown["status"].isin([AUTO, CONFIRMED])],
-                records, study_info, t)
+                records, study_info, t, lang)
     linked_studies = set(shown["study_instance_uid"])
     linked_records = set(shown["record_id"])
     _lonely_studies(wb, t["sheet_lonely"],
@@ -82,11 +91,12 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
 
 
 def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, comparisons,
-                  note: str = "") -> None:
+                  note: str = "", images_root: str | None = None) -> None:
     """The pairs to answer; `note`, when given, is a first row saying why they are here
     (without a key: the import passes it by)."""
     columns = [
-        (t["study_group"], 5), (t["score"], 10), (t["rec_name"], 24), (t["img_name"], 24),
+        (t["study_group"], 5), (t["score"], PROBABILITY_WIDTH), (t["rec_name"], 24),
+        (t["img_name"], 24),
         (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
         (t["rec_case"], 9), (t["img_id"], 9), (t["img_folder"], 16), (t["img_decoding"], 12),
         (t["img_date"], 10), (t["rec_admission"], 10), (t["rec_surgery"], 10),
@@ -141,7 +151,8 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
             info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
             rec["surgery_date"], _days(img["study_date"], rec["admission_date"]),
             _days(img["study_date"], rec["surgery_date"]), info.modalities, info.description,
-            info.instances, row.reason, row.attention, "", "", info.first_location,
+            info.instances, row.reason, row.attention, "", "",
+            folder_link(info.first_location, images_root),
             row.record_id, row.record_id, row.study_instance_uid,
             rec_fp[row.record_id], img_fp[row.study_instance_uid],
         ]
@@ -153,7 +164,7 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
             if c in painted:
                 style["fill"] = painted[c]
             if c == score_column:
-                style["number_format"] = PERCENT
+                style["number_format"] = PROBABILITY[lang]
             if c in wrapped:
                 lines = max(lines, -(-len(str(value or "")) // max(wrapped[c] - 1, 1)))
             cells.append(sheet.cell(value, **style))
@@ -172,6 +183,21 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
     sheet.finish()
 
 
+def folder_link(location: str, images_root: str | None) -> str:
+    """The study's path as a link that opens its folder (for a file in a zip, the
+    zip's folder) in Explorer, as a HYPERLINK formula; the path as text without a root
+    or when the link would be too long for one."""
+    if not images_root or not location:
+        return location
+    outer = location.partition("::")[0]
+    folder = PurePath(images_root, outer).parent.as_posix()
+    link = "file:///" + folder.lstrip("/")
+    if len(link) > _LONGEST_LINK:
+        return location
+    quoted = [text.replace('"', '""') for text in (link, location)]
+    return f'=HYPERLINK("{quoted[0]}","{quoted[1]}")'
+
+
 def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Row by key as plain dicts: a lookup per sheet row costs nothing (frame.loc would
     cost tens of microseconds each, seconds on a large sheet)."""
@@ -180,16 +206,18 @@ def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, 
             for key, row in zip(frame.index, values, strict=True)}
 
 
-def _auto_sheet(wb, title, pairs, records, study_info, t) -> None:
+def _auto_sheet(wb, title, pairs, records, study_info, t, lang) -> None:
     record_rows = _rows(records, ("full_name", "birth_date"))
-    sheet = StreamedSheet(wb, title, [(t["score"], 10), (t["rec_name"], 30), (t["img_name"], 30),
-                               (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
-                               (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
-                               (KEY_COLUMNS[1], 30)], len(pairs))
+    columns = [(t["score"], PROBABILITY_WIDTH), (t["rec_name"], 30), (t["img_name"], 30),
+               (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
+               (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
+               (KEY_COLUMNS[1], 30)]
+    sheet = StreamedSheet(wb, title, columns, len(pairs))
     for row in pairs.sort_values(["score", "record_id", "study_instance_uid"],
                                  ascending=[False, True, True], kind="stable").itertuples():
         rec, info = record_rows[row.record_id], study_info[row.study_instance_uid]
-        sheet.append([sheet.cell(float(row.score), number_format=PERCENT), rec["full_name"],
+        sheet.append([sheet.cell(float(row.score), number_format=PROBABILITY[lang]),
+                      rec["full_name"],
                       info.patient_name, rec["birth_date"], _iso(info.birth_date),
                       info.name_folder or info.folder, _iso(info.study_date), row.reason,
                       row.record_id, row.study_instance_uid])

@@ -260,7 +260,8 @@ def _outputs(job: _Job, linked: Linked, answers: Answers, tables: Tables,
     outputs |= write_outputs(
         OutputJob(outputs, research, linked.result, tables,
                   {s.study_instance_uid: s for s in studies}, export, job.settings,
-                  linked.stamp, (control, quality.line(), quality.line_ru())),
+                  linked.stamp, (control, quality.line(), quality.line_ru()),
+                  str(job.images.resolve())),
         job.background, research_inputs, keep, place)
     return _Written(outputs, "link" if linked.reused else "", placed[0] if placed else None,
                     quality)

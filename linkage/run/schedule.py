@@ -340,6 +340,7 @@ class OutputJob:
     settings: Settings
     stamp: SheetStamp
     control: tuple[pd.DataFrame | None, str, str] = (None, "", "")
+    images_root: str | None = None     # the scanned folder: the sheet links its studies
 
 
 def write_outputs(job: OutputJob, background: Background,
@@ -373,7 +374,7 @@ def write_outputs(job: OutputJob, background: Background,
             write_review(new_sheet, pairs, job.tables.records, job.tables.studies,
                          job.study_info, settings.thresholds, settings.lang, job.stamp,
                          control=job.control[0], quality=job.control[1],
-                         histogram=job.linked.histogram)
+                         histogram=job.linked.histogram, images_root=job.images_root)
         except BaseException:
             with contextlib.suppress(Exception):
                 background.wait()       # nothing may write into the staging folder it leaves

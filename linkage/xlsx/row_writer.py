@@ -155,9 +155,10 @@ def _row_xml(ws: WriteOnlyWorksheet, values, row_idx: int, letters: list[str]
         else:
             kind, style = _kind(value), None
         if kind == "s" and type(value) is str:
-            if len(value) > _LONGEST or (len(value) > 1 and value[0] == "=") or \
-                    value in ERROR_CODES:
+            if len(value) > _LONGEST or value in ERROR_CODES:
                 return None
+            if len(value) > 1 and value[0] == "=":
+                kind = "f"              # a formula, as openpyxl takes a text starting "="
             texts.append(value)
         elif not (kind == "n" and _finite(value)):
             return None
@@ -169,6 +170,10 @@ def _row_xml(ws: WriteOnlyWorksheet, values, row_idx: int, letters: list[str]
     parts = []
     for col, kind, value, style in cells:
         styled = "" if style is None else f' s="{style}"'
+        if kind == "f":
+            parts.append(f'<c r="{letters[col]}{row_idx}"{styled}><f>{escape(value[1:])}'
+                         "</f><v></v></c>")
+            continue
         cell = f'<c r="{letters[col]}{row_idx}"{styled} t="{"inlineStr" if kind == "s" else kind}"'
         if value == "" or value is None:
             parts.append(f"{cell}/>")

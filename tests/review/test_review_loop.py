@@ -225,7 +225,26 @@ def test_english_sheet_imports_too(dataset, tmp_path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_sheet_opens_in_libreoffice(first_run, tmp_path) -> None:
-    out, _ = first_run
+def test_sheet_opens_in_libreoffice_with_words_and_links(first_run, dataset, tmp_path) -> None:
+    """Printed by a real spreadsheet, «Вероятность» reads as a word and a rounded
+    percentage, never ### (a column too narrow for its format); «Путь к копии» opens
+    the folder that holds the study's file."""
+    import re
+    import subprocess
+    from urllib.parse import urlparse
+
+    out, result = first_run
     pdf = libreoffice_pdf(out / "review.xlsx", tmp_path)
-    assert pdf.stat().st_size > 5000
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "###" not in text
+    assert re.search(r"(почти наверняка|вероятно|сомнительно) \d{1,3}[.,]\d%", text)
+    ws = load_workbook(out / "review.xlsx")[REVIEW_SHEET]
+    col = columns(ws)
+    links = [ws.cell(row=r, column=col["Путь к копии"]).value for r in range(2, ws.max_row + 1)]
+    assert links and all(str(v).startswith('=HYPERLINK("file:///') for v in links)
+    for formula in links:
+        target, shown = re.fullmatch(r'=HYPERLINK\("(.*)","(.*)"\)', formula).groups()
+        folder = Path(urlparse(target).path)
+        assert folder.is_dir() and dataset.images.resolve() in [folder, *folder.parents]
+        assert (dataset.images / shown.partition("::")[0]).parent.resolve() == folder

@@ -31,6 +31,8 @@ ROWS = [
     ["=1+1", "#N/A", True, datetime(2024, 1, 2, 3, 4), math.nan, "ok", 0, 0.1,
      ("styled", "written by openpyxl")],
     ["Щукина", ("styled", 0.5), ("styled", "Петров"), ("styled", ""), None, "a<b&c>", 7, "", 2.5],
+    [("styled", '=HYPERLINK("file:///C:/Снимки/Ан & Бо","Ан <Бо>")'), 1, "x", None, "", "y",
+     2, "z", '=HYPERLINK("file:///tmp/a","a")'],
 ]
 
 
@@ -87,6 +89,8 @@ def test_rows_are_the_xml_openpyxl_writes(tmp_path: Path) -> None:
         assert _without_styles(mine) == _without_styles(theirs)
     # what openpyxl writes itself: a formula, an error code, a bool, a date
     assert "<f>1+1</f>" in got[2] and 't="e"' in got[2] and 't="b"' in got[2]
+    # a row of formulas and plain values: our fast path, the same XML
+    assert '<f>HYPERLINK("file:///C:/Снимки/Ан &amp; Бо","Ан &lt;Бо&gt;")</f>' in got[4]
 
 
 def _without_styles(row: str) -> str:
