@@ -335,13 +335,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linkage", description="Link the studies of a «Снимки» folder to STMZ 3 records.")
     sub = parser.add_subparsers(dest="command", required=True)
+    _job_commands(sub)
+    _review_commands(sub)
+    _export_commands(sub)
+    _synthetic_commands(sub)
+    return parser
 
-    def common(p, out_required=True):
-        p.add_argument("--config", help="TOML file with the settings to change")
-        p.add_argument("--state", help="state file (default: OUT/linkage_state.sqlite)")
-        if out_required is not None:
-            p.add_argument("--out", required=out_required, help="output folder")
 
+def _common(p, out_required: bool | None = True) -> None:
+    p.add_argument("--config", help="TOML file with the settings to change")
+    p.add_argument("--state", help="state file (default: OUT/linkage_state.sqlite)")
+    if out_required is not None:
+        p.add_argument("--out", required=out_required, help="output folder")
+
+
+def _job_commands(sub) -> None:
     p = sub.add_parser("run", help="the whole job: scan, read export, link, write outputs")
     p.add_argument("--images", required=True, help="the «Снимки» folder (read only)")
     p.add_argument("--export", required=True, help="STMZ 3 export (.csv)")
@@ -353,15 +361,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new-state", action="store_true",
                    help="start a new state file although OUT holds answers given with a "
                         "state file that is missing or empty")
-    common(p)
+    _common(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("scan", help="inventory of the image folder: studies.csv and problems")
     p.add_argument("--images", required=True)
     p.add_argument("--allow-shrink", action="store_true", help=SHRINK_HELP)
-    common(p)
+    _common(p)
     p.set_defaults(func=cmd_scan)
 
+    p = sub.add_parser("runs", help="the run history: when, which export, time per stage")
+    p.add_argument("--out", help="the output folder of the runs")
+    p.add_argument("--state", help="state file (default: OUT/linkage_state.sqlite)")
+    p.add_argument("--last", type=int, default=10)
+    p.set_defaults(func=cmd_runs)
+
+
+def _review_commands(sub) -> None:
     p = sub.add_parser("review", help="review sheet commands")
     review_sub = p.add_subparsers(dest="review_command", required=True)
     q = review_sub.add_parser("import", help="read decisions back from a filled review.xlsx")
@@ -386,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "calendar date at all, only days from the surgery")
     p.set_defaults(func=cmd_links)
 
+
+def _export_commands(sub) -> None:
     p = sub.add_parser("records", help="export (registry CSV) commands")
     records_sub = p.add_subparsers(dest="records_command", required=True)
     q = records_sub.add_parser("check", help="show what is understood in an export")
@@ -401,12 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="settings to read the export with")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("runs", help="the run history: when, which export, time per stage")
-    p.add_argument("--out", help="the output folder of the runs")
-    p.add_argument("--state", help="state file (default: OUT/linkage_state.sqlite)")
-    p.add_argument("--last", type=int, default=10)
-    p.set_defaults(func=cmd_runs)
 
+def _synthetic_commands(sub) -> None:
     p = sub.add_parser("synth", help="generate a synthetic folder, export and truth")
     p.add_argument("--out", required=True)
     p.add_argument("--persons", type=int, default=200)
@@ -421,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run on synthetic data and compare with the truth")
     p.add_argument("--truth", required=True, help="folder made by `linkage synth`")
-    common(p, out_required=False)
+    _common(p, out_required=False)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="generate demo data, run the job, show accuracy")
@@ -429,7 +443,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--persons", type=int, default=150)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_demo)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

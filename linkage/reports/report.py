@@ -52,14 +52,15 @@ def link_quality(pairs, thresholds, precision: str = "") -> LinkQuality:
 
 
 def warm_up():
-    """matplotlib imported, set up and its fonts loaded (a figure drawn): 0.5-1 s that a
-    process preparing the research tables spends while the job links."""
+    """matplotlib imported, set up and its fonts loaded (a figure drawn): what a process
+    preparing the research tables does while the job links."""
     import matplotlib
 
     matplotlib.use("svg")
     from matplotlib import pyplot as plt
 
-    plt.rcParams.update({"font.size": 9, "svg.fonttype": "none",
+    # a fixed salt for the drawing's ids: the same tables give the same file
+    plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "linkage",
                          "font.family": "DejaVu Sans", "hatch.linewidth": 0.6})
     figure, axes = plt.subplots(figsize=(1, 1), layout="constrained")
     axes.set_title("ё")
@@ -109,7 +110,8 @@ def _read(path: Path) -> list[dict]:
 
 def _svg(plt, figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")       # (laid out when made: drawn once)
+    # (laid out when made: drawn once); no date in the file, which would differ every run
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg"):]

@@ -66,37 +66,62 @@ def read_decisions(path: Path) -> SheetAnswers:
     """Decisions in the file, the pairs left blank, warnings and the sheet's stamp;
     raise ImportRefused on any bad cell."""
     path = Path(path)
+    workbook = _open(path)
+    stamp = read_stamp(workbook)
+    found = _Found(path, stamp.sheet_id)
+    values = _FormulaValues(path)
+    for ws in workbook.worksheets:
+        ws.reset_dimensions()    # some writers store no (or a wrong) sheet size
+        rows = (values.row(ws.title, cells) for cells in ws.iter_rows())
+        headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        if DECISION_HEADER in headers and all(k in headers for k in KEY_COLUMNS):
+            found.sheet(ws.title, headers, rows)
+    if not found.sheets:
+        found.problems.append(f"no sheet has the columns «{DECISION_HEADER}», record_id and "
+                              "study_instance_uid")
+    workbook.close()
+    values.close()
+    if found.problems:
+        raise ImportRefused(path, found.problems)
+    return SheetAnswers(list(found.decisions.values()), found.blank - found.decisions.keys(),
+                        [], stamp, {uid: records for uid, records in found.confirmed.items()
+                                    if len(records) > 1})
+
+
+def _open(path: Path):
+    """The workbook, read-only (streamed; formulas as formulas, their values read
+    apart); refused with what to do when it is protected, damaged or not an xlsx."""
     with path.open("rb") as handle:
         if handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             raise ImportRefused(path, ["the file is password-protected (or an old .xls): in "
                                        "Excel, «Файл → Сведения → Защита книги», remove the "
                                        "password, save as .xlsx and import again"])
     try:
-        # read-only: streamed, several times faster; formulas as formulas (values below)
-        workbook = load_workbook(path, read_only=True)
+        return load_workbook(path, read_only=True)
     except Exception as exc:   # zip, XML and format errors of a damaged or foreign file
         what = "encrypted or not an .xlsx" if isinstance(exc, InvalidFileException) else \
             f"{type(exc).__name__}: {exc}"
         raise ImportRefused(path, [f"cannot open as .xlsx ({what}); save it from Excel as "
                                    "«Книга Excel (*.xlsx)» and import again"]) from None
-    stamp = read_stamp(workbook)
-    problems: list[str] = []
-    decisions: dict[tuple[str, str], Decision] = {}
-    blank: set[tuple[str, str]] = set()
-    confirmed: dict[str, dict[str, str]] = {}
-    found_sheet = False
-    values = _FormulaValues(path)
-    for ws in workbook.worksheets:
-        ws.reset_dimensions()    # some writers store no (or a wrong) sheet size
-        rows = (values.row(ws.title, cells) for cells in ws.iter_rows())
-        headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        if DECISION_HEADER not in headers or not all(k in headers for k in KEY_COLUMNS):
-            continue
-        found_sheet = True
+
+
+@dataclass
+class _Found:
+    """What the sheets of one file answered, row by row, and every bad cell."""
+
+    path: Path
+    sheet_id: str
+    sheets: int = 0
+    problems: list[str] = field(default_factory=list)
+    decisions: dict[tuple[str, str], Decision] = field(default_factory=dict)
+    blank: set[tuple[str, str]] = field(default_factory=set)
+    confirmed: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def sheet(self, title: str, headers: list[str], rows) -> None:
+        self.sheets += 1
         col = {name: headers.index(name) for name in (DECISION_HEADER, *KEY_COLUMNS)}
-        comment_col = _find(headers, [LABELS[lang]["comment"] for lang in LABELS])
-        name_col = _find(headers, [LABELS[lang]["rec_name"] for lang in LABELS])
-        birth_col = _find(headers, [LABELS[lang]["rec_birth"] for lang in LABELS])
+        named = {key: _find(headers, [LABELS[lang][key] for lang in LABELS])
+                 for key in ("comment", "rec_name", "rec_birth")}
         fp_cols = [_find(headers, [c]) for c in FP_COLUMNS]
         for row_number, row in enumerate(rows, start=2):
             def cell(index: int | None, row=row) -> str:
@@ -104,47 +129,39 @@ def read_decisions(path: Path) -> SheetAnswers:
                     return ""
                 return str(row[index]).strip()
 
+            where = f"sheet «{title}», row {row_number}"
             raw = row[col[DECISION_HEADER]] if col[DECISION_HEADER] < len(row) else None
-            if raw is _NO_VALUE:
-                problems.append(f"sheet «{ws.title}», row {row_number}: the decision is a "
-                                "formula without a saved value; type да / нет / не знаю")
-                continue
-            value = normalise_decision(raw)
-            if value is None:
-                problems.append(f"sheet «{ws.title}», row {row_number}: «{raw}» is not "
-                                "да / нет / не знаю")
-                continue
+            value = None if raw is _NO_VALUE else normalise_decision(raw)
             key = (cell(col[KEY_COLUMNS[0]]), cell(col[KEY_COLUMNS[1]]))
-            if not value:
+            if raw is _NO_VALUE:
+                self.problems.append(f"{where}: the decision is a formula without a saved "
+                                     "value; type да / нет / не знаю")
+            elif value is None:
+                self.problems.append(f"{where}: «{raw}» is not да / нет / не знаю")
+            elif not value:
                 if all(key):
-                    blank.add(key)
-                continue
-            if not all(key):
-                problems.append(f"sheet «{ws.title}», row {row_number}: the decision has no "
-                                "record_id / study_instance_uid (hidden columns emptied?)")
-                continue
-            decision = Decision(key[0], key[1], value, cell(comment_col),
-                                cell(fp_cols[0]), cell(fp_cols[1]), source_file=path.name,
-                                source_sheet=ws.title, source_row=row_number,
-                                sheet_id=stamp.sheet_id)
-            earlier = decisions.get(key)
-            if earlier and earlier.decision != value:
-                problems.append(f"sheet «{ws.title}», rows {earlier.source_row} and "
-                                f"{row_number}: the same pair is answered differently")
-                continue
-            decisions[key] = decision
-            if value == "yes":
-                confirmed.setdefault(key[1], {})[key[0]] = \
-                    f"{cell(name_col)} {cell(birth_col)}".strip()
-    if not found_sheet:
-        problems.append(f"no sheet has the columns «{DECISION_HEADER}», record_id and "
-                        "study_instance_uid")
-    workbook.close()
-    values.close()
-    if problems:
-        raise ImportRefused(path, problems)
-    return SheetAnswers(list(decisions.values()), blank - decisions.keys(), [], stamp,
-                        {uid: records for uid, records in confirmed.items() if len(records) > 1})
+                    self.blank.add(key)
+            elif not all(key):
+                self.problems.append(f"{where}: the decision has no record_id / "
+                                     "study_instance_uid (hidden columns emptied?)")
+            else:
+                self.answer(Decision(key[0], key[1], value, cell(named["comment"]),
+                                     cell(fp_cols[0]), cell(fp_cols[1]),
+                                     source_file=self.path.name, source_sheet=title,
+                                     source_row=row_number, sheet_id=self.sheet_id),
+                            f"{cell(named['rec_name'])} {cell(named['rec_birth'])}".strip())
+
+    def answer(self, decision: Decision, record_name: str) -> None:
+        key = (decision.record_id, decision.study_instance_uid)
+        earlier = self.decisions.get(key)
+        if earlier and earlier.decision != decision.decision:
+            self.problems.append(f"sheet «{decision.source_sheet}», rows {earlier.source_row} "
+                                 f"and {decision.source_row}: the same pair is answered "
+                                 "differently")
+            return
+        self.decisions[key] = decision
+        if decision.decision == "yes":
+            self.confirmed.setdefault(key[1], {})[key[0]] = record_name
 
 
 _NO_VALUE = object()     # a formula whose value the spreadsheet did not save

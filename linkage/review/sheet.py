@@ -94,18 +94,7 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
                   note: str = "", images_root: str | None = None) -> None:
     """The pairs to answer; `note`, when given, is a first row saying why they are here
     (without a key: the import passes it by)."""
-    columns = [
-        (t["study_group"], 5), (t["score"], PROBABILITY_WIDTH), (t["rec_name"], 24),
-        (t["img_name"], 24),
-        (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
-        (t["rec_case"], 9), (t["img_id"], 9), (t["img_folder"], 16), (t["img_decoding"], 12),
-        (t["img_date"], 10), (t["rec_admission"], 10), (t["rec_surgery"], 10),
-        (t["img_days"], 6), (t["img_days_surgery"], 6), (t["img_modality"], 5),
-        (t["img_description"], 14),
-        (t["img_images"], 5), (t["reason"], 40), (t["attention"], 18), (t["decision"], 9),
-        (t["comment"], 16), (t["img_path"], 40), (t["rec_id"], 10),
-        (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
-    ]
+    columns = _review_columns(t)
     col = {name: i for i, (name, _) in enumerate(columns, start=1)}
     sheet = StreamedSheet(wb, title, columns, len(pairs) + bool(note),
                           hidden_from=col[KEY_COLUMNS[0]])
@@ -134,28 +123,12 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
     study_rows = _rows(studies, ("birth_date", "study_date"))
     rec_fp = record_fingerprints(records)
     img_fp = study_fingerprints(studies)
-    ordered = pairs.assign(_best=pairs.groupby("study_instance_uid")["score"].transform("max"))
-    # a whole order (ties by record): the same sheet whatever order the pairs came in
-    ordered = ordered.sort_values(["_best", "study_instance_uid", "score", "record_id"],
-                                  ascending=[False, True, False, True], kind="stable")
-    group_numbers = {uid: i + 1 for i, uid in
-                     enumerate(dict.fromkeys(ordered["study_instance_uid"]))}
+    ordered, group_numbers = _in_groups(pairs)
     for row in ordered.itertuples():
-        rec = record_rows[row.record_id]
-        img = study_rows[row.study_instance_uid]
-        info = study_info[row.study_instance_uid]
-        values = [
-            group_numbers[row.study_instance_uid], float(row.score), rec["full_name"],
-            info.patient_name, rec["birth_date"], img["birth_date"] or _iso(info.birth_date),
-            rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
-            info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
-            rec["surgery_date"], _days(img["study_date"], rec["admission_date"]),
-            _days(img["study_date"], rec["surgery_date"]), info.modalities, info.description,
-            info.instances, row.reason, row.attention, "", "",
-            folder_link(info.first_location, images_root),
-            row.record_id, row.record_id, row.study_instance_uid,
-            rec_fp[row.record_id], img_fp[row.study_instance_uid],
-        ]
+        values = _question(row, group_numbers[row.study_instance_uid],
+                           record_rows[row.record_id], study_rows[row.study_instance_uid],
+                           study_info[row.study_instance_uid], images_root) + \
+            [rec_fp[row.record_id], img_fp[row.study_instance_uid]]
         painted = fills(row)
         cells = []
         lines = 1
@@ -170,32 +143,87 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
             cells.append(sheet.cell(value, **style))
         # spreadsheets do not size wrapped rows
         sheet.append(cells, height=13 * min(lines, 6))
-    r = sheet.rows
-    # On paper: what a decision needs, up to the comment (not the path or the IDs).
-    ws.print_area = f"A1:{get_column_letter(col[t['comment']])}{max(r, 2)}"
+    _answer_cells(ws, sheet.rows, col, t, lang)
+    sheet.finish()
+
+
+def _question(row, group: int, rec: dict[str, str], img: dict[str, str], info,
+              images_root: str | None) -> list:
+    """One row of questions, in the order of `_review_columns`, up to the fingerprints."""
+    return [
+        group, float(row.score), rec["full_name"],
+        info.patient_name, rec["birth_date"], img["birth_date"] or _iso(info.birth_date),
+        rec["sex"], info.sex, rec["case_number"], info.patient_id, info.name_folder or
+        info.folder, info.name_decoding, img["study_date"], rec["admission_date"],
+        rec["surgery_date"], _days(img["study_date"], rec["admission_date"]),
+        _days(img["study_date"], rec["surgery_date"]), info.modalities, info.description,
+        info.instances, row.reason, row.attention, "", "",
+        folder_link(info.first_location, images_root),
+        row.record_id, row.record_id, row.study_instance_uid,
+    ]
+
+
+def _in_groups(pairs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The pairs by study, the study with the best pair first, and each study's number:
+    a whole order (ties by record), the same sheet whatever order the pairs came in."""
+    ordered = pairs.assign(_best=pairs.groupby("study_instance_uid")["score"].transform("max"))
+    ordered = ordered.sort_values(["_best", "study_instance_uid", "score", "record_id"],
+                                  ascending=[False, True, False, True], kind="stable")
+    return ordered, {uid: i + 1 for i, uid in
+                     enumerate(dict.fromkeys(ordered["study_instance_uid"]))}
+
+
+def _review_columns(t: dict[str, str]) -> list[tuple[str, int]]:
+    """(header, width) of the sheet of questions, the hidden keys last."""
+    return [
+        (t["study_group"], 5), (t["score"], PROBABILITY_WIDTH), (t["rec_name"], 24),
+        (t["img_name"], 24),
+        (t["rec_birth"], 10), (t["img_birth"], 10), (t["rec_sex"], 4), (t["img_sex"], 4),
+        (t["rec_case"], 9), (t["img_id"], 9), (t["img_folder"], 16), (t["img_decoding"], 12),
+        (t["img_date"], 10), (t["rec_admission"], 10), (t["rec_surgery"], 10),
+        (t["img_days"], 6), (t["img_days_surgery"], 6), (t["img_modality"], 5),
+        (t["img_description"], 14),
+        (t["img_images"], 5), (t["reason"], 40), (t["attention"], 18), (t["decision"], 9),
+        (t["comment"], 16), (t["img_path"], 40), (t["rec_id"], 10),
+        (KEY_COLUMNS[0], 12), (KEY_COLUMNS[1], 30), (FP_COLUMNS[0], 10), (FP_COLUMNS[1], 10),
+    ]
+
+
+def _answer_cells(ws, rows: int, col: dict[str, int], t: dict[str, str], lang: str) -> None:
+    """On paper, what a decision needs, up to the comment (not the path or the IDs);
+    on screen, the answer cells take only да / нет / не знаю (500 rows more, for
+    rows a reviewer adds)."""
+    ws.print_area = f"A1:{get_column_letter(col[t['comment']])}{max(rows, 2)}"
     decision_col = get_column_letter(col[t["decision"]])
     choices = ",".join(CHOICES[lang])
     validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
                                 showErrorMessage=True, errorTitle=t["decision"],
                                 error=" / ".join(CHOICES[lang]))
     ws.data_validations.append(validation)     # (write-only sheets have no add_ method)
-    validation.add(f"{decision_col}2:{decision_col}{max(r, 2) + 500}")
-    sheet.finish()
+    validation.add(f"{decision_col}2:{decision_col}{max(rows, 2) + 500}")
 
 
 def folder_link(location: str, images_root: str | None) -> str:
     """The study's path as a link that opens its folder (for a file in a zip, the
-    zip's folder) in Explorer, as a HYPERLINK formula; the path as text without a root
-    or when the link would be too long for one."""
+    zip's folder) in Explorer, as a HYPERLINK formula; the path as text without a root,
+    or when the link would be too long for one or cannot be written."""
     if not images_root or not location:
         return location
     outer = location.partition("::")[0]
     folder = PurePath(images_root, outer).parent.as_posix()
     link = "file:///" + folder.lstrip("/")
-    if len(link) > _LONGEST_LINK:
-        return location
+    if len(link) > _LONGEST_LINK or not link.isprintable() or _surrogates(link):
+        return location     # (a name in bytes of another encoding cannot be linked)
     quoted = [text.replace('"', '""') for text in (link, location)]
     return f'=HYPERLINK("{quoted[0]}","{quoted[1]}")'
+
+
+def _surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, str]]:

@@ -270,26 +270,32 @@ class PeopleFactory:
                 people.append(other)
         people = people[:n]
         for p in people:
-            r = rng.random()
-            if p.sex == "F" and r < RATES["maiden_name"] * 2:
-                p.image_surname = p.surname
-                p.surname = feminine(self.surname())
-                if p.surname != p.image_surname:
-                    p.tags.add("maiden_name")
-                else:
-                    p.image_surname = p.surname
-            r = rng.random()
-            if r < RATES["images_only"]:
-                p.has_record = False
-                p.tags.add("images_only")
-            elif r < RATES["images_only"] + RATES["record_only"]:
-                p.has_images = False
-                p.tags.add("record_only")
-            if rng.random() < RATES["repeat_admissions"]:
-                p.admissions = rng.choice((2, 2, 3))
-                p.tags.add("repeat_admissions")
-            p.case_numbers = [str(rng.randrange(1000, 99999)) for _ in range(p.admissions)]
+            self._history(p)
         return people
+
+    def _history(self, p: Person) -> None:
+        """What happened to a person since: a new surname, images or a record only,
+        repeat admissions."""
+        rng = self.rng
+        r = rng.random()
+        if p.sex == "F" and r < RATES["maiden_name"] * 2:
+            p.image_surname = p.surname
+            p.surname = feminine(self.surname())
+            if p.surname != p.image_surname:
+                p.tags.add("maiden_name")
+            else:
+                p.image_surname = p.surname
+        r = rng.random()
+        if r < RATES["images_only"]:
+            p.has_record = False
+            p.tags.add("images_only")
+        elif r < RATES["images_only"] + RATES["record_only"]:
+            p.has_images = False
+            p.tags.add("record_only")
+        if rng.random() < RATES["repeat_admissions"]:
+            p.admissions = rng.choice((2, 2, 3))
+            p.tags.add("repeat_admissions")
+        p.case_numbers = [str(rng.randrange(1000, 99999)) for _ in range(p.admissions)]
 
 
 def _given_table() -> dict[str, str]:

@@ -153,6 +153,8 @@ def test_the_key_is_needed_to_reproduce_it(run, tmp_path) -> None:
     for name in ("links.csv", "cohort.csv", "image_occurrence.csv"):
         assert (first / name).read_bytes() == (again / name).read_bytes()
         assert (first / name).read_bytes() != (other / name).read_bytes()
+    # the report too, charts and all: no date, no random id in the drawing
+    assert (first / "report.html").read_bytes() == (again / "report.html").read_bytes()
     dates = [r["study_date"] for r in _rows(first / "links.csv")]
     other_dates = [r["study_date"] for r in _rows(other / "links.csv")]
     assert sorted(dates) != sorted(other_dates)
