@@ -13,8 +13,11 @@ import pandas as pd
 
 from linkage.images.dicom_values import parse_dicom_date
 from linkage.images.studies import Study
+from linkage.link.levels import Comparison
 from linkage.names.canon import blocking_key, canonical_token
 from linkage.names.parse import parse_dicom_name
+from linkage.records.columns import header_key
+from linkage.records.read import Export
 from linkage.records.values import normalise_case_number
 
 NAME_COLUMNS = ("surname", "given_name", "patronymic", "given_initial", "patronymic_initial")
@@ -51,6 +54,25 @@ def records_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     return frame.set_index("record_id", drop=False)
 
 
+def linking_records(export: Export, configured: dict[str, str],
+                    comparisons: tuple[Comparison, ...]) -> pd.DataFrame:
+    """The records' table the linker reads: every record's columns, and the columns the
+    comparisons declare (`Comparison.export_columns`), found in the export by the
+    configured header, else by one of their usual headers (empty where none is)."""
+    frame = records_frame(export.records)
+    keys = [header_key(h) for h in export.passthrough_headers]
+    for comparison in comparisons:
+        for column in comparison.export_columns:
+            wanted = [configured.get(column.name, ""), *column.headers]
+            at = next((keys.index(header_key(h)) for h in wanted
+                       if h and header_key(h) in keys), None)
+            values = {} if at is None else {record: cells[at] for record, cells
+                                            in export.passthrough.items()}
+            frame[column.name] = frame["record_id"].map(values).fillna("") \
+                if len(frame) else pd.Series(dtype=str)
+    return frame
+
+
 def studies_frame(studies: list[Study]) -> pd.DataFrame:
     """Studies with the identity their headers and folder name suggest."""
     rows = []
@@ -74,11 +96,12 @@ def studies_frame(studies: list[Study]) -> pd.DataFrame:
             "folder_given": folder.given if folder else "",
             "study_date": parse_dicom_date(study.study_date),
             "folder": study.name_folder or study.folder,
+            "modalities": study.modalities,
         })
     frame = pd.DataFrame(rows, columns=[
         "study_instance_uid", *NAME_COLUMNS, "sex", "sex_declared", "birth_date", "case_key",
         "folder_surname", "folder_surname_also", "folder_given_initial", "folder_given",
-        "study_date", "folder"])
+        "study_date", "folder", "modalities"])
     _name_keys(frame)
     frame["folder_key"] = frame["folder_surname"].map(blocking_key)
     frame["folder_canon"] = frame["folder_surname"].map(canonical_token)

@@ -35,6 +35,16 @@ class Level:
         return self.en if lang == "en" and self.en else self.ru
 
 
+@dataclass(frozen=True)
+class RecordColumn:
+    """A column of the export that a comparison reads and no other part of linkage
+    needs: its name in the records' table, and the headers an export may give it (a
+    config's `[export.columns] <name> = "<header>"` names another)."""
+
+    name: str
+    headers: tuple[str, ...] = ()
+
+
 def missing(ru: str = "", en: str = "") -> Level:
     """Level 0 of every comparison: no evidence either way, weight 0."""
     return Level("missing", NO_INFO, ru, en, weighs=False)
@@ -47,6 +57,9 @@ class Comparison:
     record_columns: tuple[str, ...] = ()
     study_columns: tuple[str, ...] = ()
     levels: tuple[Level, ...] = ()
+    # Record columns this comparison alone reads, taken from the export by their headers
+    # (link.identity.linking_records); the others are every record's (records.columns).
+    export_columns: tuple[RecordColumn, ...] = ()
     # u among random pairs of the same sex: given names and patronymics are gendered,
     # and candidate pairs (blocked on gendered surnames) are nearly always same-sex.
     same_sex_u: bool = False

@@ -198,7 +198,7 @@ def _run(job: _Job) -> JobResult:
     with Store(state) as store:
         check_records(store, job.export_path, len(export.records), job.allowed.shrink)
     research_inputs = plan.while_linking(scanned, studies, export_digest)
-    tables = plan.tables(export, studies)
+    tables = plan.tables(export, studies, settings.columns)
     with stage("link", f"linking {len(export.records)} records with {len(studies)} studies"):
         linked = link_stage(state, tables, settings, answers, unchanged_but_tree,
                             scanned.root, scanned.digest, started, job.stages.show)

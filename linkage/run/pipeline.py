@@ -170,7 +170,8 @@ def links_from_state(state: Path, settings: Settings, show: bool = False,
     taken. `read_export`: for a state written before it named its inputs."""
     import json
 
-    from linkage.link.identity import records_frame, studies_frame
+    from linkage.link.comparisons import COMPARISONS
+    from linkage.link.identity import linking_records, studies_frame
     from linkage.link.persons import person_key
 
     with Store(state) as store:
@@ -186,7 +187,7 @@ def links_from_state(state: Path, settings: Settings, show: bool = False,
     if export is None or studies is None:
         raise LookupError("the state file holds no finished run")
     if last is None:
-        records = records_frame(export.records)
+        records = linking_records(export, settings.columns, COMPARISONS)
         last = link_records(records, studies_frame(studies), settings, remembered, show,
                             person_key(records))
     return last.pairs, {s.study_instance_uid: s for s in studies}, export

@@ -137,6 +137,7 @@ class LinkerMeanwhile:
 
     def __init__(self) -> None:
         self._source: Callable[[], Export] | None = None
+        self._columns: dict[str, str] = {}
         self._given = threading.Event()
         self._records = self._persons = None
         # not a daemon: a run that stops early (a bad export) lets the import finish
@@ -144,9 +145,11 @@ class LinkerMeanwhile:
         self._thread = threading.Thread(target=self._prepare, name="prepare linker")
         self._thread.start()
 
-    def give(self, source: Callable[[], Export] | None) -> None:
-        """How to get the export once read (None: the run stops, nothing to build)."""
-        self._source = source
+    def give(self, source: Callable[[], Export] | None,
+             columns: dict[str, str] | None = None) -> None:
+        """How to get the export once read (None: the run stops, nothing to build), and
+        the configured headers (`[export.columns]`)."""
+        self._source, self._columns = source, columns or {}
         self._given.set()
 
     def tables(self) -> tuple:
@@ -159,8 +162,8 @@ class LinkerMeanwhile:
         import linkage.link.pipeline  # noqa: F401
         import linkage.review.fingerprint  # noqa: F401
         import linkage.review.sheet  # noqa: F401
-        from linkage.link.comparisons import spell_ahead
-        from linkage.link.identity import records_frame
+        from linkage.link.comparisons import COMPARISONS, spell_ahead
+        from linkage.link.identity import linking_records
         from linkage.link.persons import person_key
         from linkage.link.recordlinkage_parts import load
 
@@ -168,7 +171,7 @@ class LinkerMeanwhile:
         self._given.wait()
         try:
             if self._source is not None:
-                records = records_frame(self._source().records)
+                records = linking_records(self._source(), self._columns, COMPARISONS)
                 self._persons, self._records = person_key(records), records
                 spell_ahead(records)
         except Exception:  # noqa: BLE001 - the job reads the export and raises itself
@@ -199,16 +202,20 @@ class Tables:
     """The identity tables, built only when linking or writing needs them."""
 
     def __init__(self, export: Export, studies: list[Study], names: NamesMeanwhile,
-                 linker: LinkerMeanwhile | None = None):
+                 linker: LinkerMeanwhile | None = None, columns: dict[str, str] | None = None):
         self._export, self._studies, self._names = export, studies, names
+        self._columns = columns or {}
         self._prepared = linker.tables() if linker is not None else (None, None)
 
     @cached_property
     def records(self):
-        from linkage.link.identity import records_frame
-
         prepared = self._prepared[0]
-        return prepared if prepared is not None else records_frame(self._export.records)
+        if prepared is not None:
+            return prepared
+        from linkage.link.comparisons import COMPARISONS
+        from linkage.link.identity import linking_records
+
+        return linking_records(self._export, self._columns, COMPARISONS)
 
     @property
     def persons(self):
@@ -303,7 +310,7 @@ class Plan:
                 self.linker.give(None)
             raise
         if self.linker is not None:
-            self.linker.give(reading.read)
+            self.linker.give(reading.read, settings.columns)
         return reading
 
     def while_linking(self, scanned: ScanResult, studies: list[Study], export_digest: str
@@ -319,10 +326,11 @@ class Plan:
         self.background.then_new_process(warm_up=partial(prepare_research_tables, research))
         return research
 
-    def tables(self, export: Export, studies: list[Study]) -> Tables:
+    def tables(self, export: Export, studies: list[Study], columns: dict[str, str]
+               ) -> Tables:
         """The identity tables. What the scan built lives until the job ends: the
         cyclic collector need not walk it again (`gc.freeze`; the job unfreezes)."""
-        tables = Tables(export, studies, self.names, self.linker)
+        tables = Tables(export, studies, self.names, self.linker, columns)
         gc.freeze()
         return tables
 
