@@ -480,9 +480,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def console() -> None:
     """The console script: `main`, then an exit that skips the interpreter's teardown.
-    After a large run, freeing its millions of objects one by one took 0.7 s of a 15 s
-    run (10,000 persons) with nothing left to do: every file is closed and every
-    process joined by then. Tests call `main`, which returns."""
+    After a large run, freeing its millions of objects one by one is a noticeable
+    wait with nothing left to do: every file is closed and every process joined by
+    then (benchmarks/README.md). Tests call `main`, which returns."""
     import os
 
     code = main()

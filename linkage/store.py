@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS memo (  -- the last run's link result, for the same i
     id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT NOT NULL, outputs TEXT NOT NULL,
     result BLOB NOT NULL);
 -- the outputs written from it (memo.outputs is no longer used): a row of their own,
--- since updating any column of a row rewrites the whole row, its 35 MB result too
+-- since updating any column of a row rewrites the whole row, its large result too
 -- a link result larger than MEMO_PART is kept in parts (SQLite refuses one value past
 -- a gigabyte); memo.result is then empty
 CREATE TABLE IF NOT EXISTS memo_parts (part INTEGER PRIMARY KEY, data BLOB NOT NULL);
@@ -184,8 +184,8 @@ class Store:
         try:
             self._check_ownership()
             # A new file only (an existing one keeps its pages): the link result is one
-            # 35 MB value at 10,000 persons, which 64 KiB pages store in a third of the
-            # time 4 KiB ones take, and the scan's cache rows in two thirds
+            # large value, which large pages store much faster than 4 KiB ones, and
+            # the scan's cache rows too
             self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")

@@ -44,8 +44,8 @@ from linkage.progress import Bar
 
 BATCH = 256                  # files per batch parsed in this process
 # Files per batch sent to a worker. Each round trip needs this process's GIL, which
-# the job's linker thread holds for long stretches during a first scan: with 256 the
-# two workers of a 10,000-person scan sat idle for 0.4 s while it ran.
+# the job's linker thread holds for long stretches during a first scan: with smaller
+# batches the workers sat idle while it ran.
 POOL_BATCH = 1024
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
 SAVE_EVERY_SECONDS = 0.5
@@ -271,8 +271,8 @@ class _Parsed:
         self.instances.extend(instances)
         self.digest.add(row[:3] for row in rows)
         # The folders named after a person, parsed here while the workers read the next
-        # batches rather than all at once when grouping, after the last (0.5 s at
-        # 10,000 persons that the job would wait for); grouping finds them cached.
+        # batches rather than all at once when grouping, after the last (a wait for
+        # the job otherwise); grouping finds them cached.
         for instance in instances:
             name_folder(instance.location)
 

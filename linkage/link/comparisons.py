@@ -62,7 +62,7 @@ def spell_ahead(records: pd.DataFrame) -> None:
     """Spell the records' Cyrillic name words and initials in every transliteration
     scheme now (names.schemes keeps the spellings): the name comparisons look most of
     them up, against the images' Latin names. The job does it while the folder is scanned
-    (linkage/run/schedule.py): 0.2 s at 10,000 persons the link stage no longer waits for."""
+    (linkage/run/schedule.py), so that the link stage does not wait for it."""
     words: set[str] = set()
     for column in ("surname", "given_name", "patronymic", "given_initial",
                    "patronymic_initial"):

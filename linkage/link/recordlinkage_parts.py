@@ -1,8 +1,8 @@
 """recordlinkage's Index and Compare, loaded before the package's `__init__`.
 
 `import recordlinkage` runs its `__init__`, which imports every classifier the
-library offers and its q-gram string comparisons: scikit-learn and scipy, 0.8 of the
-1.1 s the import takes (and ~60 MB), for nothing the linker uses: its scoring is its
+library offers and its q-gram string comparisons: scikit-learn and scipy, most of the
+import's time and memory, for nothing the linker uses: its scoring is its
 own, its string similarities are rapidfuzz's. The linker needs two modules:
 `recordlinkage.base` (BaseIndex, BaseCompare, BaseCompareFeature) and
 `recordlinkage.index` (Block, SortedNeighbourhood); `recordlinkage.Index()` and

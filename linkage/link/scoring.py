@@ -301,7 +301,7 @@ def score(model: Model, levels: pd.DataFrame, records: pd.DataFrame) -> pd.DataF
     columns["weight"] = total
     columns["score"] = 1.0 / (1.0 + np.power(2.0, -np.clip(total, -200, 200)))
     # one frame at once: added column by column it is 18 blocks, and every later
-    # copy would merge them again (0.3 s at 10,000 persons)
+    # copy would merge them again
     return pd.DataFrame(columns, index=levels.index)
 
 

@@ -63,8 +63,8 @@ def unit(relpath: str) -> str:
 
 def revise(files: list[tuple[str, int, str]], instances: list[Instance]) -> list[FolderRow]:
     """Rows for the report from the scan's file listing (relpath, size, kind) and its
-    instances. One pass over each, no set built per image: at 10,000 persons it runs in
-    the second process beside the link stage, and was the longest part of it."""
+    instances. One pass over each, no set built per image: for a large folder it runs
+    in the second process beside the link stage, and was the longest part of it."""
     rows: dict[str, FolderRow] = {}
 
     def row(name: str) -> FolderRow:

@@ -68,7 +68,7 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     relative (a study's path then opens its folder)."""
     t = labels(lang)
     # write-only: rows go to the file as they come (the normal mode keeps every cell as
-    # an object and took seconds more at 10,000 persons)
+    # an object)
     wb = Workbook(write_only=True)
     shown = pairs[(pairs["status"] != "").to_numpy()]
     _review_sheet(wb, t["sheet_review"], shown[shown["status"] == REVIEW], records, studies,

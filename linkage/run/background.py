@@ -27,12 +27,12 @@ class Background:
     """At most one extra process at a time, started on the first `submit` (spawn: what
     Windows does). Tasks run one after another in that process: the patient names
     parsed for the main process are then already in the cache of the revision.xlsx
-    that follows, and no process starts and imports its libraries again (0.7 s of CPU
-    at 10,000 persons, during the scan, when both cores are busy).
+    that follows, and no process starts and imports its libraries again (during the
+    scan, when both cores are busy).
 
     `then_new_process` ends that process once its tasks are done, so that it gives its
-    memory back (1.3 GB at the peak of a 10,000 person run instead of 0.9 when the
-    research tables ran where revision.xlsx was written), and prepares the next one
+    memory back (the research tables written where revision.xlsx was raised the run's
+    peak), and prepares the next one
     meanwhile. Leaving the `with` block waits for every write; leaving it on an error
     (Ctrl-C, SIGTERM, a failed stage) ends the process at once instead. Either way no
     write outlives the lock on the output folder, and a write cut short leaves only a

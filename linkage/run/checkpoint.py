@@ -3,7 +3,7 @@ scan's connection closes.
 
 SQLite in WAL mode appends each transaction to `<state>-wal`; the last connection to
 close copies the log into the state file and waits for the disk (a checkpoint). After
-a 10,000-person scan the log holds 50 MB, and that close held the job up 0.3 s while
+a large scan the log holds tens of megabytes, and that close held the job up while
 the disk wrote, before it could link. A connection held open for the whole job makes
 no other close the last one; a thread asks SQLite to copy the log once the scan is
 done and the export kept (SQLite waits on the disk without holding the interpreter),

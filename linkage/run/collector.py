@@ -2,8 +2,8 @@
 
 A scan, or the report made from it, builds hundreds of thousands of small objects
 (instances, rows, strings) that all stay alive and hold no cycles. Each time enough
-of them were allocated the collector walks every one again, finding nothing: about a
-quarter of revision.xlsx's folder-by-folder pass at 10,000 persons. Reference counting
+of them were allocated the collector walks every one again, finding nothing (a
+good part of revision.xlsx's folder-by-folder pass). Reference counting
 still frees what is dropped; only the cycle search waits until the step ends.
 """
 

@@ -84,9 +84,9 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
 
     def start_report(root: str, files: int) -> None:
         """In the second process, from what the scan stored, while the main one links
-        (a large folder only: a process costs ~0.3 s). It takes the folder names
-        parsed here when grouping: parsing them again there took 0.5 s at 10,000
-        persons."""
+        (a large folder only: starting a process costs more than a small report). It
+        takes the folder names parsed here when grouping, rather than parse them
+        again."""
         if background is not None and files >= schedule.SIZES.revision_from_files:
             background.submit(write_report_from_state, revision, state, root,
                               parse_folder_name.results())
@@ -105,8 +105,8 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
         start_report(scanned.root, scanned.counts.get("files", 0))
     studies = scanned.studies
     if started and not scanned.unchanged:
-        # beside revision.xlsx, from the studies the scan just stored: 0.2 s at 10,000
-        # persons the job no longer spends before linking
+        # beside revision.xlsx, from the studies the scan just stored: the job does not
+        # spend it before linking
         background.submit(write_studies_from_state, out / "studies.csv", state,
                           scanned.root, scanned.digest)
     else:
@@ -125,8 +125,8 @@ def write_report_from_state(path: Path, state: Path, root: str,
                             folder_names: dict[str, ParsedName | None] | None = None
                             ) -> None:
     """revision.xlsx from what the scan stored in the state file. The job's second
-    process reads it itself: handing it 100,000 instances would pickle them on the main
-    process (0.8 s at 10,000 persons, holding up the job). `folder_names`: what
+    process reads it itself: handing it every instance would pickle them on the main
+    process, holding up the job. `folder_names`: what
     `parse_folder_name` already gave in the main process."""
     from linkage.images.instance import instances_from_rows
     from linkage.reports.revision import write_report

@@ -130,7 +130,7 @@ class LinkerMeanwhile:
     classifiers: link/recordlinkage_parts.py) and the review sheet's (openpyxl), then,
     once the export is read, builds the records' identity table, groups the records
     into persons (`link.persons.person_key`) and spells their names in every scheme
-    (`link.comparisons.spell_ahead`): 0.5 s the job would spend after the scan
+    (`link.comparisons.spell_ahead`): work the job would do after the scan
     otherwise, when only the main process has work. During a first scan both cores are
     busy with the workers, and this slows the scan a little but saves its whole time
     later. Not when the last result will be reused: no linker is needed then."""
@@ -233,10 +233,10 @@ class Tables:
 @dataclass(frozen=True)
 class ResearchInputs:
     """Where the research tables' process reads the studies and the export: the scan
-    result and the export the state file keeps. Handing them over pickled cost the main
-    process 0.25 s while it wrote review.xlsx, and the other one 0.6 s to unpickle, at
-    10,000 persons; read here, they are ready before the link stage ends, while that
-    process has nothing else to do."""
+    result and the export the state file keeps. Handed over pickled, they cost the main
+    process time while it wrote review.xlsx, and the other one more to unpickle; read
+    here, they are ready before the link stage ends, while that process has nothing
+    else to do."""
 
     state: Path
     root: str               # the scan's root and listing digest (`ScanResult`)
@@ -257,7 +257,7 @@ _LOADED: dict[ResearchInputs, tuple[dict[str, Study], Export] | None] = {}
 
 
 def prepare_research_tables(inputs: ResearchInputs | None = None) -> None:
-    """In the research tables' process, ahead of them: their imports (pandas, 0.5 s),
+    """In the research tables' process, ahead of them: their imports (pandas),
     the report's plotting library and fonts, and their inputs."""
     import linkage.reports.links  # noqa: F401
     from linkage.reports.report import warm_up
@@ -272,8 +272,8 @@ def write_research_tables_from_state(out: Path, links, inputs: ResearchInputs,
                                      windows, shown=None, quality=None) -> bool:
     """The research tables, from the inputs read ahead (or now); False, writing
     nothing more, when the state file lacks them (the job then writes them itself).
-    `shown`: the pairs matches.csv lists, written there first (0.15 s at 10,000
-    persons, while the job writes review.xlsx); `quality`: the report's
+    `shown`: the pairs matches.csv lists, written there first (while the job writes
+    review.xlsx); `quality`: the report's
     (`review.report.LinkQuality`)."""
     from linkage.reports.research import write_research_tables
 

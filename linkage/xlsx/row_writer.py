@@ -1,9 +1,8 @@
 """Rows of a write-only sheet written as ready XML text, the very XML openpyxl
-writes, without openpyxl's per-cell objects and nested writer contexts (two thirds of
-review.xlsx's time at 10,000 persons, 180,000 cells) and without an lxml element per
-cell (four fifths of what was left). And the sheet's XML in UTF-8 (`Utf8Writer`), not
-ASCII with a character reference for every Cyrillic letter: 14 MB instead of 27 for the
-«Авто» sheet at 10,000 persons.
+writes, without openpyxl's per-cell objects and nested writer contexts (most of
+review.xlsx's time) and without an lxml element per cell (most of what was left). And
+the sheet's XML in UTF-8 (`Utf8Writer`), not ASCII with a character reference for
+every Cyrillic letter: about half the size.
 
 Only what our sheets hold takes this path: text, whole and decimal numbers, and
 styled cells made by `StreamedSheet.cell`. A row with anything else (a formula-like
@@ -118,8 +117,7 @@ def install(ws: WriteOnlyWorksheet) -> None:
 
 class Styled:
     """A value with a style the workbook already holds (`StreamedSheet.cell`): what a
-    row needs of a styled cell, without building openpyxl's cell object for each (a
-    third of review.xlsx's time at 10,000 persons). `style` is openpyxl's style array,
+    row needs of a styled cell, without building openpyxl's cell object for each. `style` is openpyxl's style array,
     for a row openpyxl itself writes."""
 
     __slots__ = ("value", "style_id", "style")
