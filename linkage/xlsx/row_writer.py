@@ -117,8 +117,8 @@ def install(ws: WriteOnlyWorksheet) -> None:
 
 class Styled:
     """A value with a style the workbook already holds (`StreamedSheet.cell`): what a
-    row needs of a styled cell, without building openpyxl's cell object for each. `style` is openpyxl's style array,
-    for a row openpyxl itself writes."""
+    row needs of a styled cell, without building openpyxl's cell object for each.
+    `style` is openpyxl's style array, for a row openpyxl itself writes."""
 
     __slots__ = ("value", "style_id", "style")
 
