@@ -59,10 +59,19 @@ def _ends_inside_quotes(line: str, delimiter: str, inside: bool) -> bool:
     return inside
 
 
+# The longest cell a row may hold: the csv module's default limit, checked here too, so
+# that a library in the same process that raised the module's limit (frictionless does)
+# changes nothing in how an export is read.
+CELL_LIMIT = 131_072
+
+
 def _cells(text: str, delimiter: str) -> list[str]:
     if '"' not in text:
         return text.rstrip("\r\n").split(delimiter)
-    return next(csv.reader([text], delimiter=delimiter), [])
+    cells = next(csv.reader([text], delimiter=delimiter), [])
+    if any(len(cell) > CELL_LIMIT for cell in cells):
+        raise csv.Error(f"field larger than field limit ({CELL_LIMIT})")
+    return cells
 
 
 def _looks_like_row(line: str, delimiter: str, width: int) -> bool:

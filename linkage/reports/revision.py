@@ -15,14 +15,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-
 from linkage.files import atomic_path
 from linkage.images.instance import Instance
 from linkage.names.parse import parse_dicom_name, parse_folder_name
 from linkage.names.similarity import similarity_many
-from linkage.xlsx.streamed import StreamedSheet, dimension, save
+from linkage.xlsx.book import Book, write_rows
 
 OLD_SUBFOLDERS = ("амбулаторные снимки", "стационарные снимки")
 ROOT = "(корень папки)"
@@ -159,23 +156,22 @@ def studies_by_year(instances: list[Instance]) -> dict[str, Counter]:
 
 
 def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
-    wb = Workbook(write_only=True)
-    sheet = StreamedSheet(wb, "Папки", list(zip(HEADERS, WIDTHS, strict=True)), len(rows))
-    for r in rows:
-        sheet.append([
-            r.folder, r.folder_surname, "; ".join(sorted(r.persons)[:6]), r.misfiled,
-            len(r.studies), r.images, r.bytes, r.copy_bytes, "; ".join(sorted(r.copies_in)[:4]),
-            "да" if r.pure_copy else "", r.non_image_bytes, "да" if r.images == 0 else "",
-            "; ".join(r.zips_unpacked), r.zip_bytes_unpacked])
-    sheet.finish()
-    _totals(wb.create_sheet("Итого"), rows, by_year)
-    with atomic_path(path) as tmp:
-        save(wb, tmp)
+    with atomic_path(path) as tmp, Book(tmp) as wb:
+        sheet = wb.sheet("Папки", list(zip(HEADERS, WIDTHS, strict=True)))
+        for r in rows:
+            sheet.append([
+                r.folder, r.folder_surname, "; ".join(sorted(r.persons)[:6]), r.misfiled,
+                len(r.studies), r.images, r.bytes, r.copy_bytes,
+                "; ".join(sorted(r.copies_in)[:4]), "да" if r.pure_copy else "",
+                r.non_image_bytes, "да" if r.images == 0 else "",
+                "; ".join(r.zips_unpacked), r.zip_bytes_unpacked])
+        sheet.finish()
+        _totals(wb, "Итого", rows, by_year)
 
 
-def _totals(ws, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = 16
+def _totals(wb: Book, title: str, rows: list[FolderRow], by_year: dict[str, Counter]
+            ) -> None:
+    ws = wb.plain_sheet(title, [44, 16])
     lines: list[list] = [[label, value] for label, value in (
         ("Папок", len(rows)), ("Байт всего", sum(r.bytes for r in rows)),
         ("Байт копий снимков", sum(r.copy_bytes for r in rows)),
@@ -186,21 +182,18 @@ def _totals(ws, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
         ("Архивов, распакованных рядом", sum(len(r.zips_unpacked) for r in rows)))]
     lines.append([])
     modalities = sorted({m for counts in by_year.values() for m in counts})
-    start = len(lines) + 1
+    start = len(lines)          # (0-based) the table's header row
     lines.append(["Исследований по годам", *modalities])
     for year in sorted(by_year):
         lines.append([year, *(by_year[year].get(m, 0) for m in modalities)])
-    last = len(lines)
+    last = len(lines) - 1
+    write_rows(ws, wb, lines)
     if modalities and by_year:
-        chart = BarChart()
-        chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-        chart.title = "Исследований по годам и видам"
-        data = Reference(ws, min_col=2, max_col=1 + len(modalities), min_row=start,
-                         max_row=last)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=last))
-        chart.width, chart.height = 24, 9
-        ws.add_chart(chart, f"A{last + 2}")
-    ws.calculate_dimension = dimension(max(2, 1 + len(modalities)), last)
-    for line in lines:
-        ws.append(line)
+        chart = wb.wb.add_chart({"type": "column", "subtype": "stacked"})
+        for i, _ in enumerate(modalities, start=1):
+            chart.add_series({"name": [title, start, i],
+                              "categories": [title, start + 1, 0, last, 0],
+                              "values": [title, start + 1, i, last, i]})
+        chart.set_title({"name": "Исследований по годам и видам"})
+        chart.set_size({"width": 900, "height": 340})
+        ws.insert_chart(last + 2, 0, chart)

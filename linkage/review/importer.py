@@ -72,9 +72,11 @@ def read_decisions(path: Path) -> SheetAnswers:
     values = _FormulaValues(path)
     for ws in workbook.worksheets:
         ws.reset_dimensions()    # some writers store no (or a wrong) sheet size
-        rows = (values.row(ws.title, cells) for cells in ws.iter_rows())
+        read: set[int] = set()       # the columns whose formulas are worth a value
+        rows = (values.row(ws.title, cells, read) for cells in ws.iter_rows())
         headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         if DECISION_HEADER in headers and all(k in headers for k in KEY_COLUMNS):
+            read.update(_read_columns(headers))
             found.sheet(ws.title, headers, rows)
     if not found.sheets:
         found.problems.append(f"no sheet has the columns «{DECISION_HEADER}», record_id and "
@@ -167,15 +169,28 @@ class _Found:
 _NO_VALUE = object()     # a formula whose value the spreadsheet did not save
 
 
+def _read_columns(headers: list[str]) -> set[int]:
+    """The columns the import reads: the decision, the keys, the comment, the record's
+    name and birth date, the fingerprints (not, say, «Путь к копии», a formula in
+    every row)."""
+    names = [DECISION_HEADER, *KEY_COLUMNS, *FP_COLUMNS,
+             *(LABELS[lang][key] for lang in LABELS for key in ("comment", "rec_name",
+                                                                "rec_birth"))]
+    return {i for i, header in enumerate(headers) if header in names}
+
+
 class _FormulaValues:
     """Cell values, formulas replaced by the value the spreadsheet saved for them. The
-    workbook is opened a second time (values only) just when a formula is met."""
+    workbook is opened a second time (values only) just when a formula is met in a
+    column the import reads; elsewhere a formula reads as nothing."""
 
     def __init__(self, path: Path):
         self.path, self._cached = path, None
 
-    def row(self, title: str, cells) -> tuple:
-        return tuple(self._value(title, c) if c.data_type == "f" else c.value for c in cells)
+    def row(self, title: str, cells, read: set[int]) -> tuple:
+        return tuple(c.value if c.data_type != "f" else
+                     self._value(title, c) if i in read else None
+                     for i, c in enumerate(cells))
 
     def _value(self, title: str, cell):
         if self._cached is None:

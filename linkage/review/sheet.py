@@ -14,12 +14,6 @@ from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from linkage.config import Thresholds
 from linkage.files import atomic_path
@@ -29,11 +23,10 @@ from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, write_stamp
 from linkage.text import iso_date as _iso
-from linkage.xlsx.streamed import TOP_WRAP, StreamedSheet, dimension, save
+from linkage.xlsx.book import TOP, TOP_WRAP, Book, Formula, write_rows
 
-GREEN = PatternFill("solid", fgColor="C6EFCE")
-RED = PatternFill("solid", fgColor="FFC7CE")
-TOP = Alignment(vertical="top")
+GREEN = "#C6EFCE"
+RED = "#FFC7CE"
 
 FILLS = {AGREE: GREEN, AGAINST: RED}
 # A probability as a word and a rounded percentage («почти наверняка 99.9%»): the cell
@@ -67,9 +60,13 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     else those of `pairs`); `images_root`: the scanned folder, to which the paths are
     relative (a study's path then opens its folder)."""
     t = labels(lang)
-    # write-only: rows go to the file as they come (the normal mode keeps every cell as
-    # an object)
-    wb = Workbook(write_only=True)
+    with atomic_path(path) as tmp, Book(tmp) as wb:
+        _sheets(wb, pairs, records, studies, study_info, thresholds, lang, stamp,
+                comparisons, control, quality, histogram, images_root, t)
+
+
+def _sheets(wb: Book, pairs, records, studies, study_info, thresholds, lang, stamp,
+            comparisons, control, quality, histogram, images_root, t) -> None:
     shown = pairs[(pairs["status"] != "").to_numpy()]
     _review_sheet(wb, t["sheet_review"], shown[shown["status"] == REVIEW], records, studies,
                   study_info, t, lang, comparisons, images_root=images_root)
@@ -83,11 +80,9 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     _lonely_studies(wb, t["sheet_lonely"],
                     [s for uid, s in study_info.items() if uid not in linked_studies], t)
     _lonely_records(wb, t["sheet_unmatched"], records[~records.index.isin(linked_records)], t)
-    _summary(wb.create_sheet(t["sheet_summary"]), pairs, records, study_info, thresholds, t,
-             quality, histogram)
+    _summary(wb, t["sheet_summary"], pairs, records, study_info, thresholds, t, quality,
+             histogram)
     write_stamp(wb, stamp or SheetStamp())
-    with atomic_path(path) as tmp:
-        save(wb, tmp)
 
 
 def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, comparisons,
@@ -96,13 +91,12 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
     (without a key: the import passes it by)."""
     columns = _review_columns(t)
     col = {name: i for i, (name, _) in enumerate(columns, start=1)}
-    sheet = StreamedSheet(wb, title, columns, len(pairs) + bool(note),
-                          hidden_from=col[KEY_COLUMNS[0]])
+    sheet = wb.sheet(title, columns, hidden_from=col[KEY_COLUMNS[0]])
     ws = sheet.ws
     if note:
-        sheet.append([sheet.cell(note, alignment=TOP)], height=15)
+        sheet.append([sheet.cell(note, **TOP)], height=15)
 
-    def fills(row) -> dict[int, PatternFill]:
+    def fills(row) -> dict[int, str]:
         """Each comparison colours its own cells, as its level's kind says."""
         out = {}
         for comp in comparisons:
@@ -133,11 +127,11 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
         cells = []
         lines = 1
         for c, value in enumerate(values, start=1):
-            style = {"alignment": TOP_WRAP if c in wrapped else TOP}
+            style = dict(TOP_WRAP if c in wrapped else TOP)
             if c in painted:
-                style["fill"] = painted[c]
+                style["bg_color"] = painted[c]
             if c == score_column:
-                style["number_format"] = PROBABILITY[lang]
+                style["num_format"] = PROBABILITY[lang]
             if c in wrapped:
                 lines = max(lines, -(-len(str(value or "")) // max(wrapped[c] - 1, 1)))
             cells.append(sheet.cell(value, **style))
@@ -193,17 +187,14 @@ def _answer_cells(ws, rows: int, col: dict[str, int], t: dict[str, str], lang: s
     """On paper, what a decision needs, up to the comment (not the path or the IDs);
     on screen, the answer cells take only да / нет / не знаю (500 rows more, for
     rows a reviewer adds)."""
-    ws.print_area = f"A1:{get_column_letter(col[t['comment']])}{max(rows, 2)}"
-    decision_col = get_column_letter(col[t["decision"]])
-    choices = ",".join(CHOICES[lang])
-    validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
-                                showErrorMessage=True, errorTitle=t["decision"],
-                                error=" / ".join(CHOICES[lang]))
-    ws.data_validations.append(validation)     # (write-only sheets have no add_ method)
-    validation.add(f"{decision_col}2:{decision_col}{max(rows, 2) + 500}")
+    ws.print_area(0, 0, max(rows, 2) - 1, col[t["comment"]] - 1)
+    decision = col[t["decision"]] - 1
+    ws.data_validation(1, decision, max(rows, 2) + 499, decision, {
+        "validate": "list", "source": list(CHOICES[lang]), "ignore_blank": True,
+        "error_title": t["decision"], "error_message": " / ".join(CHOICES[lang])})
 
 
-def folder_link(location: str, images_root: str | None) -> str:
+def folder_link(location: str, images_root: str | None) -> str | Formula:
     """The study's path as a link that opens its folder (for a file in a zip, the
     zip's folder) in Explorer, as a HYPERLINK formula; the path as text without a root,
     or when the link would be too long for one or cannot be written."""
@@ -215,7 +206,7 @@ def folder_link(location: str, images_root: str | None) -> str:
     if len(link) > _LONGEST_LINK or not link.isprintable() or _surrogates(link):
         return location     # (a name in bytes of another encoding cannot be linked)
     quoted = [text.replace('"', '""') for text in (link, location)]
-    return f'=HYPERLINK("{quoted[0]}","{quoted[1]}")'
+    return Formula(f'=HYPERLINK("{quoted[0]}","{quoted[1]}")', location)
 
 
 def _surrogates(text: str) -> bool:
@@ -240,11 +231,11 @@ def _auto_sheet(wb, title, pairs, records, study_info, t, lang) -> None:
                (t["rec_birth"], 11), (t["img_birth"], 11), (t["img_folder"], 24),
                (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
                (KEY_COLUMNS[1], 30)]
-    sheet = StreamedSheet(wb, title, columns, len(pairs))
+    sheet = wb.sheet(title, columns)
     for row in pairs.sort_values(["score", "record_id", "study_instance_uid"],
                                  ascending=[False, True, True], kind="stable").itertuples():
         rec, info = record_rows[row.record_id], study_info[row.study_instance_uid]
-        sheet.append([sheet.cell(float(row.score), number_format=PROBABILITY[lang]),
+        sheet.append([sheet.cell(float(row.score), num_format=PROBABILITY[lang]),
                       rec["full_name"],
                       info.patient_name, rec["birth_date"], _iso(info.birth_date),
                       info.name_folder or info.folder, _iso(info.study_date), row.reason,
@@ -253,11 +244,11 @@ def _auto_sheet(wb, title, pairs, records, study_info, t, lang) -> None:
 
 
 def _lonely_studies(wb, title, studies, t) -> None:
-    sheet = StreamedSheet(wb, title, [(t["img_folder"], 28), (t["img_name"], 30),
-                               (t["img_decoding"], 16), (t["img_birth"], 11), (t["img_sex"], 6),
-                               (t["img_id"], 12), (t["img_date"], 11), (t["img_modality"], 7),
-                               (t["img_description"], 26), (t["img_path"], 50),
-                               (KEY_COLUMNS[1], 30)], len(studies))
+    sheet = wb.sheet(title, [(t["img_folder"], 28), (t["img_name"], 30),
+                             (t["img_decoding"], 16), (t["img_birth"], 11), (t["img_sex"], 6),
+                             (t["img_id"], 12), (t["img_date"], 11), (t["img_modality"], 7),
+                             (t["img_description"], 26), (t["img_path"], 50),
+                             (KEY_COLUMNS[1], 30)])
     for s in sorted(studies, key=lambda s: (s.name_folder or s.folder, s.study_date)):
         sheet.append([s.name_folder or s.folder, s.patient_name, s.name_decoding,
                       _iso(s.birth_date), s.sex, s.patient_id, _iso(s.study_date), s.modalities,
@@ -266,23 +257,18 @@ def _lonely_studies(wb, title, studies, t) -> None:
 
 
 def _lonely_records(wb, title, records, t) -> None:
-    sheet = StreamedSheet(wb, title, [(t["rec_id"], 10), (t["rec_name"], 32), (t["rec_birth"], 11),
-                               (t["rec_sex"], 6), (t["rec_case"], 12), (t["rec_admission"], 11),
-                               (t["rec_surgery"], 11), (KEY_COLUMNS[0], 12)], len(records))
+    sheet = wb.sheet(title, [(t["rec_id"], 10), (t["rec_name"], 32), (t["rec_birth"], 11),
+                             (t["rec_sex"], 6), (t["rec_case"], 12), (t["rec_admission"], 11),
+                             (t["rec_surgery"], 11), (KEY_COLUMNS[0], 12)])
     for rec in records.sort_values("full_name").itertuples(index=False):
         sheet.append([rec.record_id, rec.full_name, rec.birth_date, rec.sex,
                       rec.case_number, rec.admission_date, rec.surgery_date, rec.record_id])
     sheet.finish()
 
 
-def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "",
-             histogram: np.ndarray | None = None) -> None:
-    ws.column_dimensions["A"].width = 36
-    ws.column_dimensions["B"].width = 12
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+def _summary(wb: Book, title: str, pairs, records, study_info, thresholds, t,
+             quality: str = "", histogram: np.ndarray | None = None) -> None:
+    ws = wb.plain_sheet(title, [36, 12])
     counts = pairs["status"].value_counts()
     rows = [[t["what"], t["count"]], [t["n_studies"], len(study_info)],
             [t["n_records"], len(records)]]
@@ -292,7 +278,7 @@ def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "",
     if quality:
         rows.append([t["control_estimate"], quality])
     rows.append([])
-    start = len(rows) + 1
+    start = len(rows)           # (0-based) the histogram's header row
     rows.append([t["bin"], t["pairs"]])
     edges = np.round(np.arange(0, 1.0001, 0.05), 2)
     hist = histogram if histogram is not None else \
@@ -300,20 +286,15 @@ def _summary(ws, pairs, records, study_info, thresholds, t, quality: str = "",
     for edge, n in zip(edges[:-1], hist, strict=True):
         rows.append([f"{edge:.2f}" + (" ▲" if edge <= thresholds.review < edge + 0.05 or
                                       edge <= thresholds.auto < edge + 0.05 else ""), int(n)])
-    last = len(rows)
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = f"{t['chart']} ({t['thr_review']} {thresholds.review}, " \
-                  f"{t['thr_auto']} {thresholds.auto}: ▲)"
-    chart.y_axis.title = t["pairs"]
-    chart.x_axis.title = t["bin"]
-    data = Reference(ws, min_col=2, min_row=start, max_row=last)
-    cats = Reference(ws, min_col=1, min_row=start + 1, max_row=last)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(cats)
-    chart.legend = None
-    chart.width, chart.height = 24, 9
-    ws.add_chart(chart, f"A{last + 2}")
-    ws.calculate_dimension = dimension(2, last)
-    for row in rows:
-        ws.append(row)
+    last = len(rows) - 1
+    write_rows(ws, wb, rows)
+    chart = wb.wb.add_chart({"type": "column"})
+    chart.add_series({"name": [title, start, 1], "categories": [title, start + 1, 0, last, 0],
+                      "values": [title, start + 1, 1, last, 1]})
+    chart.set_title({"name": f"{t['chart']} ({t['thr_review']} {thresholds.review}, "
+                             f"{t['thr_auto']} {thresholds.auto}: ▲)"})
+    chart.set_y_axis({"name": t["pairs"]})
+    chart.set_x_axis({"name": t["bin"]})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 900, "height": 340})
+    ws.insert_chart(last + 2, 0, chart)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from linkage.xlsx.book import Book, write_rows
+
 STAMP_SHEET = "linkage"
 
 
@@ -32,16 +34,11 @@ class SheetStamp:
                           state_path)
 
 
-def write_stamp(wb: Workbook, stamp: SheetStamp) -> None:
-    ws = wb.create_sheet(STAMP_SHEET)
-    rows = [[key, str(getattr(stamp, key))] for key in ("sheet_id", "written_at",
-                                                        "decisions_seen", "state_id",
-                                                        "state_path")]
-    # its size at its top, which a write-only sheet cannot work out (see review.sheet)
-    ws.calculate_dimension = lambda: f"A1:B{len(rows)}"
-    for row in rows:
-        ws.append(row)
-    ws.sheet_state = "hidden"
+def write_stamp(wb: Book, stamp: SheetStamp) -> None:
+    ws = wb.wb.add_worksheet(STAMP_SHEET)
+    write_rows(ws, wb, [[key, str(getattr(stamp, key))] for key in (
+        "sheet_id", "written_at", "decisions_seen", "state_id", "state_path")])
+    ws.hide()
 
 
 def read_stamp(wb: Workbook) -> SheetStamp:
@@ -58,7 +55,8 @@ def read_stamp(wb: Workbook) -> SheetStamp:
 def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
     """Give an unchanged sheet a new run's stamp without writing it again: a run hands
     out a sheet of its own even when nothing changed, so an old copy stays older.
-    Only the stamp's member of the workbook changes; False when it is not found."""
+    Only the member that holds the stamp's texts changes (the shared strings, or an
+    older sheet's stamp sheet); False when it is not found."""
     old_id = f">{old.sheet_id}<".encode()
     if not old.sheet_id or old.decisions_seen != new.decisions_seen \
             or old.state_id != new.state_id:
@@ -68,8 +66,9 @@ def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
     with zipfile.ZipFile(path) as source:
         members = [(info, source.read(info)) for info in source.infolist()]
     found = [i for i, (info, data) in enumerate(members)
-             if info.filename.startswith("xl/worksheets/") and old_id in data
-             and len(data) < 100_000]
+             if (info.filename == "xl/sharedStrings.xml" or
+                 info.filename.startswith("xl/worksheets/") and len(data) < 100_000)
+             and data.count(old_id) == 1]
     if len(found) != 1:
         return False
     info, data = members[found[0]]

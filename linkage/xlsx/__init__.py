@@ -1,1 +1,1 @@
-"""Writing large xlsx sheets row by row (the review sheet, the folder audit)."""
+"""Writing xlsx workbooks (the review sheet, the folder audit) with XlsxWriter."""

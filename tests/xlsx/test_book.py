@@ -1,0 +1,82 @@
+"""xlsx/book.py: every value written by its type (a text stays text, whatever it looks
+like; a formula keeps the value a reader without a calculator shows), styles, hidden
+columns, the frozen header and the filter; the file opens with openpyxl (values,
+fills, formats) and in LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from linkage.xlsx.book import TOP_WRAP, Book, Formula
+
+ROWS = [
+    ["=1+1", "0012", "https://example.org", "01.02.1960", "IVANOV^IVAN\x01", 0.97, 12, None,
+     "", "Щукина «Ю»"],
+    [Formula('=HYPERLINK("file:///tmp/a b","a b")', "a b"), "TRUE", "#N/A", 1e20, -3,
+     float("nan"), True, "  spaced ", "a<b&c>", "x"],
+]
+
+
+@pytest.fixture()
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "b.xlsx"
+    with Book(path) as wb:
+        sheet = wb.sheet("Лист", [(f"col{i}", 10 + i) for i in range(10)], hidden_from=9)
+        for i, row in enumerate(ROWS):
+            sheet.append(row, height=30 if i else None)
+        sheet.append([sheet.cell(0.5, bg_color="#C6EFCE", num_format="0%", **TOP_WRAP),
+                      sheet.cell("", bg_color="#FFC7CE")])
+        sheet.finish()
+    return path
+
+
+def test_texts_stay_texts_and_numbers_numbers(book: Path) -> None:
+    ws = load_workbook(book)["Лист"]
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=3)]
+    assert values[0] == ["=1+1", "0012", "https://example.org", "01.02.1960",
+                         "IVANOV^IVAN\\x01", 0.97, 12, None, None, "Щукина «Ю»"]
+    assert [ws.cell(row=2, column=c).data_type for c in (1, 2, 3)] == ["s", "s", "s"]
+    assert values[1][0] == '=HYPERLINK("file:///tmp/a b","a b")'
+    assert values[1][1:5] == ["TRUE", "#N/A", 1e20, -3]
+    assert values[1][5] == "nan" and values[1][6] is True and values[1][7] == "  spaced "
+    assert not ws.cell(row=2, column=3).hyperlink          # a text that looks like a URL
+    cached = load_workbook(book, data_only=True)["Лист"]
+    assert cached["A3"].value == "a b"                     # the formula's saved value
+
+
+def test_styles_columns_header_and_filter(book: Path) -> None:
+    ws = load_workbook(book)["Лист"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:J4"
+    assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert ws.column_dimensions["I"].hidden and ws.column_dimensions["J"].hidden
+    assert not ws.column_dimensions["H"].hidden
+    assert ws.column_dimensions["B"].width == pytest.approx(11, abs=1)
+    assert ws["A4"].fill.fgColor.rgb.endswith("C6EFCE") and ws["A4"].number_format == "0%"
+    assert ws["A4"].alignment.wrap_text and ws["B4"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws.row_dimensions[3].height == 30
+    assert ws.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_texts_are_shared_strings(book: Path) -> None:
+    with zipfile.ZipFile(book) as archive:
+        shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "Щукина «Ю»" in shared and "inlineStr" not in sheet
+    assert '<dimension ref="A1:J4"/>' in sheet[:1000]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_reads_it(book: Path, tmp_path: Path) -> None:
+    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "csv", "--outdir", str(tmp_path), str(book)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "b.csv").read_text(encoding="utf-8", errors="replace")
+    assert "0012" in text and "=1+1" in text and "https://example.org" in text
