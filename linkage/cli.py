@@ -155,7 +155,9 @@ def cmd_links(args) -> int:
             raise JobError(f"the state file {state} holds no finished run; run `linkage "
                            "run` first") from None
     written = _write_links(out, state, pairs, study_info, export, settings, key, args)
-    linked = (pairs["status"].isin(["auto", "confirmed"])).sum()
+    from linkage.link.status import LINKED
+
+    linked = (pairs["status"].isin(LINKED)).sum()
     print(f"{linked} links" + (" (pseudonymised)" if key else ""))
     for name, path in written.items():
         print(f"{name}: {path}")

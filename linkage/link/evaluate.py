@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-LINKED = ("auto", "confirmed")
+from linkage.link.status import LINKED
+
 PROPOSED = ("auto", "review", "confirmed")
 
 

@@ -37,6 +37,7 @@ from linkage.names.morph import two_given_names
 from linkage.names.similarity import similarity_many
 
 AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
+LINKED = (AUTO, CONFIRMED)      # what outcome studies take as a link
 AMBIGUITY_BITS = 6.0   # two people within 2**6 = 64x of each other: too close to call
 
 

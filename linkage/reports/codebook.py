@@ -11,11 +11,12 @@ import json
 from pathlib import Path
 
 from linkage.files import atomic_path
+from linkage.link.status import LINKED
 from linkage.reports.cohort import FOLLOW_UP_MONTHS, MODALITIES, PHASES, cohort_columns
 from linkage.reports.links import LINK_COLUMNS
 from linkage.reports.release import Release
 
-HOW = ["auto", "confirmed"]
+HOW = list(LINKED)
 PHASE_VALUES = ["pre-operative", "stay", "early post-operative", "follow-up", "earlier"]
 PHASE_RU = {"preop": "до операции", "stay": "во время госпитализации",
             "early_postop": "ранний послеоперационный период", "followup": "отдалённый период"}

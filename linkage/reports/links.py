@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkage.files import write_csv
-from linkage.link.status import AUTO, CONFIRMED
+from linkage.link.status import CONFIRMED, LINKED
 from linkage.reports.release import Release
 from linkage.reports.timeline import Windows, days_between, phase, region
 from linkage.text import iso_date as _iso
@@ -40,7 +40,7 @@ def read_key(path: str | Path) -> bytes:
 
 def linked(pairs: pd.DataFrame) -> pd.DataFrame:
     """Auto and confirmed links, one row per (record, study)."""
-    return pairs[pairs["status"].isin([AUTO, CONFIRMED])].sort_values(
+    return pairs[pairs["status"].isin(LINKED)].sort_values(
         ["record_id", "study_instance_uid"])
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from linkage.config import Thresholds
 from linkage.files import atomic_path
 from linkage.link.comparisons import AGAINST, AGREE, COMPARISONS, Comparison
-from linkage.link.status import AUTO, CONFIRMED, REVIEW
+from linkage.link.status import LINKED, REVIEW
 from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, write_stamp
@@ -73,7 +73,7 @@ def _sheets(wb: Book, pairs, records, studies, study_info, thresholds, lang, sta
     if control is not None and len(control):
         _review_sheet(wb, t["sheet_control"], control, records, studies, study_info, t, lang,
                       comparisons, note=t["control_note"], images_root=images_root)
-    _auto_sheet(wb, t["sheet_auto"], shown[shown["status"].isin([AUTO, CONFIRMED])],
+    _auto_sheet(wb, t["sheet_auto"], shown[shown["status"].isin(LINKED)],
                 records, study_info, t, lang)
     linked_studies = set(shown["study_instance_uid"])
     linked_records = set(shown["record_id"])

@@ -1,7 +1,7 @@
 """Work that goes on in a second process while the job does something else.
 
 The link stage uses one core; on the users' two- or four-core workstations the other
-sits idle while revision.xlsx, a pure-Python openpyxl write of one row per folder,
+sits idle while revision.xlsx, a pure-Python write of one row per folder,
 could be written; and a large export is read there while the folder is scanned. Each
 write is still whole or not at all (linkage.files), and the job waits for it, and
 raises its error, before any other output is replaced.

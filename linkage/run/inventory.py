@@ -115,7 +115,7 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     if report_due and not started:
         with Store(state) as store:
             files = _listing(store, scanned.root)
-        from linkage.reports.revision import write_report  # openpyxl: only now
+        from linkage.reports.revision import write_report  # XlsxWriter: only now
 
         write_report(revision, files, scanned.instances)
     return scanned, studies

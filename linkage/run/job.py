@@ -43,10 +43,10 @@ from linkage.run.pipeline import (
     remember_run,
     write_quality_files,
 )
-from linkage.run.schedule import OutputJob, Plan, ResearchInputs, Tables, write_outputs
+from linkage.run.schedule import IdentityTables, OutputJob, Plan, ResearchInputs, write_outputs
 from linkage.store import STATE_NAME, Store, now, remember_state
 
-# pandas, openpyxl and the linker are imported where they are used: the scan starts
+# pandas, XlsxWriter and the linker are imported where they are used: the scan starts
 # sooner, and the thread that prepares the linker meanwhile loads them
 # (`schedule.LinkerMeanwhile`).
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ class _Written:
     quality: Estimate            # the control sample's estimate
 
 
-def _outputs(job: _Job, linked: Linked, answers: Answers, tables: Tables,
+def _outputs(job: _Job, linked: Linked, answers: Answers, tables: IdentityTables,
              studies: list[Study], export: Export, research_inputs: ResearchInputs | None
              ) -> _Written:
     """Every output, or none written again when the last run's still stand."""
@@ -232,14 +232,14 @@ def _outputs(job: _Job, linked: Linked, answers: Answers, tables: Tables,
                                          job.settings.control_sample)
     outputs = {label: out / name for label, name in _OUTPUTS.items()}
     research = {label: out / name for label, name in _RESEARCH.items()}
-    keep = None if linked.reused else partial(reuse.keep_result, state, linked.inputs,
+    keep_result = None if linked.reused else partial(reuse.keep_result, state, linked.inputs,
                                               linked.result)
     try:
         job.background.wait()
     except Exception:           # (Ctrl-C stops at once, keeping nothing more)
-        if keep is not None:
+        if keep_result is not None:
             with contextlib.suppress(Exception):    # the write's own error is the one
-                keep()
+                keep_result()
         raise
     pause_for_tests("outputs")     # (the sheet saved during a run, in the tests)
     sheet = outputs["review sheet"]
@@ -262,7 +262,7 @@ def _outputs(job: _Job, linked: Linked, answers: Answers, tables: Tables,
                   {s.study_instance_uid: s for s in studies}, export, job.settings,
                   linked.stamp, (control, quality.line(), quality.line_ru()),
                   str(job.images.resolve())),
-        job.background, research_inputs, keep, place)
+        job.background, research_inputs, keep_result, place)
     return _Written(outputs, "link" if linked.reused else "", placed[0] if placed else None,
                     quality)
 

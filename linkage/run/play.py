@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from linkage.config import Settings
 from linkage.link.evaluate import Truth, evaluate
+from linkage.link.status import LINKED
 from linkage.review.importer import import_review
 from linkage.review.labels import DECISION_HEADER, KEY_COLUMNS
 from linkage.run.job import run_job
@@ -56,7 +57,7 @@ def _asked(pairs) -> set[tuple[str, str]]:
 
 
 def _linked(pairs) -> set[tuple[str, str]]:
-    shown = pairs[pairs["status"].isin(["auto", "confirmed"])]
+    shown = pairs[pairs["status"].isin(LINKED)]
     return set(zip(shown["record_id"], shown["study_instance_uid"], strict=True))
 
 

@@ -127,7 +127,7 @@ def _size(path: Path) -> int:
 class LinkerMeanwhile:
     """A thread, while the export is read and the folder scanned, that imports the
     linker's libraries (pandas, and recordlinkage's Index and Compare without its
-    classifiers: link/recordlinkage_parts.py) and the review sheet's (openpyxl), then,
+    classifiers: link/recordlinkage_parts.py) and the review sheet's (XlsxWriter), then,
     once the export is read, builds the records' identity table, groups the records
     into persons (`link.persons.person_key`) and spells their names in every scheme
     (`link.comparisons.spell_ahead`): work the job would do after the scan
@@ -145,7 +145,7 @@ class LinkerMeanwhile:
         self._thread = threading.Thread(target=self._prepare, name="prepare linker")
         self._thread.start()
 
-    def give(self, source: Callable[[], Export] | None,
+    def export_from(self, source: Callable[[], Export] | None,
              columns: dict[str, str] | None = None) -> None:
         """How to get the export once read (None: the run stops, nothing to build), and
         the configured headers (`[export.columns]`)."""
@@ -192,13 +192,13 @@ class NamesMeanwhile:
             names = sorted({i.patient_name for i in scanned.instances})
             self._parsing = self._background.submit(paused_call, parse_dicom_names, names)
 
-    def take(self) -> None:
+    def seed_cache(self) -> None:
         if self._parsing is not None:
             parse_dicom_name.seed(self._parsing.result())
             self._parsing = None
 
 
-class Tables:
+class IdentityTables:
     """The identity tables, built only when linking or writing needs them."""
 
     def __init__(self, export: Export, studies: list[Study], names: NamesMeanwhile,
@@ -224,7 +224,7 @@ class Tables:
 
     @cached_property
     def studies(self):
-        self._names.take()
+        self._names.seed_cache()
         from linkage.link.identity import studies_frame
 
         return studies_frame(self._studies)
@@ -307,10 +307,10 @@ class Plan:
             reading = ExportReading(path, settings, digest, self.state, self.background)
         except BaseException:
             if self.linker is not None:
-                self.linker.give(None)
+                self.linker.export_from(None)
             raise
         if self.linker is not None:
-            self.linker.give(reading.read, settings.columns)
+            self.linker.export_from(reading.read, settings.columns)
         return reading
 
     def while_linking(self, scanned: ScanResult, studies: list[Study], export_digest: str
@@ -327,10 +327,10 @@ class Plan:
         return research
 
     def tables(self, export: Export, studies: list[Study], columns: dict[str, str]
-               ) -> Tables:
+               ) -> IdentityTables:
         """The identity tables. What the scan built lives until the job ends: the
         cyclic collector need not walk it again (`gc.freeze`; the job unfreezes)."""
-        tables = Tables(export, studies, self.names, self.linker, columns)
+        tables = IdentityTables(export, studies, self.names, self.linker, columns)
         gc.freeze()
         return tables
 
@@ -342,7 +342,7 @@ class OutputJob:
     outputs: dict[str, Path]       # label -> path of the job's own outputs
     research: dict[str, Path]      # label -> path of the research tables
     linked: LinkResult
-    tables: Tables
+    tables: IdentityTables
     study_info: dict[str, Study]
     export: Export
     settings: Settings
@@ -353,12 +353,12 @@ class OutputJob:
 
 def write_outputs(job: OutputJob, background: Background,
                   research_inputs: ResearchInputs | None = None,
-                  keep: Callable[[], None] | None = None,
+                  keep_result: Callable[[], None] | None = None,
                   place: Callable[[Path], Path] | None = None) -> dict[str, Path]:
     """The sheet first: if it cannot be written, no other output was replaced. The
     research tables (and, there, matches.csv) are written meanwhile into a staging
     folder by the second process, from `research_inputs`, for a large folder, and moved
-    beside the sheet only once it is written. `keep` keeps the link result, before the
+    beside the sheet only once it is written. `keep_result` keeps the link result, before the
     sheet is written. The sheet is written into the staging folder too, and `place`
     puts it where it belongs (see review.handover) before the others are moved."""
     from linkage.reports.links import linked as linked_pairs
@@ -376,8 +376,8 @@ def write_outputs(job: OutputJob, background: Background,
             write_research_tables_from_state, staging.path, links, research_inputs,
             settings.windows, pairs[pairs["status"] != ""], quality)
         try:
-            if keep is not None:
-                keep()
+            if keep_result is not None:
+                keep_result()
             new_sheet = staging.path / f".{sheet.name}"   # (a dot: commit leaves it)
             write_review(new_sheet, pairs, job.tables.records, job.tables.studies,
                          job.study_info, settings.thresholds, settings.lang, job.stamp,
