@@ -10,6 +10,7 @@ columns by header: sorting, filtering, deleting rows or adding columns is safe.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 import numpy as np
@@ -23,7 +24,7 @@ from linkage.review.fingerprint import record_fingerprints, study_fingerprints
 from linkage.review.labels import CHOICES, FP_COLUMNS, KEY_COLUMNS, labels
 from linkage.review.stamp import SheetStamp, write_stamp
 from linkage.text import iso_date as _iso
-from linkage.xlsx.book import TOP, TOP_WRAP, Book, Formula, write_rows
+from linkage.xlsx.book import TOP, TOP_WRAP, Book, Link, write_rows
 
 GREEN = "#C6EFCE"
 RED = "#FFC7CE"
@@ -36,8 +37,6 @@ PROBABILITY = {
     "en": '[>=0.995]"almost certain "0.0%;[>=0.9]"likely "0.0%;"doubtful "0.0%',
 }
 PROBABILITY_WIDTH = 21
-# HYPERLINK takes a link of at most 255 characters; a longer path stays plain text
-_LONGEST_LINK = 255
 
 
 def _days(study_date: str, admission: str) -> str:
@@ -109,6 +108,23 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
                ("reason", "attention", "rec_name", "img_name", "img_folder", "img_description")}
     score_column = col[t["score"]]
 
+    def style(c: int, colour: str = "") -> dict:
+        props = dict(TOP_WRAP if c in wrapped else TOP)
+        if colour:
+            props["bg_color"] = colour
+        if c == score_column:
+            props["num_format"] = PROBABILITY[lang]
+        return props
+
+    # each column's format, and a painted one made once per column and colour
+    plain = [sheet.format(**style(c)) for c in range(1, len(columns) + 1)]
+    made: dict[tuple[int, str], object] = {}
+
+    def painted(c: int, colour: str):
+        if (c, colour) not in made:
+            made[c, colour] = sheet.format(**style(c, colour))
+        return made[c, colour]
+
     # only the rows this sheet shows (a thousand of tens of thousands)
     records = records[records.index.isin(set(pairs["record_id"]))]
     studies = studies[studies.index.isin(set(pairs["study_instance_uid"]))]
@@ -123,20 +139,13 @@ def _review_sheet(wb, title, pairs, records, studies, study_info, t, lang, compa
                            record_rows[row.record_id], study_rows[row.study_instance_uid],
                            study_info[row.study_instance_uid], images_root) + \
             [rec_fp[row.record_id], img_fp[row.study_instance_uid]]
-        painted = fills(row)
-        cells = []
-        lines = 1
-        for c, value in enumerate(values, start=1):
-            style = dict(TOP_WRAP if c in wrapped else TOP)
-            if c in painted:
-                style["bg_color"] = painted[c]
-            if c == score_column:
-                style["num_format"] = PROBABILITY[lang]
-            if c in wrapped:
-                lines = max(lines, -(-len(str(value or "")) // max(wrapped[c] - 1, 1)))
-            cells.append(sheet.cell(value, **style))
+        formats = list(plain)
+        for c, colour in fills(row).items():
+            formats[c - 1] = painted(c, colour)
+        lines = max(-(-len(str(values[c - 1] or "")) // max(width - 1, 1))
+                    for c, width in wrapped.items())
         # spreadsheets do not size wrapped rows
-        sheet.append(cells, height=13 * min(lines, 6))
+        sheet.append(values, height=13 * min(max(lines, 1), 6), formats=formats)
     _answer_cells(ws, sheet.rows, col, t, lang)
     sheet.finish()
 
@@ -194,19 +203,23 @@ def _answer_cells(ws, rows: int, col: dict[str, int], t: dict[str, str], lang: s
         "error_title": t["decision"], "error_message": " / ".join(CHOICES[lang])})
 
 
-def folder_link(location: str, images_root: str | None) -> str | Formula:
+def folder_link(location: str, images_root: str | None) -> str | Link:
     """The study's path as a link that opens its folder (for a file in a zip, the
-    zip's folder) in Explorer, as a HYPERLINK formula; the path as text without a root,
-    or when the link would be too long for one or cannot be written."""
+    zip's folder) in Explorer; the path as text without a root, or when its folder
+    cannot be named in a link (bytes of another encoding in a name)."""
     if not images_root or not location:
         return location
-    outer = location.partition("::")[0]
-    folder = PurePath(images_root, outer).parent.as_posix()
-    link = "file:///" + folder.lstrip("/")
-    if len(link) > _LONGEST_LINK or not link.isprintable() or _surrogates(link):
-        return location     # (a name in bytes of another encoding cannot be linked)
-    quoted = [text.replace('"', '""') for text in (link, location)]
-    return Formula(f'=HYPERLINK("{quoted[0]}","{quoted[1]}")', location)
+    uri = _folder_uri(images_root, location.partition("::")[0].rpartition("/")[0])
+    return Link(uri, location) if uri else location
+
+
+@lru_cache(maxsize=100_000)
+def _folder_uri(images_root: str, folder: str) -> str:
+    """The folder's file URI ("" when it cannot be one), once per folder."""
+    path = PurePath(images_root, folder)
+    if not path.is_absolute() or _surrogates(str(path)):
+        return ""
+    return path.as_uri()
 
 
 def _surrogates(text: str) -> bool:
@@ -232,14 +245,14 @@ def _auto_sheet(wb, title, pairs, records, study_info, t, lang) -> None:
                (t["img_date"], 11), (t["reason"], 60), (KEY_COLUMNS[0], 12),
                (KEY_COLUMNS[1], 30)]
     sheet = wb.sheet(title, columns)
+    formats = [sheet.format(num_format=PROBABILITY[lang])] + [None] * (len(columns) - 1)
     for row in pairs.sort_values(["score", "record_id", "study_instance_uid"],
                                  ascending=[False, True, True], kind="stable").itertuples():
         rec, info = record_rows[row.record_id], study_info[row.study_instance_uid]
-        sheet.append([sheet.cell(float(row.score), num_format=PROBABILITY[lang]),
-                      rec["full_name"],
-                      info.patient_name, rec["birth_date"], _iso(info.birth_date),
-                      info.name_folder or info.folder, _iso(info.study_date), row.reason,
-                      row.record_id, row.study_instance_uid])
+        sheet.append([float(row.score), rec["full_name"], info.patient_name,
+                      rec["birth_date"], _iso(info.birth_date), info.name_folder or info.folder,
+                      _iso(info.study_date), row.reason, row.record_id,
+                      row.study_instance_uid], formats=formats)
     sheet.finish()
 
 

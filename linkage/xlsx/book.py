@@ -10,6 +10,7 @@ never a number, a date or a link by its looks; a formula is a `Formula`.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,18 @@ class Formula:
 
     text: str
     value: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink to a file or folder (`url`, a file URI), shown as `text`."""
+
+    url: str
+    text: str
+
+
+# Excel's longest hyperlink; a longer one is written as its text alone.
+LONGEST_URL = 2079
 
 
 @dataclass(frozen=True)
@@ -107,12 +120,23 @@ class Sheet:
         """`value` with format properties (`TOP`, `TOP_WRAP`, `bg_color`, `num_format`...)."""
         return Styled(value, tuple(sorted(style.items())))
 
-    def append(self, values: list, height: float | None = None) -> None:
-        row = self.rows
-        for col, value in enumerate(values):
-            write(self.ws, self.book, row, col, value)
+    def format(self, **style):
+        """The workbook's format for these properties (for `append`'s `formats`)."""
+        return self.book.format(style)
+
+    def append(self, values: list, height: float | None = None,
+               formats: list | None = None) -> None:
+        """One row; `formats`, when given, one format (or None) per value: what a large
+        sheet passes rather than a `Styled` per cell."""
+        row, ws = self.rows, self.ws
+        if formats is None:
+            for col, value in enumerate(values):
+                write(ws, self.book, row, col, value)
+        else:
+            for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+                write_plain(ws, row, col, value, fmt)
         if height is not None:
-            self.ws.set_row(row, height)
+            ws.set_row(row, height)
         self.rows += 1
 
     def finish(self) -> None:
@@ -121,14 +145,31 @@ class Sheet:
 
 def write(ws: Worksheet, book: Book, row: int, col: int, value) -> None:
     """One cell, by the type of its value (None and "" leave it empty, but styled)."""
-    style = None
     if type(value) is Styled:
-        style, value = book.format(value.style), value.value
-    if type(value) is Formula:
+        write_plain(ws, row, col, value.value, book.format(value.style))
+    else:
+        write_plain(ws, row, col, value, None)
+
+
+def write_plain(ws: Worksheet, row: int, col: int, value, style) -> None:
+    """One cell with its format (or None), by the type of its value."""
+    if type(value) is str:
+        if value:
+            ws.write_string(row, col, cell_text(value), style)
+        elif style is not None:
+            ws.write_blank(row, col, None, style)
+    elif type(value) is Link:
+        # XlsxWriter reads a link that starts with a lowercase "file://" as a Windows
+        # path of its own (backslashes; a POSIX path made relative); with the scheme in
+        # capitals (schemes ignore case, RFC 3986) the URI is written as it is
+        url = "FILE" + value.url[4:] if value.url.startswith("file:") else value.url
+        if len(url) > LONGEST_URL or ws.write_url(row, col, url, style, value.text):
+            ws.write_string(row, col, cell_text(value.text), style)
+    elif type(value) is Formula:
         ws.write_formula(row, col, value.text, style, cell_text(value.value))
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, style)
-    elif isinstance(value, int | float):
+    elif isinstance(value, numbers.Real):
         if math.isfinite(value):
             ws.write_number(row, col, value, style)
         else:

@@ -228,10 +228,10 @@ def test_english_sheet_imports_too(dataset, tmp_path) -> None:
 def test_sheet_opens_in_libreoffice_with_words_and_links(first_run, dataset, tmp_path) -> None:
     """Printed by a real spreadsheet, «Вероятность» reads as a word and a rounded
     percentage, never ### (a column too narrow for its format); «Путь к копии» opens
-    the folder that holds the study's file."""
+    the folder that holds the study's file (a hyperlink, as a link typed in Excel is)."""
     import re
     import subprocess
-    from urllib.parse import urlparse
+    from urllib.parse import unquote, urlparse
 
     out, result = first_run
     pdf = libreoffice_pdf(out / "review.xlsx", tmp_path)
@@ -241,10 +241,19 @@ def test_sheet_opens_in_libreoffice_with_words_and_links(first_run, dataset, tmp
     assert re.search(r"(почти наверняка|вероятно|сомнительно) \d{1,3}[.,]\d%", text)
     ws = load_workbook(out / "review.xlsx")[REVIEW_SHEET]
     col = columns(ws)
-    links = [ws.cell(row=r, column=col["Путь к копии"]).value for r in range(2, ws.max_row + 1)]
-    assert links and all(str(v).startswith('=HYPERLINK("file:///') for v in links)
-    for formula in links:
-        target, shown = re.fullmatch(r'=HYPERLINK\("(.*)","(.*)"\)', formula).groups()
-        folder = Path(urlparse(target).path)
+    cells = [ws.cell(row=r, column=col["Путь к копии"]) for r in range(2, ws.max_row + 1)]
+    assert cells and all(c.hyperlink is not None for c in cells)
+    for cell in cells:
+        target, shown = cell.hyperlink.target, cell.value
+        assert target.lower().startswith("file:///")
+        folder = Path(unquote(urlparse(target).path))
         assert folder.is_dir() and dataset.images.resolve() in [folder, *folder.parents]
         assert (dataset.images / shown.partition("::")[0]).parent.resolve() == folder
+    # and LibreOffice keeps them as links to those folders
+    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "html", "--outdir", str(tmp_path / "html"),
+                           str(out / "review.xlsx")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "html" / "review.html").read_text(encoding="utf-8", errors="replace")
+    hrefs = {unquote(h) for h in re.findall(r'href="((?i:file):///[^"]*)"', page)}
+    assert {unquote(c.hyperlink.target) for c in cells} <= hrefs

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from linkage.xlsx.book import TOP_WRAP, Book, Formula
+from linkage.xlsx.book import LONGEST_URL, TOP_WRAP, Book, Formula, Link
 
 ROWS = [
     ["=1+1", "0012", "https://example.org", "01.02.1960", "IVANOV^IVAN\x01", 0.97, 12, None,
@@ -80,3 +80,19 @@ def test_libreoffice_reads_it(book: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "b.csv").read_text(encoding="utf-8", errors="replace")
     assert "0012" in text and "=1+1" in text and "https://example.org" in text
+
+
+def test_links_keep_their_uri_and_too_long_ones_stay_text(tmp_path: Path) -> None:
+    """A folder's file URI is written as it is (XlsxWriter would make a POSIX path a
+    relative Windows one), and one past Excel's limit is written as its text."""
+    folder = tmp_path / "Снимки" / "Иванов И.И (копия) #2"
+    path = tmp_path / "l.xlsx"
+    with Book(path) as wb:
+        sheet = wb.sheet("s", [("a", 10)])
+        sheet.append([Link(folder.as_uri(), "Иванов/IM1")])
+        sheet.append([Link("file:///" + "x" * LONGEST_URL, "too long")])
+        sheet.finish()
+    ws = load_workbook(path)["s"]
+    assert ws["A2"].value == "Иванов/IM1"
+    assert ws["A2"].hyperlink.target.lower() == folder.as_uri().lower()
+    assert ws["A3"].value == "too long" and ws["A3"].hyperlink is None
