@@ -155,6 +155,6 @@ def test_a_new_comparison_is_scored_explained_and_coloured(dataset, tmp_path) ->
                  thresholds, comparisons=comparisons)
     ws = load_workbook(path)["На проверку"]
     col = {c.value: c.column for c in ws[1] if c.value}
-    fills = {ws.cell(row=r, column=col["Путь к копии"]).fill.fgColor.rgb
+    fills = {str(ws.cell(row=r, column=col["Путь к копии"]).fill.fgColor.rgb)[-6:]
              for r in range(2, ws.max_row + 1)}
-    assert {GREEN.fgColor.rgb, RED.fgColor.rgb} & fills
+    assert {GREEN.lstrip("#"), RED.lstrip("#")} & fills
