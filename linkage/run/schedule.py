@@ -1,7 +1,8 @@
-"""Where and when each piece of the job runs: the only module that decides to use the
+"""Where and when each piece of the job runs: the module that decides to use the
 second process, a thread or the collector's pause (run/background.py, run/workers.py,
-run/checkpoint.py and run/collector.py are the tools it uses). The stages themselves
-are in run/pipeline.py; run/job.py puts the two together.
+run/checkpoint.py and run/collector.py are the tools; run/inventory.py, the scan's
+part, sends its report to the second process by the `Sizes` here). The stages
+themselves are in run/pipeline.py; run/job.py puts the two together.
 
 Who runs what, when (a cold run of a large folder; below the `Sizes` each piece runs
 in the main process, in turn):
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
     from linkage.link.pipeline import LinkResult
     from linkage.review.stamp import SheetStamp
+
 
 @dataclass(frozen=True)
 class Sizes:
