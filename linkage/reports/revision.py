@@ -156,7 +156,7 @@ def studies_by_year(instances: list[Instance]) -> dict[str, Counter]:
 
 
 def write_revision(path: Path, rows: list[FolderRow], by_year: dict[str, Counter]) -> None:
-    with atomic_path(path) as tmp, Book(tmp) as wb:
+    with atomic_path(path) as tmp, Book(tmp, len(rows)) as wb:
         sheet = wb.sheet("Папки", list(zip(HEADERS, WIDTHS, strict=True)))
         for r in rows:
             sheet.append([

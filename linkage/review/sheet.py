@@ -59,7 +59,7 @@ def write_review(path: Path, pairs: pd.DataFrame, records: pd.DataFrame,
     else those of `pairs`); `images_root`: the scanned folder, to which the paths are
     relative (a study's path then opens its folder)."""
     t = labels(lang)
-    with atomic_path(path) as tmp, Book(tmp) as wb:
+    with atomic_path(path) as tmp, Book(tmp, len(pairs) + len(study_info)) as wb:
         _sheets(wb, pairs, records, studies, study_info, thresholds, lang, stamp,
                 comparisons, control, quality, histogram, images_root, t)
 

@@ -43,8 +43,14 @@ class Link:
     text: str
 
 
-# Excel's longest hyperlink; a longer one is written as its text alone.
+# Excel's longest hyperlink, and the most one sheet may hold; past them a link is
+# written as its text alone.
 LONGEST_URL = 2079
+MOST_LINKS = 65_530
+# From this many rows a workbook is written row by row (XlsxWriter's constant_memory
+# mode: each row goes to the file once the next begins, its texts inline), so that its
+# memory does not grow with the folder; below, the shared string table is worth it.
+ROWS_IN_MEMORY = 40_000
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,12 @@ class Book:
     """One workbook being written to `path` (closed by `close`, or by the `with`
     block)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, rows: int = 0):
+        """`rows`: about how many rows its sheets will hold (see ROWS_IN_MEMORY)."""
         self.wb = xlsxwriter.Workbook(str(path), {
             "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "nan_inf_to_errors": True})
+            "strings_to_urls": False, "nan_inf_to_errors": True,
+            "constant_memory": rows >= ROWS_IN_MEMORY})
         self._formats: dict[tuple, object] = {}
 
     def format(self, style: tuple[tuple[str, object], ...] | dict):
@@ -104,7 +112,7 @@ class Sheet:
 
     def __init__(self, book: Book, title: str, columns: list[tuple[str, int]],
                  hidden_from: int | None = None):
-        self.book, self.width, self.rows = book, len(columns), 0
+        self.book, self.width, self.rows, self.links = book, len(columns), 0, 0
         self.ws = ws = book.wb.add_worksheet(title)
         for i, (_, width) in enumerate(columns, start=1):
             hidden = bool(hidden_from and i >= hidden_from)
@@ -134,6 +142,10 @@ class Sheet:
                 write(ws, self.book, row, col, value)
         else:
             for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+                if type(value) is Link:
+                    self.links += 1
+                    if self.links > MOST_LINKS:
+                        value = value.text
                 write_plain(ws, row, col, value, fmt)
         if height is not None:
             ws.set_row(row, height)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from linkage.xlsx.book import LONGEST_URL, TOP_WRAP, Book, Formula, Link
+from linkage.xlsx.book import LONGEST_URL, ROWS_IN_MEMORY, TOP_WRAP, Book, Formula, Link
 
 ROWS = [
     ["=1+1", "0012", "https://example.org", "01.02.1960", "IVANOV^IVAN\x01", 0.97, 12, None,
@@ -23,10 +23,11 @@ ROWS = [
 ]
 
 
-@pytest.fixture()
-def book(tmp_path: Path) -> Path:
+@pytest.fixture(params=["in memory", "row by row"])
+def book(request, tmp_path: Path) -> Path:
+    """The same workbook both ways: a large one is written row by row."""
     path = tmp_path / "b.xlsx"
-    with Book(path) as wb:
+    with Book(path, 0 if request.param == "in memory" else ROWS_IN_MEMORY) as wb:
         sheet = wb.sheet("Лист", [(f"col{i}", 10 + i) for i in range(10)], hidden_from=9)
         for i, row in enumerate(ROWS):
             sheet.append(row, height=30 if i else None)
@@ -64,11 +65,15 @@ def test_styles_columns_header_and_filter(book: Path) -> None:
     assert ws.print_title_rows.replace("$", "") == "1:1"
 
 
-def test_texts_are_shared_strings(book: Path) -> None:
+def test_texts_are_shared_strings_unless_written_row_by_row(book: Path) -> None:
     with zipfile.ZipFile(book) as archive:
-        shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
+        names = archive.namelist()
         sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    assert "Щукина «Ю»" in shared and "inlineStr" not in sheet
+        if "xl/sharedStrings.xml" in names:
+            assert "Щукина «Ю»" in archive.read("xl/sharedStrings.xml").decode("utf-8")
+            assert "inlineStr" not in sheet
+        else:
+            assert "Щукина «Ю»" in sheet
     assert '<dimension ref="A1:J4"/>' in sheet[:1000]
 
 
@@ -96,3 +101,19 @@ def test_links_keep_their_uri_and_too_long_ones_stay_text(tmp_path: Path) -> Non
     assert ws["A2"].value == "Иванов/IM1"
     assert ws["A2"].hyperlink.target.lower() == folder.as_uri().lower()
     assert ws["A3"].value == "too long" and ws["A3"].hyperlink is None
+
+
+def test_past_the_most_links_a_sheet_holds_a_link_is_its_text(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    import linkage.xlsx.book as book_module
+
+    monkeypatch.setattr(book_module, "MOST_LINKS", 1)
+    path = tmp_path / "l.xlsx"
+    with Book(path) as wb:
+        sheet = wb.sheet("s", [("a", 10)])
+        for n in range(2):
+            sheet.append([Link((tmp_path / f"d{n}").as_uri(), f"d{n}")], formats=[None])
+        sheet.finish()
+    ws = load_workbook(path)["s"]
+    assert ws["A2"].hyperlink is not None and ws["A3"].hyperlink is None
+    assert ws["A3"].value == "d1"
