@@ -224,7 +224,8 @@ def test_english_sheet_imports_too(dataset, tmp_path) -> None:
         assert import_review(out / "review.xlsx", store).by_value == {"yes": 1}
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice or poppler-utils (pdftotext) is not installed")
 def test_sheet_opens_in_libreoffice_with_words_and_links(first_run, dataset, tmp_path) -> None:
     """Printed by a real spreadsheet, «Вероятность» reads as a word and a rounded
     percentage, never ### (a column too narrow for its format); «Путь к копии» opens
