@@ -277,9 +277,12 @@ def auto_evidence(ctx: Context, v: Verdict) -> None:
 
 def follows_auto(ctx: Context, v: Verdict) -> None:
     """A study without birth date (held by name_only) whose images are one person's with
-    a study linked automatically, without contradiction, to the same registry person:
-    the same folder and the same full name, or the same PatientID and surname. The
-    other study carried the birth date; this one is the same person's."""
+    a study linked automatically, without contradiction, to the same record: the same
+    folder and the same full name, or the same PatientID and surname. The other study
+    carried the birth date; this one is the same person's. Evidence moves between the
+    studies of one image person, never between records: two records merged as one
+    person (one full name, one birth date, perhaps by a registry typo) may still be two
+    people, and each must have its own automatic link from these images."""
     # the record's own birth date: a record without one is joined to its person by
     # name alone, and a namesake's would follow another man's images
     dated = ctx.record_values("birth_date") != ""
@@ -308,7 +311,7 @@ def follows_auto(ctx: Context, v: Verdict) -> None:
         case != "", "id:" + case + "|" + name,
         np.where(whole.to_numpy(), folder_person.to_numpy(), "")))
     group = np.full(len(held), "", dtype=object)
-    group[rows] = ctx.pair_persons[rows] + "#" + image[rows]
+    group[rows] = ctx.record_rows[rows].astype(str).astype(object) + "#" + image[rows]
     clean_auto &= image != ""
     promote = held & (image != "") & _among(group, group[clean_auto])
     v.set(promote, AUTO, "follows_auto")

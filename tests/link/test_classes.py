@@ -59,11 +59,11 @@ def test_each_class_is_found_and_never_falsely_linked(metrics, name) -> None:
 
 
 def _study(root, folder: str, name: bytes, uid: str, birth: str, sex: str, charset="",
-           study_date: str = "20240110"):
+           study_date: str = "20240110", patient_id: str = ""):
     path = root / folder
     path.mkdir(parents=True, exist_ok=True)
     (path / f"{uid}.dcm").write_bytes(instance_bytes(InstanceSpec(
-        patient_name=name, charset=charset, patient_id="", birth_date=birth, sex=sex,
+        patient_name=name, charset=charset, patient_id=patient_id, birth_date=birth, sex=sex,
         study_uid=uid, series_uid=uid + ".1", sop_uid=uid + ".1.1", study_date=study_date,
         modality="MR", study_description="MRI", series_description="T2", body_part="",
         institution="")))
@@ -90,6 +90,9 @@ def cases(dataset, tmp_path_factory):
     _study(images, "Fedorov Gleb", b"FEDOROV^GLEB^ARKADEVICH", "9.11", "19600404", "M")
     _study(images, "Fedorov Gleb", b"FEDOROV^GLEB^ARKADEVICH", "9.12", "", "M",
            study_date="20150601")
+    # two women of one full name and (by a registry typo) one birth date: the images,
+    # without a birth date, carry the first one's case number
+    _study(images, "Zueva", b"ZUEVA^INNA^OLEGOVNA", "9.13", "", "F", patient_id="77123")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -104,6 +107,8 @@ def cases(dataset, tmp_path_factory):
         "900009;Сидоренко Пётр Ильич;12.03.1956;М;;10.01.2024;;",
         "900010;Фёдоров Глеб Аркадьевич;04.04.1960;М;;10.01.2024;;",
         "900011;Федоров Глеб;04.04.1960;М;;20.02.2024;;",            # a second admission
+        "900012;Зуева Инна Олеговна;11.11.1971;Ж;77123;10.01.2024;;",
+        "900013;Зуева Инна Олеговна;11.11.1971;Ж;88456;20.03.2023;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -223,6 +228,20 @@ def test_a_study_without_birth_date_follows_its_folder_mates_automatic_link(case
     assert cases.loc[key, "status"] == "auto"
     assert cases.loc[key, "decided_by"] == "follows_auto"
     assert cases.loc[key, "attention"] == ""
+
+
+def test_a_case_number_links_its_own_record_not_a_namesake_with_one_birth_date(cases
+                                                                             ) -> None:
+    """Two records of one full name and one birth date are one person to the registry,
+    but the study's case number names one of them: the other record (another case
+    number, perhaps another woman) is not linked on the first one's evidence."""
+    own = ("900012", "9.13")
+    assert _level(cases, own, "case_number") == "same"
+    assert cases.loc[own, "status"] == "auto"
+    assert cases.loc[own, "decided_by"] == "auto_by_case_number"
+    other = ("900013", "9.13")
+    assert other in cases.index
+    assert cases.loc[other, "status"] != "auto"
 
 
 def test_a_study_shown_with_two_admissions_of_one_person_says_so(cases) -> None:
