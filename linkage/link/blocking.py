@@ -163,8 +163,9 @@ def _neighbourhood(records: pd.DataFrame, studies: pd.DataFrame) -> _Join:
     study_codes, study_vocabulary = pd.factorize(study_words)
     record_codes[record_words == ""] = -1
     study_codes[study_words == ""] = -1
-    a = pd.DataFrame({NEIGHBOURHOOD_COLUMN: record_vocabulary}).replace("", np.nan).dropna()
-    b = pd.DataFrame({NEIGHBOURHOOD_COLUMN: study_vocabulary}).replace("", np.nan).dropna()
+    a = pd.DataFrame({NEIGHBOURHOOD_COLUMN: record_vocabulary})
+    b = pd.DataFrame({NEIGHBOURHOOD_COLUMN: study_vocabulary})
+    a, b = a[a[NEIGHBOURHOOD_COLUMN] != ""], b[b[NEIGHBOURHOOD_COLUMN] != ""]
     empty = np.zeros(0, dtype=np.int64)
     if not len(a) or not len(b):
         return _Join.of(np.full(len(records), -1, dtype=np.int64), empty, empty)

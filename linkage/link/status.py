@@ -163,6 +163,20 @@ def _folder_evidence(ctx: Context) -> np.ndarray:
         ctx.at("given_name", "exact", "similar", "initial_match") & ctx.at("study_date", "fits")
 
 
+def unnamed_born_that_day(ctx: Context, v: Verdict) -> None:
+    """An image without a name of its own (anonymised, perhaps filed in a relative's
+    folder) whose birth date is the record's and whose study date lies near the stay:
+    the birth date and the stay are all there is, enough to ask (such pairs score
+    low), never to link (`no_name`, `auto_evidence`)."""
+    v.set(_unnamed_born_that_day(ctx) & (v.status == ""), REVIEW, "unnamed_born_that_day",
+          "в снимке нет имени: дата рождения совпадает, снимок рядом с госпитализацией")
+
+
+def _unnamed_born_that_day(ctx: Context) -> np.ndarray:
+    return (ctx.study_values("surname") == "") & ctx.at("birth_date", "exact") & \
+        ctx.at("study_date", "fits")
+
+
 def contradiction(ctx: Context, v: Verdict) -> None:
     """Evidence against a link that other fields outweigh is still a question for a
     person: twins share surname, birth date and patronymic but not the given name;
@@ -343,7 +357,9 @@ def little_evidence(ctx: Context, v: Verdict) -> None:
     when nothing better exists for its study and for its record: otherwise it is
     noise in the sheet, nearly always two different people."""
     score = ctx.scored["score"].to_numpy()
-    weak = (v.status == REVIEW) & (score < LITTLE_EVIDENCE)
+    # an unnamed image's pair is all its study has, however well its record fits others
+    weak = (v.status == REVIEW) & (score < LITTLE_EVIDENCE) & \
+        (v.decided_by != "unnamed_born_that_day")
     if not weak.any():
         return
     shown = v.status != ""
@@ -374,11 +390,13 @@ def born_another_year(ctx: Context, v: Verdict) -> None:
 
 
 def another_man(ctx: Context, v: Verdict) -> None:
-    """A man's record and images under another surname (not a typo, another scheme or
-    the other gender's form of it), no case number agreeing: men seldom change their
+    """A man's record and images signed with another surname (not a typo, another
+    scheme or the other gender's form of it), no case number agreeing: men seldom change their
     surname, so this is another man who shares given name, patronymic and birth date.
     (A woman's is asked: a maiden name looks just like this.)"""
-    men = (ctx.record_values("sex") == "M") & np.isin(ctx.study_values("sex"), ["M", ""])
+    # the images' own surname: a folder's may be a relative's
+    men = (ctx.record_values("sex") == "M") & np.isin(ctx.study_values("sex"), ["M", ""]) \
+        & (ctx.study_values("surname") != "")
     other = men & ctx.at("surname", "different") & ~ctx.at("case_number", "same")
     v.set(other & (v.status == REVIEW), "", "another_man", "другой мужчина: фамилия другая")
 
@@ -460,7 +478,8 @@ def _among(values: np.ndarray, members) -> np.ndarray:
 
 
 Rule = Callable[[Context, Verdict], None]
-RULES: tuple[Rule, ...] = (threshold, folder_evidence, contradiction, folder_only, no_name,
+RULES: tuple[Rule, ...] = (threshold, folder_evidence, unnamed_born_that_day, contradiction,
+                           folder_only, no_name,
                            name_only,
                            namesakes,
                            two_people, auto_evidence, follows_auto, explained_away,
@@ -488,13 +507,14 @@ def within_reach(ctx: Context, decided: np.ndarray, in_answered_group: np.ndarra
                  ) -> np.ndarray:
     """The pairs some rule could give a status, whatever the other pairs are: every other
     pair ends with none. A rule that can raise a pair from none names its condition
-    here (threshold, folder_evidence, other_word_order, remembered, follows_decision;
+    here (threshold, folder_evidence, unnamed_born_that_day, other_word_order,
+    remembered, follows_decision;
     the others only hold back or clear), so that the link stage may keep only these
     pairs of a chunk and decide once over all chunks' (docs/architecture.md, "Memory
     that does not grow"). `decided`: the pairs people answered; `in_answered_group`:
     pairs of a record person and an image person someone answered about."""
     reach = (ctx.scored["score"].to_numpy() >= ctx.thresholds.review) | \
-        _folder_evidence(ctx) | decided | in_answered_group
+        _folder_evidence(ctx) | _unnamed_born_that_day(ctx) | decided | in_answered_group
     return reach | _names_crossed(ctx, ~reach)
 
 

@@ -93,6 +93,10 @@ def cases(dataset, tmp_path_factory):
     # two women of one full name and (by a registry typo) one birth date: the images,
     # without a birth date, carry the first one's case number
     _study(images, "Zueva", b"ZUEVA^INNA^OLEGOVNA", "9.13", "", "F", patient_id="77123")
+    # a man's anonymised images filed in his wife's folder; and one made years from a stay
+    _study(images, "Smirnova Olga", b"ANONYMOUS", "9.14", "19720315", "M")
+    _study(images, "Smirnova Olga", b"ANONYMOUS", "9.15", "19720315", "M",
+           study_date="20150601")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -109,6 +113,7 @@ def cases(dataset, tmp_path_factory):
         "900011;Федоров Глеб;04.04.1960;М;;20.02.2024;;",            # a second admission
         "900012;Зуева Инна Олеговна;11.11.1971;Ж;77123;10.01.2024;;",
         "900013;Зуева Инна Олеговна;11.11.1971;Ж;88456;20.03.2023;;",
+        "900014;Кравец Олег Петрович;15.03.1972;М;;12.01.2024;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -242,6 +247,21 @@ def test_a_case_number_links_its_own_record_not_a_namesake_with_one_birth_date(c
     other = ("900013", "9.13")
     assert other in cases.index
     assert cases.loc[other, "status"] != "auto"
+
+
+def test_an_unnamed_image_in_a_relatives_folder_is_asked_by_birth_date_and_stay(cases
+                                                                             ) -> None:
+    """No name in the images, the folder a relative's: the birth date and a study near
+    the stay are all there is. Asked (even a man's under another surname: the surname
+    is the folder's, not his images'), never linked; a study years from any stay is
+    not asked."""
+    near = ("900014", "9.14")
+    assert _level(cases, near, "birth_date") == "exact"
+    assert cases.loc[near, "status"] == "review"
+    assert cases.loc[near, "decided_by"] == "unnamed_born_that_day"
+    assert "в снимке нет имени" in cases.loc[near, "attention"]
+    far = ("900014", "9.15")
+    assert far not in cases.index or cases.loc[far, "status"] == ""
 
 
 def test_a_study_shown_with_two_admissions_of_one_person_says_so(cases) -> None:
