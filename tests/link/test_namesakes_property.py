@@ -1,12 +1,14 @@
 """A property, over many random draws rather than a fixed list: two different people who
 share a full name and differ only in the birth date (one digit, one year, day and month
 swapped), or who differ only by a close given name (Алёна / Елена), each with records
-and studies (or one of them with studies only), are never linked to each other
-automatically (docs/architecture.md, "What an automatic link rests on")."""
+and studies (or one of them with studies only), or whom the registry writes with one
+birth date, are never linked to each other automatically (docs/architecture.md, "What
+an automatic link rests on")."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import iuliia
@@ -75,7 +77,11 @@ def _cases(rng: random.Random, draw: int):
         surname = SURNAMES[(draw * CASES_PER_DRAW + case) % len(SURNAMES)]
         father = rng.choice(FATHERS)
         birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 60))
-        kind = rng.choice(("digit", "year", "swap", "close"))
+        kind = rng.choice(("digit", "year", "swap", "close", "typed_alike"))
+        if kind == "typed_alike":
+            _typed_alike(records, studies, owner, f"{draw}.{case}", surname, father, birth,
+                         rng)
+            continue
         if kind == "close":
             names = rng.choice(CLOSE)
             people = [(_fio(surname, g, father, g.endswith(("а", "я"))),
@@ -99,6 +105,24 @@ def _cases(rng: random.Random, draw: int):
                 studies.append(_study(uid, fio, born, rng))
                 owner[uid] = person
     return records, studies, owner
+
+
+def _typed_alike(records, studies, owner, case: str, surname, father, birth: date,
+                 rng: random.Random) -> None:
+    """Namesakes the registry writes with one birth date (a typo in one of them): one
+    person to every field the registry holds but the case number. The second one's
+    images carry no birth date, only his own case number as PatientID; they must not
+    reach the first one's record through the second one's."""
+    female = rng.random() < 0.5
+    fio = _fio(surname, rng.choice(FEMALE if female else MALE), father, female)
+    for n in range(2):
+        rid, number = f"R{case}.{n}", f"{case.replace('.', '')}{n}77"
+        records.append(_record(rid, *fio, birth.isoformat(), case=number))
+        owner[rid] = f"{case}.{n}"
+    uid = f"2.25.{case.replace('.', '')}19"
+    study = _study(uid, fio, None, rng)
+    studies.append(replace(study, patient_id=f"{case.replace('.', '')}177"))
+    owner[uid] = f"{case}.1"
 
 
 @pytest.mark.parametrize("draw", range(DRAWS))
