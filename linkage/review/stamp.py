@@ -15,6 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from linkage.xlsx.book import Book, write_rows
+from linkage.xlsx.zipped import replace_member
 
 STAMP_SHEET = "linkage"
 
@@ -56,7 +57,8 @@ def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
     """Give an unchanged sheet a new run's stamp without writing it again: a run hands
     out a sheet of its own even when nothing changed, so an old copy stays older.
     Only the member that holds the stamp's texts changes (the shared strings, or an
-    older sheet's stamp sheet); False when it is not found."""
+    older sheet's stamp sheet), the others are copied as stored; False when it is not
+    found."""
     old_id = f">{old.sheet_id}<".encode()
     if not old.sheet_id or old.decisions_seen != new.decisions_seen \
             or old.state_id != new.state_id:
@@ -64,21 +66,19 @@ def restamp(path: Path, old: SheetStamp, new: SheetStamp) -> bool:
     from linkage.files import atomic_path
 
     with zipfile.ZipFile(path) as source:
-        members = [(info, source.read(info)) for info in source.infolist()]
-    found = [i for i, (info, data) in enumerate(members)
-             if (info.filename == "xl/sharedStrings.xml" or
-                 info.filename.startswith("xl/worksheets/") and len(data) < 100_000)
-             and data.count(old_id) == 1]
+        # only the members that may hold the stamp are read, never the large sheet
+        candidates = [info.filename for info in source.infolist()
+                      if info.filename == "xl/sharedStrings.xml" or
+                      info.filename.startswith("xl/worksheets/") and info.file_size < 100_000]
+        found = [(name, data) for name, data in ((n, source.read(n)) for n in candidates)
+                 if data.count(old_id) == 1]
     if len(found) != 1:
         return False
-    info, data = members[found[0]]
+    name, data = found[0]
     data = data.replace(old_id, f">{new.sheet_id}<".encode()).replace(
         f">{old.written_at}<".encode(), f">{new.written_at}<".encode())
-    members[found[0]] = (info, data)
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED,
-                                                   compresslevel=1) as target:
-        for info, content in members:
-            target.writestr(info, content)
+    with atomic_path(path) as tmp:
+        replace_member(path, tmp, name, data)
     return True
 
 
