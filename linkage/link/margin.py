@@ -34,7 +34,7 @@ def namesake_born_near(ctx, auto: np.ndarray) -> np.ndarray:
                       "birth": records["birth_date"].fillna("").to_numpy(),
                       "given": records["given_canon"].fillna("").to_numpy()}),
         # each study a witness of its own (its images may be another person's)
-        pd.DataFrame({"key": (studies_all["surname_key"].fillna("") + "|"
+        pd.DataFrame({"key": (_surname_key(studies_all) + "|"
                               + _initial_of(studies_all)).to_numpy(),
                       "person": ("image:" + studies_all.index.astype(str)).to_numpy(),
                       "birth": studies_all["birth_date"].fillna("").to_numpy(),
@@ -43,7 +43,7 @@ def namesake_born_near(ctx, auto: np.ndarray) -> np.ndarray:
         .drop_duplicates(["key", "birth", "given"])
     by_key = {k: g for k, g in people.groupby("key")}
     studies = ctx.studies.iloc[ctx.study_rows[rows]]
-    study_keys = (studies["surname_key"].fillna("") + "|" + _initial_of(studies)).to_numpy()
+    study_keys = (_surname_key(studies) + "|" + _initial_of(studies)).to_numpy()
     for row, study_key, birth, given, person in zip(
             rows.tolist(), study_keys.tolist(), studies["birth_date"].tolist(),
             studies["given_canon"].fillna("").tolist(), ctx.pair_persons[rows].tolist(),
@@ -58,6 +58,13 @@ def namesake_born_near(ctx, auto: np.ndarray) -> np.ndarray:
                 out[row] = True
                 break
     return out
+
+
+def _surname_key(studies: pd.DataFrame) -> pd.Series:
+    """The images' surname, or the folder's when they carry none (anonymised): the name
+    the linker went by."""
+    own = studies["surname_key"].fillna("")
+    return own.where(own != "", studies["folder_key"].fillna(""))
 
 
 def _initial_of(frame: pd.DataFrame) -> pd.Series:

@@ -97,6 +97,10 @@ def cases(dataset, tmp_path_factory):
     _study(images, "Smirnova Olga", b"ANONYMOUS", "9.14", "19720315", "M")
     _study(images, "Smirnova Olga", b"ANONYMOUS", "9.15", "19720315", "M",
            study_date="20150601")
+    # anonymised images in a folder named after a man; his namesake's images, born a
+    # day/month swap away
+    _study(images, "Бурцев Тихон", b"ANONYMOUS", "9.16", "19481209", "M")
+    _study(images, "Burtsev", b"BURTSEV^TIKHON^FEDOROVICH", "9.17", "19480912", "M")
     export = base / "export.csv"
     text = dataset.export.read_bytes().decode("cp1251").rstrip("\r\n")
     text += "\r\n" + "\r\n".join([
@@ -114,6 +118,7 @@ def cases(dataset, tmp_path_factory):
         "900012;Зуева Инна Олеговна;11.11.1971;Ж;77123;10.01.2024;;",
         "900013;Зуева Инна Олеговна;11.11.1971;Ж;88456;20.03.2023;;",
         "900014;Кравец Олег Петрович;15.03.1972;М;;12.01.2024;;",
+        "900015;Бурцев Тихон Фёдорович;09.12.1948;М;;10.01.2024;;",
     ]) + "\r\n"
     export.write_bytes(text.encode("cp1251"))
     result = run_job(images, export, base / "out", load_settings(), progress=False)
@@ -262,6 +267,17 @@ def test_an_unnamed_image_in_a_relatives_folder_is_asked_by_birth_date_and_stay(
     assert "в снимке нет имени" in cases.loc[near, "attention"]
     far = ("900014", "9.15")
     assert far not in cases.index or cases.loc[far, "status"] == ""
+
+
+def test_a_folder_named_image_with_a_namesake_born_a_swap_away_is_asked(cases) -> None:
+    """The folder gives the name, the images the birth date, which the registry's
+    record shares; but the images also hold a namesake born with day and month the
+    other way round, and the registry's date may be his, mistyped."""
+    key = ("900015", "9.16")
+    assert _level(cases, key, "surname") == "exact_folder"
+    assert _level(cases, key, "birth_date") == "exact"
+    assert cases.loc[key, "status"] == "review"
+    assert "тёзка с похожей датой рождения" in cases.loc[key, "attention"]
 
 
 def test_a_study_shown_with_two_admissions_of_one_person_says_so(cases) -> None:
