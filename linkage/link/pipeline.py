@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from linkage.config import Thresholds
 from linkage.link.blocking import Blocker, BlockingReport, pair_index
 from linkage.link.comparisons import COMPARISONS, Comparison
 from linkage.link.persons import person_key
@@ -21,7 +22,7 @@ from linkage.link.scoring import (
     pattern_keys,
     score,
 )
-from linkage.link.status import Context, Thresholds, answered_groups, decide, within_reach
+from linkage.link.status import Context, answered_groups, decide, within_reach
 from linkage.names.similarity import matched_scheme, one_slip
 
 

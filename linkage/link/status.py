@@ -7,8 +7,9 @@ person even when the score is high. A contradicted pair whose study is clearly
 another person's automatic link is explained away and not asked. Last, what
 people decided overrides everything (unless the record or the study changed since).
 
-Each rule is a small function over a `Verdict`; the rule that last changed a
-pair's status is kept in `decided_by`, so the outputs say why. This module imports
+Each rule is a small function over a `Verdict` (`link/verdict.py`); the rule that last
+changed a pair's status is kept in `decided_by`, so the outputs say why. The rules
+that rescue recall, which can ask but never link, are in `link/rescue.py`. This module imports
 no comparison: the levels' meaning (which ones hold a pair back) comes with the
 comparisons handed in, so that review and job code can import the statuses
 without loading the linker.
@@ -17,130 +18,40 @@ without loading the linker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from linkage.config import Thresholds
-from linkage.link.coded import positions
 from linkage.link.margin import (
-    SIMILAR_NAME,
     folder_names_another,
     namesake_born_near,
     undated_namesake,
 )
-from linkage.link.persons import namesakes_without_birth, person_key
-from linkage.names.conventions import translated_given
+from linkage.link.persons import namesakes_without_birth
+from linkage.link.rescue import (
+    _folder_evidence,
+    _names_crossed,
+    _unnamed_born_that_day,
+    folder_evidence,
+    other_word_order,
+    unnamed_born_that_day,
+)
+from linkage.link.verdict import (
+    AUTO,
+    CONFIRMED,
+    LINKED,
+    REJECTED,
+    REVIEW,
+    Context,
+    Verdict,
+)
 from linkage.names.morph import two_given_names
-from linkage.names.similarity import similarity_many
 
-AUTO, REVIEW, CONFIRMED, REJECTED = "auto", "review", "confirmed", "rejected"
-LINKED = (AUTO, CONFIRMED)      # what outcome studies take as a link
+# the statuses and the context are defined in link/verdict.py; importers find them here
+__all__ = ["AUTO", "CONFIRMED", "LINKED", "REJECTED", "REVIEW", "Context", "Verdict",
+           "RULES", "answered_groups", "decide", "within_reach"]
+
 AMBIGUITY_BITS = 6.0   # two people within 2**6 = 64x of each other: too close to call
-
-
-@dataclass
-class Context:
-    """What the rules look at: scored pairs (levels, weights, score) and both tables."""
-
-    scored: pd.DataFrame
-    records: pd.DataFrame
-    studies: pd.DataFrame
-    thresholds: Thresholds
-    comparisons: tuple
-    decisions: dict[tuple[str, str], str] = field(default_factory=dict)
-    stale: set[tuple[str, str]] = field(default_factory=set)
-    persons: pd.Series | None = None      # person_key(records), if already known
-
-    def __post_init__(self) -> None:
-        if self.persons is None:
-            self.persons = person_key(self.records)
-
-    @cached_property
-    def record_rows(self) -> np.ndarray:
-        """Each pair's row in `records` (looked up once per record, not per pair)."""
-        return positions(self.scored.index, 0, self.records.index)
-
-    @cached_property
-    def study_rows(self) -> np.ndarray:
-        """Each pair's row in `studies`: also the study's number where rules group."""
-        return positions(self.scored.index, 1, self.studies.index)
-
-    def record_values(self, column: str) -> np.ndarray:
-        """Each pair's record's value of a column ("" where there is none)."""
-        return self.records[column].fillna("").to_numpy()[self.record_rows]
-
-    def study_values(self, column: str) -> np.ndarray:
-        """Each pair's study's value of a column ("" where there is none)."""
-        return self.studies[column].fillna("").to_numpy()[self.study_rows]
-
-    @cached_property
-    def pair_persons(self) -> np.ndarray:
-        """Each pair's record's person (person_key)."""
-        return self.persons.to_numpy()[self.record_rows]
-
-    def at(self, name: str, *labels: str) -> np.ndarray:
-        """Pairs whose comparison `name` is at one of these levels."""
-        comp = next(c for c in self.comparisons if c.name == name)
-        return self.scored[name].isin(comp.codes(*labels)).to_numpy()
-
-    @cached_property
-    def contradiction(self) -> np.ndarray:
-        """Why a pair must not be accepted unseen, whatever its score ("" if nothing):
-        the first level with a `hold`, in the comparisons' order, except a surname
-        conflict the team's own filing explains (see filed_under_current_name)."""
-        out = np.full(len(self.scored), "", dtype=object)
-        for comp in self.comparisons:
-            holds = [i for i, level in enumerate(comp.levels) if level.hold]
-            codes = self.scored[comp.name].to_numpy()
-            for code in holds:
-                out[(codes == code) & (out == "")] = comp.levels[code].hold
-        out[self.filed_under_current_name] = ""
-        return out
-
-    @cached_property
-    def filed_under_current_name(self) -> np.ndarray:
-        """The images carry another surname (a maiden name), but the team filed them in
-        a folder named with the record's surname, the birth date agrees exactly and
-        nothing else disagrees (given name whole or as an initial, patronymic the same
-        or not written): the filing is the evidence a person would look for. (An
-        impostor with the same given name, patronymic and birth date has a folder of
-        her own surname.)"""
-        if not {"surname", "given_name", "patronymic", "birth_date"} <= set(self.scored):
-            return np.zeros(len(self.scored), dtype=bool)
-        return self.at("surname", "conflict") & self.at("birth_date", "exact") & \
-            self.at("given_name", "exact", "initial_match") & \
-            self.at("patronymic", "exact", "initial_match", "missing")
-
-    @cached_property
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"study": self.study_rows, "person": self.pair_persons,
-                             "weight": self.scored["weight"].to_numpy()})
-
-
-@dataclass
-class Verdict:
-    status: np.ndarray
-    attention: np.ndarray
-    decided_by: np.ndarray
-    answer: np.ndarray
-    # set by the two-people rule, read by explained-away
-    close: np.ndarray | None = None
-    not_best: np.ndarray | None = None
-
-    def set(self, mask: np.ndarray, status: str, rule: str, why: str | np.ndarray = "") -> None:
-        self.status[mask] = status
-        self.decided_by[mask] = rule
-        if isinstance(why, np.ndarray):
-            self.attention[mask] = why[mask]
-        elif why:
-            self.attention[mask] = why
-
-    def hold(self, mask: np.ndarray, rule: str, why: str | np.ndarray) -> None:
-        """Auto -> review, with the reason a person should look."""
-        self.set(mask & (self.status == AUTO), REVIEW, rule, why)
 
 
 def threshold(ctx: Context, v: Verdict) -> None:
@@ -148,33 +59,6 @@ def threshold(ctx: Context, v: Verdict) -> None:
     score = ctx.scored["score"].to_numpy()
     v.set(score >= ctx.thresholds.review, REVIEW, "threshold")
     v.set(score >= ctx.thresholds.auto, AUTO, "threshold")
-
-
-def folder_evidence(ctx: Context, v: Verdict) -> None:
-    """An anonymised study known only by its folder: the folder's surname, its given
-    name or initial, and a study date near the record's stay are evidence enough to
-    ask, whatever the score (with many people, such pairs score low)."""
-    enough = _folder_evidence(ctx) & (v.status == "")
-    v.set(enough, REVIEW, "folder_evidence", "имя только в названии папки")
-
-
-def _folder_evidence(ctx: Context) -> np.ndarray:
-    return ctx.at("surname", "exact_folder") & \
-        ctx.at("given_name", "exact", "similar", "initial_match") & ctx.at("study_date", "fits")
-
-
-def unnamed_born_that_day(ctx: Context, v: Verdict) -> None:
-    """An image without a name of its own (anonymised, perhaps filed in a relative's
-    folder) whose birth date is the record's and whose study date lies near the stay:
-    the birth date and the stay are all there is, enough to ask (such pairs score
-    low), never to link (`no_name`, `auto_evidence`)."""
-    v.set(_unnamed_born_that_day(ctx) & (v.status == ""), REVIEW, "unnamed_born_that_day",
-          "в снимке нет имени: дата рождения совпадает, снимок рядом с госпитализацией")
-
-
-def _unnamed_born_that_day(ctx: Context) -> np.ndarray:
-    return (ctx.study_values("surname") == "") & ctx.at("birth_date", "exact") & \
-        ctx.at("study_date", "fits")
 
 
 def contradiction(ctx: Context, v: Verdict) -> None:
@@ -399,31 +283,6 @@ def another_man(ctx: Context, v: Verdict) -> None:
         & (ctx.study_values("surname") != "")
     other = men & ctx.at("surname", "different") & ~ctx.at("case_number", "same")
     v.set(other & (v.status == REVIEW), "", "another_man", "другой мужчина: фамилия другая")
-
-
-def other_word_order(ctx: Context, v: Verdict) -> None:
-    """The same birth date, and the image's surname and given name are the record's
-    given name and surname: a name read in the other order (a foreign clinic's «Given
-    Surname» taken for «Surname Given»). Asked, never automatic: a recall rescue."""
-    v.set(_names_crossed(ctx, v.status == ""), REVIEW, "other_word_order",
-          "в снимке имя и фамилия, похоже, переставлены")
-
-
-def _names_crossed(ctx: Context, among: np.ndarray) -> np.ndarray:
-    """Pairs (of those marked in `among`) born the same day whose image surname is the
-    record's given name and image given name the record's surname."""
-    rows = np.flatnonzero(among & ctx.at("birth_date", "exact") & ctx.at("surname", "different")
-                          & ctx.at("given_name", "different"))
-    crossed = np.zeros(len(ctx.scored), dtype=bool)
-    if not rows.size:
-        return crossed
-    surname = similarity_many(ctx.record_values("surname")[rows].tolist(),
-                              ctx.study_values("given_name")[rows].tolist())
-    given = similarity_many(ctx.record_values("given_name")[rows].tolist(),
-                            [translated_given(w) for w in
-                             ctx.study_values("surname")[rows].tolist()])
-    crossed[rows[(surname >= SIMILAR_NAME) & (given >= SIMILAR_NAME)]] = True
-    return crossed
 
 
 def _personal_holds(ctx: Context) -> set[str]:

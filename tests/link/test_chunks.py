@@ -15,14 +15,9 @@ from linkage.link.evaluate import Truth
 from linkage.link.identity import records_frame, studies_frame
 from linkage.link.persons import person_key
 from linkage.link.pipeline import link, study_chunks
+from linkage.link.rescue import _folder_evidence
 from linkage.link.scoring import compare_levels, fit, harmonise_groups, score
-from linkage.link.status import (
-    Context,
-    _folder_evidence,
-    answered_groups,
-    decide,
-    within_reach,
-)
+from linkage.link.status import Context, answered_groups, decide, within_reach
 from linkage.records.read import read_export
 from linkage.store import Store
 from linkage.synth import generate
