@@ -2,7 +2,7 @@
 person would look for. Each may send a pair to the sheet; none can make a link
 (docs/architecture.md, "What an automatic link rests on": a rule that rescues recall
 never opens a path to `auto`). Their conditions are also what `status.within_reach`
-keeps of a chunk's pairs.
+keeps of a chunk's pairs (`could_ask`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,13 @@ from linkage.link.margin import SIMILAR_NAME
 from linkage.link.verdict import REVIEW, Context, Verdict
 from linkage.names.conventions import translated_given
 from linkage.names.similarity import similarity_many
+
+
+def could_ask(ctx: Context, reached: np.ndarray) -> np.ndarray:
+    """The pairs, of those not `reached` otherwise, that a rescue below could send to
+    the sheet whatever the other pairs are (`status.within_reach`)."""
+    reach = reached | _folder_evidence(ctx) | _unnamed_born_that_day(ctx)
+    return (reach & ~reached) | _names_crossed(ctx, ~reach)
 
 
 def folder_evidence(ctx: Context, v: Verdict) -> None:

@@ -29,9 +29,7 @@ from linkage.link.margin import (
 )
 from linkage.link.persons import namesakes_without_birth
 from linkage.link.rescue import (
-    _folder_evidence,
-    _names_crossed,
-    _unnamed_born_that_day,
+    could_ask,
     folder_evidence,
     other_word_order,
     unnamed_born_that_day,
@@ -372,9 +370,9 @@ def within_reach(ctx: Context, decided: np.ndarray, in_answered_group: np.ndarra
     pairs of a chunk and decide once over all chunks' (docs/architecture.md, "Memory
     that does not grow"). `decided`: the pairs people answered; `in_answered_group`:
     pairs of a record person and an image person someone answered about."""
-    reach = (ctx.scored["score"].to_numpy() >= ctx.thresholds.review) | \
-        _folder_evidence(ctx) | _unnamed_born_that_day(ctx) | decided | in_answered_group
-    return reach | _names_crossed(ctx, ~reach)
+    reach = (ctx.scored["score"].to_numpy() >= ctx.thresholds.review) | decided | \
+        in_answered_group
+    return reach | could_ask(ctx, reach)
 
 
 def answered_groups(decisions: dict[tuple[str, str], str], stale: set[tuple[str, str]],
