@@ -228,8 +228,9 @@ def measure(persons: int, seed: int = 5) -> None:
                  stage_times(out / "linkage_state.sqlite")))
     fresh_out = Path(tempfile.mkdtemp()) / "out"
     shutil.copytree(out, fresh_out)
+    # its own state, the copy's (the copied folder's pointer names the first one's)
     early = timed(["run", "--images", str(data.images), "--out", str(fresh_out), "--export",
-                   str(data.early_export)])
+                   str(data.early_export), "--state", str(fresh_out / "linkage_state.sqlite")])
     rows.append(("`linkage run`, same tree, another export", early,
                  stage_times(fresh_out / "linkage_state.sqlite")))
     scan = min((timed(["scan", "--images", str(data.images), "--out", str(out)])
