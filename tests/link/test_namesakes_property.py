@@ -2,7 +2,8 @@
 share a full name and differ only in the birth date (one digit, one year, day and month
 swapped), or who differ only by a close given name (Алёна / Елена), each with records
 and studies (or one of them with studies only), or whom the registry writes with one
-birth date, are never linked to each other automatically (docs/architecture.md, "What
+birth date (or with the other's, a day/month swap typed), are never linked to each
+other automatically (docs/architecture.md, "What
 an automatic link rests on")."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from linkage.images.studies import Study
 from linkage.link.identity import records_frame, studies_frame
 from linkage.link.pipeline import link
+from linkage.names.parse import parse_folder_name
 from linkage.synth.people import PeopleFactory
 from tests.link.test_link import THRESHOLDS, _record
 
@@ -77,10 +79,10 @@ def _cases(rng: random.Random, draw: int):
         surname = SURNAMES[(draw * CASES_PER_DRAW + case) % len(SURNAMES)]
         father = rng.choice(FATHERS)
         birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 60))
-        kind = rng.choice(("digit", "year", "swap", "close", "typed_alike"))
-        if kind == "typed_alike":
-            _typed_alike(records, studies, owner, f"{draw}.{case}", surname, father, birth,
-                         rng)
+        kind = rng.choice(("digit", "year", "swap", "close", "typed_alike", "typed_swap"))
+        if kind in ("typed_alike", "typed_swap"):
+            plant = _typed_alike if kind == "typed_alike" else _typed_swap
+            plant(records, studies, owner, f"{draw}.{case}", surname, father, birth, rng)
             continue
         if kind == "close":
             names = rng.choice(CLOSE)
@@ -123,6 +125,31 @@ def _typed_alike(records, studies, owner, case: str, surname, father, birth: dat
     study = _study(uid, fio, None, rng)
     studies.append(replace(study, patient_id=f"{case.replace('.', '')}177"))
     owner[uid] = f"{case}.1"
+
+
+def _typed_swap(records, studies, owner, case: str, surname, father, birth: date,
+                rng: random.Random) -> None:
+    """Namesakes born a day/month swap apart; the registry has only the first one,
+    written with the second one's date (the swap typed). The first one's images carry
+    his true date; the second one's are anonymised, known by a folder named after him,
+    with his own date: the registry's. They must not reach the first one's record."""
+    day, month = rng.sample(range(1, 13), 2)
+    first, second = date(birth.year, month, day), date(birth.year, day, month)
+    female = rng.random() < 0.5
+    fio = _fio(surname, rng.choice(FEMALE if female else MALE), father, female)
+    rid, code = f"R{case}.0", case.replace(".", "")
+    records.append(_record(rid, *fio, second.isoformat()))
+    owner[rid] = f"{case}.0"
+    named = f"2.25.{code}29"
+    studies.append(replace(_study(named, fio, None, rng), birth_date=first.strftime("%Y%m%d")))
+    owner[named] = f"{case}.0"
+    folder = f"{fio[0]} {fio[1]}"
+    anonymised = f"2.25.{code}39"
+    studies.append(Study(anonymised, patient_name="ANONYMOUS",
+                         birth_date=second.strftime("%Y%m%d"), study_date="20200105",
+                         folder=folder, name_folder=folder,
+                         folder_name=parse_folder_name(folder)))
+    owner[anonymised] = f"{case}.1"
 
 
 @pytest.mark.parametrize("draw", range(DRAWS))
