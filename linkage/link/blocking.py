@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkage.link.coded import day_numbers
+
 # (record column, study column) pairs: one blocking pass each.
 BLOCK_PASSES: tuple[tuple[str, str], ...] = (
     ("surname_key", "surname_key"),          # canonical surname, any script
@@ -32,6 +34,10 @@ BLOCK_PASSES: tuple[tuple[str, str], ...] = (
 )
 NEIGHBOURHOOD_COLUMN = "surname_canon"
 NEIGHBOURHOOD_WINDOW = 5
+# the maiden-name pass: a woman's given name and patronymic, and an admission in the
+# days around the study (StudyDate's "fits" window), in periods of this many days
+STAY_PERIOD_DAYS = 90
+BEFORE_STUDY_DAYS, AFTER_STUDY_DAYS = 60, 120
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class Blocker:
             record_keys, study_keys = _joint_keys(records, left, studies, right)
             self.joins.append(_Join.of(record_keys, every_study, study_keys))
         self.joins.append(_neighbourhood(records, studies))
+        self.joins.append(woman_near_stay(records, studies))
 
     def report(self, pairs: int) -> BlockingReport:
         return BlockingReport(pairs, self.n_records * self.n_studies)
@@ -149,6 +156,49 @@ def _joint_keys(records: pd.DataFrame, left, studies: pd.DataFrame, right
     codes = codes.astype(np.int64)
     codes[both == ""] = -1
     return codes[:len(records)], codes[len(records):]
+
+
+def woman_near_stay(records: pd.DataFrame, studies: pd.DataFrame) -> _Join:
+    """The maiden-name pass as a join: a woman's images signed with another surname and
+    no birth date share nothing with her record but the given name, the patronymic and
+    the time. Each record keys on those and its admission's period; each study has an
+    entry per period an admission fitting its date could lie in."""
+    if not {"given_canon", "patronymic_canon", "admission_date"} <= set(records) or \
+            not {"given_canon", "patronymic_canon", "study_date"} <= set(studies):
+        empty = np.zeros(0, dtype=np.int64)
+        return _Join.of(np.full(len(records), -1, dtype=np.int64), empty, empty)
+    names = _key_column(records, ("given_canon", "patronymic_canon"))
+    admitted = day_numbers(records["admission_date"])
+    woman = _women(records)
+    record_words = np.where(woman & (names != "") & (admitted > 0),
+                            names + "\x1f" + (admitted // STAY_PERIOD_DAYS).astype(str), "")
+    study_names = _key_column(studies, ("given_canon", "patronymic_canon"))
+    made = day_numbers(studies["study_date"])
+    wanted = np.flatnonzero(_women(studies, unknown=True) & (study_names != "") & (made > 0))
+    first = (made[wanted] - BEFORE_STUDY_DAYS) // STAY_PERIOD_DAYS
+    last = (made[wanted] + AFTER_STUDY_DAYS) // STAY_PERIOD_DAYS
+    spans = last - first + 1
+    entry_studies = np.repeat(wanted, spans)
+    periods = np.repeat(first, spans) + np.arange(int(spans.sum())) - \
+        np.repeat(np.cumsum(spans) - spans, spans)
+    entry_words = study_names[entry_studies] + "\x1f" + periods.astype(str)
+    codes, _ = pd.factorize(np.concatenate([record_words, entry_words]))
+    codes = codes.astype(np.int64)
+    record_codes = codes[:len(records)]
+    record_codes[record_words == ""] = -1
+    return _Join.of(record_codes, entry_studies.astype(np.int64), codes[len(records):])
+
+
+def _women(frame: pd.DataFrame, unknown: bool = False) -> np.ndarray:
+    """Rows of a woman: sex F, or no sex and a woman's patronymic (-вна, -чна, кызы);
+    with `unknown`, any row not said to be a man's."""
+    sex = frame["sex"].fillna("").to_numpy(dtype=object) if "sex" in frame \
+        else np.full(len(frame), "", dtype=object)
+    if unknown:
+        return sex != "M"
+    patronymic = frame["patronymic_canon"].fillna("").astype(str)
+    womans = (patronymic.str.endswith("na") | patronymic.str.endswith("kizi")).to_numpy()
+    return (sex == "F") | ((sex == "") & womans)
 
 
 def _neighbourhood(records: pd.DataFrame, studies: pd.DataFrame) -> _Join:

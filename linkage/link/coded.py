@@ -9,6 +9,7 @@ any plain one, as positions into its words. A missing value is the empty word.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -41,6 +42,21 @@ def coded(series: pd.Series) -> Coded:
         words = np.asarray(words, dtype=object)
     codes[codes < 0] = len(words)               # NaN -> the trailing ""
     return Coded(codes, np.append(words, np.array([""], dtype=object)))
+
+
+def day_numbers(series: pd.Series) -> np.ndarray:
+    """ISO dates as day numbers (0 where missing or not a date), converted once per
+    distinct date."""
+    dates = coded(series)
+    table = np.array([_ordinal(d) for d in dates.words], dtype=np.int64)
+    return table[dates.codes]
+
+
+def _ordinal(text: str) -> int:
+    try:
+        return date.fromisoformat(text).toordinal() if text else 0
+    except ValueError:
+        return 0
 
 
 def common(*columns: Coded) -> list[Coded]:

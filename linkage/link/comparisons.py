@@ -16,13 +16,12 @@ Compare through `BaseCompareFeature`.
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from linkage.link.coded import Coded, coded, common
+from linkage.link.coded import Coded, coded, common, day_numbers
 from linkage.link.levels import (  # noqa: F401 - the declarations' vocabulary
     AGAINST,
     AGREE,
@@ -373,7 +372,7 @@ class StudyDate(Comparison):
     BEFORE_ADMISSION, AFTER_ADMISSION, AFTER_SURGERY = 120, 60, 730
 
     def compare(self, left, right):
-        admission, surgery, study = (_day_numbers(s) for s in (left[0], left[1], right[0]))
+        admission, surgery, study = (day_numbers(s) for s in (left[0], left[1], right[0]))
         near_admission = (study - admission >= -self.BEFORE_ADMISSION) & \
             (study - admission <= self.AFTER_ADMISSION)
         near_surgery = (study - surgery >= -self.BEFORE_ADMISSION) & \
@@ -382,14 +381,6 @@ class StudyDate(Comparison):
         missing = (study == 0) | ((admission == 0) & (surgery == 0))
         return np.select([missing, fits], self.codes("missing", "fits"),
                          default=self.code("outside")).astype(np.int8)
-
-
-def _day_numbers(series: pd.Series) -> np.ndarray:
-    """ISO dates as day numbers (0 where missing), converted once per distinct date."""
-    dates = coded(series)
-    table = np.array([date.fromisoformat(d).toordinal() if d else 0 for d in dates.words],
-                     dtype=np.int64)
-    return table[dates.codes]
 
 
 class MaidenName(Comparison):

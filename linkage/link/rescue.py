@@ -18,7 +18,8 @@ from linkage.names.similarity import similarity_many
 def could_ask(ctx: Context, reached: np.ndarray) -> np.ndarray:
     """The pairs, of those not `reached` otherwise, that a rescue below could send to
     the sheet whatever the other pairs are (`status.within_reach`)."""
-    reach = reached | _folder_evidence(ctx) | _unnamed_born_that_day(ctx)
+    reach = reached | _folder_evidence(ctx) | _unnamed_born_that_day(ctx) | \
+        _woman_renamed(ctx)
     return (reach & ~reached) | _names_crossed(ctx, ~reach)
 
 
@@ -47,6 +48,37 @@ def unnamed_born_that_day(ctx: Context, v: Verdict) -> None:
 def _unnamed_born_that_day(ctx: Context) -> np.ndarray:
     return (ctx.study_values("surname") == "") & ctx.at("birth_date", "exact") & \
         ctx.at("study_date", "fits")
+
+
+def maiden_name_near_stay(ctx: Context, v: Verdict) -> None:
+    """A study nothing else explains, of a woman whose given name and patronymic are the
+    record's, made near her stay, with another surname and no birth date against it: her
+    images may carry her maiden name (or her record her married one). Asked, never
+    linked. A given name and a patronymic are shared by many women, so when the study
+    has a pair of its own and nothing but the names and the time speak for this one (no
+    birth date), it is not asked (a small registry may score such a pair high)."""
+    renamed = _woman_renamed(ctx) & np.isin(v.status, ["", REVIEW])
+    explained = _studies_with_a_pair(ctx, (v.status != "") & ~renamed)
+    v.set(renamed & ~explained & (v.status == ""), REVIEW, "maiden_name_near_stay",
+          "фамилия другая (девичья?): имя и отчество совпадают, снимок рядом с "
+          "госпитализацией")
+    v.set(renamed & explained & ctx.at("birth_date", "missing") & (v.status == REVIEW), "",
+          "maiden_name_near_stay", "у снимка есть своя пара, здесь общие только имя и отчество")
+
+
+def _woman_renamed(ctx: Context) -> np.ndarray:
+    woman = (ctx.record_values("sex") != "M") & (ctx.study_values("sex") != "M")
+    return woman & ctx.at("surname", "different", "conflict") & \
+        ctx.at("given_name", "exact") & ctx.at("patronymic", "exact", "similar") & \
+        ctx.at("study_date", "fits") & \
+        ctx.at("birth_date", "missing", "exact", "swapped", "one_digit")
+
+
+def _studies_with_a_pair(ctx: Context, pairs: np.ndarray) -> np.ndarray:
+    """Per pair: is its study among those of the marked `pairs`?"""
+    shown = np.zeros(len(ctx.studies), dtype=bool)
+    shown[ctx.study_rows[pairs]] = True
+    return shown[ctx.study_rows]
 
 
 def other_word_order(ctx: Context, v: Verdict) -> None:

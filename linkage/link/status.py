@@ -31,6 +31,7 @@ from linkage.link.persons import namesakes_without_birth
 from linkage.link.rescue import (
     could_ask,
     folder_evidence,
+    maiden_name_near_stay,
     other_word_order,
     unnamed_born_that_day,
 )
@@ -342,7 +343,7 @@ RULES: tuple[Rule, ...] = (threshold, folder_evidence, unnamed_born_that_day, co
                            two_people, auto_evidence, follows_auto, explained_away,
                            little_evidence,
                            contradicted_below_auto, born_another_year, another_man,
-                           other_word_order, remembered,
+                           other_word_order, maiden_name_near_stay, remembered,
                            follows_decision)
 
 
@@ -365,7 +366,7 @@ def within_reach(ctx: Context, decided: np.ndarray, in_answered_group: np.ndarra
     """The pairs some rule could give a status, whatever the other pairs are: every other
     pair ends with none. A rule that can raise a pair from none names its condition
     here (threshold, folder_evidence, unnamed_born_that_day, other_word_order,
-    remembered, follows_decision;
+    maiden_name_near_stay, remembered, follows_decision;
     the others only hold back or clear), so that the link stage may keep only these
     pairs of a chunk and decide once over all chunks' (docs/architecture.md, "Memory
     that does not grow"). `decided`: the pairs people answered; `in_answered_group`:

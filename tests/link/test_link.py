@@ -7,7 +7,7 @@ import pytest
 from linkage.config import load_settings
 from linkage.images.scan import scan
 from linkage.images.studies import Study, group_studies
-from linkage.link.blocking import candidate_pairs
+from linkage.link.blocking import candidate_pairs, pair_index, woman_near_stay
 from linkage.link.comparisons import COMPARISONS
 from linkage.link.evaluate import Truth, evaluate
 from linkage.link.identity import records_frame, studies_frame
@@ -41,6 +41,25 @@ def test_empty_keys_never_block_together() -> None:
     pairs, report = candidate_pairs(records, studies)
     assert len(pairs) == 0
     assert report.all_pairs == 4
+
+
+def test_a_womans_given_name_and_patronymic_near_her_stay_block_together() -> None:
+    """The maiden-name pass: no surname, no birth date in common, only the names and
+    the time (admission 2020-01-10: studies from 120 days before to 60 after, in
+    periods: the rules read the exact window)."""
+    records = records_frame([_record("w", "Гусева", "Василиса", "Семёновна", "", sex="F"),
+                             _record("m", "Гусев", "Василий", "Семёнович", "")])
+    studies = studies_frame([
+        Study("near", patient_name="ORLOVA^VASILISA^SEMENOVNA", study_date="20191201"),
+        Study("late", patient_name="ORLOVA^VASILISA^SEMENOVNA", study_date="20200901"),
+        Study("early", patient_name="ORLOVA^VASILISA^SEMENOVNA", study_date="20190301"),
+        Study("other", patient_name="ORLOVA^VASILISA^PETROVNA", study_date="20191201"),
+        Study("man", patient_name="ORLOV^VASILY^SEMENOVICH", study_date="20191201",
+              sex="M"),
+    ])
+    join = woman_near_stay(records, studies)     # the pass alone (the others see surnames)
+    numbers = join.pairs(np.ones(len(studies), dtype=bool), len(studies))
+    assert set(pair_index(numbers, records.index, studies.index)) == {("w", "near")}
 
 
 def test_levels_are_explicit_and_zero_is_missing() -> None:
