@@ -54,16 +54,19 @@ def maiden_name_near_stay(ctx: Context, v: Verdict) -> None:
     """A study nothing else explains, of a woman whose given name and patronymic are the
     record's, made near her stay, with another surname and no birth date against it: her
     images may carry her maiden name (or her record her married one). Asked, never
-    linked. A given name and a patronymic are shared by many women, so when the study
-    has a pair of its own and nothing but the names and the time speak for this one (no
-    birth date), it is not asked (a small registry may score such a pair high)."""
+    linked. When, without a birth date, the study has another pair that agrees on all
+    this one does and on the surname too, that pair explains it: not asked (a small
+    registry may score such a pair high)."""
     renamed = _woman_renamed(ctx) & np.isin(v.status, ["", REVIEW])
-    explained = _studies_with_a_pair(ctx, (v.status != "") & ~renamed)
+    dominant = (v.status != "") & ~renamed & \
+        ctx.at("surname", "exact_name", "exact_both", "exact_folder", "similar") & \
+        ctx.at("given_name", "exact", "similar") & ctx.at("study_date", "fits")
+    explained = _studies_with_a_pair(ctx, dominant)
     v.set(renamed & ~explained & (v.status == ""), REVIEW, "maiden_name_near_stay",
           "фамилия другая (девичья?): имя и отчество совпадают, снимок рядом с "
           "госпитализацией")
     v.set(renamed & explained & ctx.at("birth_date", "missing") & (v.status == REVIEW), "",
-          "maiden_name_near_stay", "у снимка есть своя пара, здесь общие только имя и отчество")
+          "maiden_name_near_stay", "у снимка есть пара лучше: та же фамилия, имя, время")
 
 
 def _woman_renamed(ctx: Context) -> np.ndarray:
