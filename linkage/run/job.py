@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -193,6 +193,11 @@ def _run(job: _Job) -> JobResult:
             locked=True, background=job.background, after_batch=reading.check,
             files_saved=plan.names.start,
             check=partial(_check_studies, state, job.images, job.allowed.shrink))
+    # From here the job reads the studies, never the instances they were grouped from
+    # (revision.xlsx is written from the state file): a large folder's instances are
+    # hundreds of MB the link stage may use instead (docs/architecture.md, "Memory that
+    # does not grow").
+    scanned = replace(scanned, instances=[])
     with stage("export"):
         export = reading.result()
     with Store(state) as store:
