@@ -59,7 +59,7 @@ def cmd_scan(args) -> int:
 
     out = Path(args.out)
     scanned, studies = scan_only(Path(args.images), out, _state(args, out), _settings(args),
-                                 allow_shrink=args.allow_shrink)
+                                 allow_shrink=args.allow_shrink, instances=False)
     counts = scanned.counts
     print(f"files: {counts['files']}, DICOM files: {counts['dicom']}, instances: "
           f"{counts['instances']} (in zips: {counts['in_zip']}), DICOMDIR: {counts['dicomdir']}, "

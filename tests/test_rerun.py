@@ -77,6 +77,24 @@ def test_a_deleted_output_is_written_again_from_the_kept_result(dataset, first) 
     assert (out / "matches.csv").read_bytes() == matches
 
 
+def test_a_deleted_revision_report_of_an_unchanged_tree_is_written_again(dataset, first
+                                                                         ) -> None:
+    """An unchanged tree's run takes the studies from the stored scan, not the
+    instances: the report is then made from the state file, with the same rows."""
+    out, _ = first
+    rows = _workbook_rows(out / "revision.xlsx")
+    (out / "revision.xlsx").unlink()
+    again = run_job(dataset.images, dataset.export, out, load_settings(), progress=False)
+    assert again.scan.unchanged and again.scan.instances == []
+    assert again.scan.counts["instances"] > 0
+    assert _workbook_rows(out / "revision.xlsx") == rows
+
+
+def _workbook_rows(path) -> list[list]:
+    wb = load_workbook(path)
+    return [list(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
+
+
 def test_an_answer_links_again(dataset, first) -> None:
     out, _ = first
     (record, study, _), = decide(out / "review.xlsx", ["да"])

@@ -104,15 +104,20 @@ class ScanResult:
     parsed: int = 0            # files parsed this time (not taken from the cache)
     seconds: float = 0.0
     studies: list[Study] = field(default_factory=list)
-    unchanged: bool = False    # the listing is the last scan's: its stored result was used
+    # the listing is the last scan's: its stored result was used (without the instances
+    # when the caller asked for the studies only: `instances` is then empty)
+    unchanged: bool = False
     digest: str = ""           # of the listing (every path, size, mtime)
 
 
 def scan(root: str | Path, store: FileCache, workers: int | None = None,
          progress: bool | None = None, allow_shrink: bool = False,
-         hooks: ScanHooks | None = None, parallel: ParallelMap | None = None) -> ScanResult:
+         hooks: ScanHooks | None = None, parallel: ParallelMap | None = None,
+         instances: bool = True) -> ScanResult:
     """Scan `root` (read-only) and return instances, problems and counts; `parallel`
-    parses the batches in `workers` processes (one process without it).
+    parses the batches in `workers` processes (one process without it). With
+    `instances` False the caller needs only the studies: an unchanged tree then gives
+    no instances (the counts still count them).
 
     Raise FolderShrunk, before the cache is touched, when the folder is empty or lost
     most of its files since the last scan, unless `allow_shrink`."""
@@ -124,7 +129,8 @@ def scan(root: str | Path, store: FileCache, workers: int | None = None,
     workers = (workers or os.cpu_count() or 1) if parallel is not None else 1
     show = sys.stderr.isatty() if progress is None else progress
     walk_problems: list[WalkProblem] = []
-    pass_ = _Pass(store, workers, show, walk_problems, hooks or ScanHooks(), parallel)
+    pass_ = _Pass(store, workers, show, walk_problems, hooks or ScanHooks(), parallel,
+                  instances)
     if store.has_files(root_key):
         result = _rescan(root_key, pass_, allow_shrink)
     else:
@@ -146,6 +152,7 @@ class _Pass:
     walk_problems: list[WalkProblem]
     hooks: ScanHooks
     parallel: ParallelMap | None
+    instances: bool = True       # (False: an unchanged tree's studies only)
 
 
 def _first_scan(root: str, pass_: _Pass) -> ScanResult:
@@ -174,7 +181,7 @@ def _rescan(root: str, pass_: _Pass, allow_shrink: bool) -> ScanResult:
     listing = list(walk(root, pass_.walk_problems))
     digest = summary.listing_digest(listing)
     blob = store.scan_summary(root, digest)
-    stored = summary.unpack(blob) if blob is not None else None
+    stored = summary.unpack(blob, pass_.instances) if blob is not None else None
     if stored is not None:
         instances, problems, counts, study_rows = stored
         studies = [study_from_row(r) for r in study_rows] if study_rows is not None \

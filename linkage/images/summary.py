@@ -68,14 +68,19 @@ def pack(chunks: list[bytes], problems: list[tuple[str, str, str]],
     return pickle.dumps((chunks, problems, counts, studies), protocol=4)
 
 
-def unpack(blob: bytes) -> tuple[list[Instance], list[tuple[str, str, str]], dict,
-                                 list[tuple] | None] | None:
+def unpack(blob: bytes, instances: bool = True
+           ) -> tuple[list[Instance], list[tuple[str, str, str]], dict,
+                      list[tuple] | None] | None:
     """(instances, problems, counts, study rows or None), or None for a blob that is
-    not ours. A result stored before studies were kept gives None for them."""
+    not ours. A result stored before studies were kept gives None for them. With
+    `instances` False and the study rows kept, no instance is rebuilt (an empty list):
+    hundreds of thousands of them are most of the time a rescan takes after its walk."""
     try:
         loaded = _PlainData(io.BytesIO(blob)).load()
         chunks, problems, counts = loaded[:3]
         studies = loaded[3] if len(loaded) > 3 else None
+        if not instances and studies is not None:
+            return [], problems, counts, studies
         return ([i for chunk in chunks for i in unpack_instances(chunk)], problems, counts,
                 studies)
     except Exception:  # noqa: BLE001 - a damaged summary only means a slower rescan

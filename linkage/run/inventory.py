@@ -67,18 +67,19 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
               locked: bool = False, background: Background | None = None,
               after_batch: Callable[[], None] | None = None,
               files_saved: Callable[[ScanResult], None] | None = None,
-              check: Callable[[ScanResult], None] | None = None
-              ) -> tuple[ScanResult, list[Study]]:
+              check: Callable[[ScanResult], None] | None = None,
+              instances: bool = True) -> tuple[ScanResult, list[Study]]:
     """`linkage scan`: the inventory and the problem list. With `background`,
     revision.xlsx is made and written there once the studies are grouped, with the
     folder names parsed meanwhile, and studies.csv after it (the caller waits for
     them). `after_batch` and `files_saved` as in `images.scan.ScanHooks`; `check` may
-    refuse the scanned folder before any output is written."""
+    refuse the scanned folder before any output is written. `instances` False: the
+    caller reads only the studies (an unchanged tree's instances are not rebuilt)."""
     check_paths(images, None, out, state)
     if not locked:
         with exclusive(out, state):
             return scan_only(images, out, state, settings, progress, allow_shrink, True,
-                             background, after_batch, files_saved, check)
+                             background, after_batch, files_saved, check, instances)
     revision = out / "revision.xlsx"
     started: list[str] = []
 
@@ -96,7 +97,7 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
         scanned = scan(images, store, workers=settings.workers or None, progress=progress,
                        allow_shrink=allow_shrink,
                        hooks=ScanHooks(after_batch=after_batch, files_saved=files_saved),
-                       parallel=in_order)
+                       parallel=in_order, instances=instances)
     if check is not None:
         check(scanned)
     # the same tree as last time: the same report, not written again
@@ -112,7 +113,11 @@ def scan_only(images: Path, out: Path, state: Path, settings: Settings,
     else:
         write_studies(out / "studies.csv", studies)
     write_scan_problems(out / "scan_problems.csv", scanned)
-    if report_due and not started:
+    if report_due and not started and not scanned.instances and \
+            scanned.counts.get("instances"):
+        # the studies only were taken from the stored result
+        write_report_from_state(revision, state, scanned.root)
+    elif report_due and not started:
         with Store(state) as store:
             files = _listing(store, scanned.root)
         from linkage.reports.revision import write_report  # XlsxWriter: only now

@@ -192,7 +192,8 @@ def _run(job: _Job) -> JobResult:
             job.images, job.out, state, settings, job.stages.show, job.allowed.shrink,
             locked=True, background=job.background, after_batch=reading.check,
             files_saved=plan.names.start,
-            check=partial(_check_studies, state, job.images, job.allowed.shrink))
+            check=partial(_check_studies, state, job.images, job.allowed.shrink),
+            instances=False)
     # From here the job reads the studies, never the instances they were grouped from
     # (revision.xlsx is written from the state file): a large folder's instances are
     # hundreds of MB the link stage may use instead (docs/architecture.md, "Memory that

@@ -315,8 +315,13 @@ def test_rescan_gives_what_the_first_scan_gave(tmp_path: Path) -> None:
         listing = list(walk(str(root.resolve()), []))
         assert store.scan_summary(str(root.resolve()), listing_digest(listing)) is not None
         again = scan(root, store, workers=1, progress=False)
+        studies_only = scan(root, store, workers=1, progress=False, instances=False)
     assert again.parsed == 0 and first.parsed == first.counts["files"]
     assert summary(again) == summary(first)
+    # asked for the studies only, an unchanged tree gives them and the counts, no instance
+    assert studies_only.unchanged and studies_only.instances == []
+    assert studies_only.studies == first.studies
+    assert studies_only.counts == first.counts and studies_only.problems == first.problems
     assert {"zip", "dicomdir", "non_dicom", "empty"} <= set(first.counts)
     assert any(p.kind in ("broken", "truncated") for p in first.problems)   # the cut file
     with Store(tmp_path / "b.sqlite") as store:
