@@ -39,7 +39,7 @@ from linkage.images.studies import (
     study_from_row,
     study_row,
 )
-from linkage.images.walk import WalkProblem, readable, walk
+from linkage.images.walk import FileEntry, WalkProblem, readable, walk, walk_parts, walk_top
 from linkage.progress import Bar
 
 BATCH = 256                  # files per batch parsed in this process
@@ -48,6 +48,8 @@ BATCH = 256                  # files per batch parsed in this process
 # batches the workers sat idle while it ran.
 POOL_BATCH = 1024
 PARALLEL_FROM = 400          # below this many files to parse, a pool costs more than it saves
+PARALLEL_WALK_FROM = 100_000   # below this many files last time, one process walks faster
+WALK_RUN = 500               # top folders walked by one worker at a time
 SAVE_EVERY_SECONDS = 0.5
 # A folder that lost more than this share of its files since the last scan (and at least
 # SHRINK_MIN_FILES of them) is refused: a disconnected drive looks exactly like that.
@@ -178,7 +180,7 @@ def _rescan(root: str, pass_: _Pass, allow_shrink: bool) -> ScanResult:
     result is the answer; otherwise the result is read back from the per-file cache.
     """
     store = pass_.store
-    listing = list(walk(root, pass_.walk_problems))
+    listing = _listing(root, pass_)
     digest = summary.listing_digest(listing)
     blob = store.scan_summary(root, digest)
     stored = summary.unpack(blob, pass_.instances) if blob is not None else None
@@ -227,6 +229,22 @@ def _finish(root: str, parsed: int, instances: list[Instance], chunks: list[byte
     pass_.store.save_scan_summary(root, digest, summary.pack(
         chunks, problem_rows, dict(result.counts), [study_row(s) for s in result.studies]))
     return result
+
+
+def _listing(root: str, pass_: _Pass) -> list[FileEntry]:
+    """The tree's listing (as `walk` gives it). A large tree's folders are walked by the
+    workers: listing folders and reading file sizes waits on the system, and an
+    unchanged rerun is little more than this walk."""
+    if pass_.parallel is None or pass_.workers < 2 or \
+            sum(pass_.store.cached_kinds(root).values()) < PARALLEL_WALK_FROM:
+        return list(walk(root, pass_.walk_problems))
+    listing, parts = walk_top(root, pass_.walk_problems)
+    runs = [(parts[start:start + WALK_RUN],) for start in range(0, len(parts), WALK_RUN)]
+    with contextlib.closing(pass_.parallel(walk_parts, runs, pass_.workers)) as results:
+        for entries, problems in results:
+            listing.extend(entries)
+            pass_.walk_problems.extend(problems)
+    return listing
 
 
 def _file_problems(relpath: str, kind: str, reason: str) -> list[Problem]:

@@ -176,8 +176,11 @@ def study_row(study: Study) -> tuple:
 
 
 def study_from_row(row: tuple) -> Study:
+    """The Study `study_row` gave. Its fields are set directly, not through `__init__`
+    (every one is in the row): an unchanged rerun rebuilds tens of thousands of them."""
     values, name = row
-    study = Study(**dict(zip(_STUDY_FIELDS, values, strict=True)))
+    study = object.__new__(Study)
+    study.__dict__.update(zip(_STUDY_FIELDS, values, strict=True))
     study.locations = list(study.locations)
     study.folder_name = None if name is None else ParsedName(*name)
     return study

@@ -32,44 +32,90 @@ def walk(root: str, problems: list[WalkProblem], with_stat: bool = True
     `with_stat=False` leaves size and mtime as None, for a first scan whose workers
     take them from the open file (one system call per file fewer here).
 
+    The root's own files come first, then each of its folders whole, in the order of
+    their names: runs of folders (`walk_parts`) can be walked by other processes and
+    the listing is the same (`walk_top`).
+
     Only a folder reached through a link can close a loop, so only links are
     resolved (`realpath`): one that leads back into a folder already on the way
-    down, or to a target already walked, is reported and not followed.
+    down, or to a target already walked in the same top folder, is reported and not
+    followed.
     """
+    files, parts = _top(root, problems, with_stat)
+    yield from files
+    for rel_dir, abs_dir in parts:
+        yield from _below(rel_dir, abs_dir, problems, with_stat)
+
+
+def walk_top(root: str, problems: list[WalkProblem]) -> tuple[list[FileEntry],
+                                                              list[tuple[str, str]]]:
+    """The root's own files, and its folders (relpath, path) in walk order: `walk` is
+    these files, then `walk_parts` of the folders."""
+    return _top(root, problems, True)
+
+
+def walk_parts(parts: list[tuple[str, str]]) -> tuple[list[FileEntry], list[WalkProblem]]:
+    """Every file below these of the root's folders, in turn, and the problems met (a
+    function of its own: another process may run it)."""
+    files: list[FileEntry] = []
+    problems: list[WalkProblem] = []
+    for rel_dir, abs_dir in parts:
+        files.extend(_below(rel_dir, abs_dir, problems, True))
+    return files, problems
+
+
+def _top(root: str, problems: list[WalkProblem], with_stat: bool
+         ) -> tuple[list[FileEntry], list[tuple[str, str]]]:
+    files: list[FileEntry] = []
+    subdirs: list[tuple[str, str]] = []
+    _list_folder("", root, problems, with_stat, set(), files, subdirs)
+    return files, sorted(subdirs)
+
+
+def _below(rel_dir: str, abs_dir: str, problems: list[WalkProblem], with_stat: bool
+           ) -> Iterator[FileEntry]:
     seen_targets: set[str] = set()
-    stack = [("", root)]
+    stack = [(rel_dir, abs_dir)]
     while stack:
-        rel_dir, abs_dir = stack.pop()
-        try:
-            entries = list(os.scandir(abs_dir))
-        except OSError as exc:
-            problems.append(WalkProblem(rel_dir or ".", f"cannot list folder: {exc.strerror}"))
-            continue
-        subdirs = []
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                if entry.is_dir():
-                    if entry.is_symlink():
-                        target = os.path.realpath(entry.path)
-                        if _is_within(os.path.realpath(abs_dir), target) or \
-                                target in seen_targets:
-                            problems.append(WalkProblem(rel, "folder link loop, not followed"))
-                            continue
-                        seen_targets.add(target)
-                    subdirs.append((rel, entry.path))
-                    continue
-                if not entry.is_file():
-                    continue
-                if not with_stat:
-                    yield (rel, None, None)
-                    continue
-                st = entry.stat()
-            except OSError as exc:
-                problems.append(WalkProblem(rel, f"cannot read: {exc.strerror}"))
-                continue
-            yield (rel, st.st_size, st.st_mtime_ns)
+        files: list[FileEntry] = []
+        subdirs: list[tuple[str, str]] = []
+        _list_folder(*stack.pop(), problems, with_stat, seen_targets, files, subdirs)
+        yield from files
         stack.extend(sorted(subdirs, reverse=True))
+
+
+def _list_folder(rel_dir: str, abs_dir: str, problems: list[WalkProblem], with_stat: bool,
+                 seen_targets: set[str], files: list[FileEntry],
+                 subdirs: list[tuple[str, str]]) -> None:
+    """One folder's files (in the order listed) and folders (links to loops left out)."""
+    try:
+        entries = list(os.scandir(abs_dir))
+    except OSError as exc:
+        problems.append(WalkProblem(rel_dir or ".", f"cannot list folder: {exc.strerror}"))
+        return
+    for entry in entries:
+        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        try:
+            if entry.is_dir():
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if _is_within(os.path.realpath(abs_dir), target) or \
+                            target in seen_targets:
+                        problems.append(WalkProblem(rel, "folder link loop, not followed"))
+                        continue
+                    seen_targets.add(target)
+                subdirs.append((rel, entry.path))
+                continue
+            if not entry.is_file():
+                continue
+            if not with_stat:
+                files.append((rel, None, None))
+                continue
+            st = entry.stat()
+        except OSError as exc:
+            problems.append(WalkProblem(rel, f"cannot read: {exc.strerror}"))
+            continue
+        files.append((rel, st.st_size, st.st_mtime_ns))
 
 
 def readable(relpath: str) -> str:
