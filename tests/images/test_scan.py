@@ -16,7 +16,7 @@ from linkage.images.parse_file import parse_batch, parse_file
 from linkage.images.scan import BATCH, PARALLEL_FROM, ScanHooks, ScanResult, scan
 from linkage.images.studies import group_studies, study_from_row, study_row
 from linkage.images.summary import listing_digest
-from linkage.images.walk import readable, walk
+from linkage.images.walk import readable, walk, walk_parts, walk_top
 from linkage.run.workers import in_order
 from linkage.store import Store
 from linkage.synth.dicom_writer import InstanceSpec, instance_bytes
@@ -290,6 +290,46 @@ def test_symlink_loop_is_not_followed_forever(tmp_path: Path, store: Store) -> N
     result = scan(root, store, workers=1, progress=False)
     assert result.counts["instances"] == 1
     assert any("loop" in p.reason for p in result.problems)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_the_top_folders_walked_apart_give_the_walk(tmp_path: Path) -> None:
+    """The root's files, then each of its folders whole: walked by other processes, in
+    runs, the listing and its problems are the single walk's."""
+    from linkage.synth import generate
+
+    root = generate(tmp_path / "synth", persons=12, seed=3).images
+    (root / "loose.dcm").write_bytes(instance_bytes(spec()))
+    first_folder = sorted(p for p in root.iterdir() if p.is_dir())[0]
+    os.symlink(root, first_folder / "loop")
+    problems: list = []
+    whole = list(walk(str(root), problems))
+    top_problems: list = []
+    listing, parts = walk_top(str(root), top_problems)
+    apart_problems = list(top_problems)
+    for entries, found in in_order(walk_parts, [(parts[:3],), (parts[3:],)], 2):
+        listing.extend(entries)
+        apart_problems.extend(found)
+    assert len(parts) > 3 and listing == whole and apart_problems == problems
+    assert any("loop" in p.reason for p in problems)
+
+
+def test_a_large_trees_rescan_walked_by_the_workers_finds_it_unchanged(
+        tmp_path: Path, monkeypatch) -> None:
+    from linkage.images import scan as scanning
+    from linkage.synth import generate
+
+    root = generate(tmp_path / "synth", persons=12, seed=4).images
+    with Store(tmp_path / "s.sqlite") as store:
+        first = scan(root, store, workers=1, progress=False)
+        monkeypatch.setattr(scanning, "PARALLEL_WALK_FROM", 1)     # every tree is large
+        again = scan(root, store, workers=2, progress=False, parallel=in_order)
+        (root / "new.txt").write_text("a note")
+        changed = scan(root, store, workers=2, progress=False, parallel=in_order)
+    assert again.unchanged and again.digest == first.digest
+    assert sorted(again.instances, key=lambda i: i.location) == \
+        sorted(first.instances, key=lambda i: i.location)
+    assert not changed.unchanged and changed.counts["files"] == first.counts["files"] + 1
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path, store: Store) -> None:
