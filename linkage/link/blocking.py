@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.link.coded import day_numbers
+from linkage.link.comparisons import StudyDate
 
 # (record column, study column) pairs: one blocking pass each.
 BLOCK_PASSES: tuple[tuple[str, str], ...] = (
@@ -35,9 +36,10 @@ BLOCK_PASSES: tuple[tuple[str, str], ...] = (
 NEIGHBOURHOOD_COLUMN = "surname_canon"
 NEIGHBOURHOOD_WINDOW = 5
 # the maiden-name pass: a woman's given name and patronymic, and an admission in the
-# days around the study (StudyDate's "fits" window), in periods of this many days
+# days around the study where StudyDate says the study "fits", in periods of this many days
 STAY_PERIOD_DAYS = 90
-BEFORE_STUDY_DAYS, AFTER_STUDY_DAYS = 60, 120
+BEFORE_STUDY_DAYS = StudyDate.AFTER_ADMISSION      # an admission this long before it
+AFTER_STUDY_DAYS = StudyDate.BEFORE_ADMISSION       # or this long after it
 
 
 @dataclass(frozen=True)

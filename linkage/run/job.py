@@ -195,9 +195,9 @@ def _run(job: _Job) -> JobResult:
             check=partial(_check_studies, state, job.images, job.allowed.shrink),
             instances=False)
     # From here the job reads the studies, never the instances they were grouped from
-    # (revision.xlsx is written from the state file): a large folder's instances are
-    # hundreds of MB the link stage may use instead (docs/architecture.md, "Memory that
-    # does not grow").
+    # (revision.xlsx is written from the state file): nothing holds a large folder's
+    # instances, hundreds of MB, through the link stage (docs/architecture.md, "Memory
+    # that does not grow").
     scanned = replace(scanned, instances=[])
     with stage("export"):
         export = reading.result()
