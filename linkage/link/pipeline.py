@@ -104,19 +104,20 @@ def link(records: pd.DataFrame, studies: pd.DataFrame, thresholds: Thresholds,
     step(STEPS["score"], "scores")
     result, guard = _decide(scored, records, studies, thresholds, comparisons, decisions,
                             stale, persons)
+    del scored          # (its columns live on in `result` until split below)
     step(STEPS["decide"], "statuses")
-    shown = (result["status"] != "").to_numpy()
-    result = _with_weights(result, shown, model, records)
-    reasons = np.full(len(result), "", dtype=object)
-    reasons[shown] = explain(result[shown], records, studies, comparisons)
-    result["reason"] = _with_admissions(reasons, result, persons, shown)
-    # named before the reset: a rename afterwards copies every column
+    # named before the split: a rename afterwards copies every column
     result.index = result.index.set_names(["record_id", "study_instance_uid"])
-    result = result.reset_index()
+    shown = (result["status"] != "").to_numpy()
+    # the pairs shown get weights and reasons; the cleared keep their levels and rule
+    # (each part copied once: the pairs within reach are many times the pairs shown)
+    cleared = result.loc[~shown, _cleared_columns(comparisons)[2:]].reset_index()
+    pairs = _with_weights(result[shown], model, records)
+    del result
+    reasons = explain(pairs, records, studies, comparisons)
+    pairs["reason"] = _with_admissions(reasons, pairs, persons)
     step(STEPS["explain"], "reasons")
-    cleared = result.loc[~shown, _cleared_columns(comparisons)].reset_index(drop=True)
-    return LinkResult(result[shown].reset_index(drop=True), model, report, guard, histogram,
-                      cleared)
+    return LinkResult(pairs.reset_index(), model, report, guard, histogram, cleared)
 
 
 def _compare(records: pd.DataFrame, studies: pd.DataFrame,
@@ -162,17 +163,14 @@ def _score(compared: list[tuple[np.ndarray, np.ndarray]], model: Model, reach: _
     return pd.concat(kept).iloc[np.argsort(numbers, kind="stable")], histogram
 
 
-def _with_weights(result: pd.DataFrame, shown: np.ndarray, model: Model,
-                  records: pd.DataFrame) -> pd.DataFrame:
-    """Each comparison's weight (`w_<name>`, what the reason and the sheet show) for the
-    pairs shown, and 0 for the others: the rules never read them, and for every pair
+def _with_weights(shown: pd.DataFrame, model: Model, records: pd.DataFrame) -> pd.DataFrame:
+    """The pairs shown with each comparison's weight (`w_<name>`, what the reason and the
+    sheet show). Only these: the rules never read the weights, and for every pair
     within reach they were most of the link stage's memory."""
-    weights = score(model, result.loc[shown, [c.name for c in model.comparisons]], records)
-    out = result.copy(deep=False)
+    weights = score(model, shown[[c.name for c in model.comparisons]], records)
+    out = shown.copy()
     for comparison in model.comparisons:
-        column = np.zeros(len(result))
-        column[shown] = weights[f"w_{comparison.name}"].to_numpy()
-        out[f"w_{comparison.name}"] = column
+        out[f"w_{comparison.name}"] = weights[f"w_{comparison.name}"].to_numpy()
     return out
 
 
@@ -264,18 +262,16 @@ STEPS = {"compare": 46, "fit": 15, "score": 6, "decide": 14, "explain": 19}
 _ADMISSIONS = {2: "две госпитализации", 3: "три госпитализации", 4: "четыре госпитализации"}
 
 
-def _with_admissions(reasons: np.ndarray, result: pd.DataFrame, persons: pd.Series,
-                     shown: np.ndarray) -> np.ndarray:
+def _with_admissions(reasons: list[str], shown: pd.DataFrame, persons: pd.Series
+                     ) -> np.ndarray:
     """A study shown with several records of one person (repeat admissions) says so:
     «та же персона, две госпитализации», so that a person answers once, knowingly."""
     frame = pd.DataFrame({
-        "study": result.index.get_level_values(1)[shown],
-        "person": persons.reindex(result.index.get_level_values(0)[shown]).fillna("")
-        .to_numpy()})
-    n = np.zeros(len(result), dtype=np.int64)
-    n[shown] = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
-    out = reasons.copy()
-    for i in np.flatnonzero(shown & (n >= 2)):
+        "study": shown.index.get_level_values(1),
+        "person": persons.reindex(shown.index.get_level_values(0)).fillna("").to_numpy()})
+    n = frame.groupby(["study", "person"])["study"].transform("size").to_numpy()
+    out = np.array(reasons, dtype=object)
+    for i in np.flatnonzero(n >= 2):
         what = _ADMISSIONS.get(int(n[i]), f"{int(n[i])} госпитализаций")
         out[i] = f"{out[i]}, та же персона, {what}" if out[i] else f"та же персона, {what}"
     return out
